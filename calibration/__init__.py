@@ -1,0 +1,1 @@
+"""Survey targets, fitting code and calibrated parameter sets."""

@@ -1,0 +1,1 @@
+"""Scenario and policy-package library (YAML files, one per scenario, with ja/en text)."""

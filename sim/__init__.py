@@ -1,0 +1,3 @@
+"""tsunagari: agent-based simulation of community ties and loneliness in Japanese municipalities."""
+
+__version__ = "0.1.0"
