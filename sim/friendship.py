@@ -1,0 +1,130 @@
+"""Friendship ties that form through co-presence and decay without contact.
+
+Ties are undirected edges ``(src, dst)`` with ``src < dst`` and a strength in (0, 1]. A tie
+strengthens when the pair meets and weakens when it does not; it is removed when its strength
+falls below a floor. The edge arrays are kept sorted by key between compactions, so duplicate
+checks are a binary search.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def edge_key(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Undirected edge key: ``min << 32 | max`` as int64."""
+    a = np.minimum(src, dst).astype(np.int64)
+    b = np.maximum(src, dst).astype(np.int64)
+    return a << 32 | b
+
+
+class FriendshipNetwork:
+    """Dynamic friendship edges among ``n`` residents.
+
+    Args:
+        n: number of residents.
+        edges: initial undirected edges, shape (E, 2), no duplicates.
+        strength: initial strengths, shape (E,).
+    """
+
+    def __init__(self, n: int, edges: np.ndarray, strength: np.ndarray) -> None:
+        self.n = n
+        key = edge_key(edges[:, 0], edges[:, 1])
+        order = np.argsort(key, kind="stable")
+        self.key = key[order]
+        self.src = (self.key >> 32).astype(np.int32)
+        self.dst = (self.key & 0xFFFFFFFF).astype(np.int32)
+        self.strength = strength[order].astype(np.float32)
+        self.n_sorted = self.key.size
+        self.degree = self._degree()
+
+    @property
+    def n_edges(self) -> int:
+        """Current number of ties."""
+        return int(self.src.size)
+
+    def _degree(self) -> np.ndarray:
+        return (
+            np.bincount(self.src, minlength=self.n) + np.bincount(self.dst, minlength=self.n)
+        ).astype(np.int32)
+
+    def per_resident(self, edge_values: np.ndarray) -> np.ndarray:
+        """Sum an edge quantity onto both endpoints."""
+        w = edge_values.astype(np.float32, copy=False)
+        return (
+            np.bincount(self.src, weights=w, minlength=self.n)
+            + np.bincount(self.dst, weights=w, minlength=self.n)
+        ).astype(np.float32)
+
+    def lonely_met(self, met: np.ndarray, lonely: np.ndarray) -> np.ndarray:
+        """Number of lonely friends each resident met this week."""
+        w_src = (met & lonely[self.dst]).astype(np.float32)
+        w_dst = (met & lonely[self.src]).astype(np.float32)
+        return (
+            np.bincount(self.src, weights=w_src, minlength=self.n)
+            + np.bincount(self.dst, weights=w_dst, minlength=self.n)
+        ).astype(np.float32)
+
+    def update_strength(
+        self, met: np.ndarray, lonely: np.ndarray, gain: float, decay: float, lonely_factor: float
+    ) -> None:
+        """Strengthen ties that met; weaken the others, faster when an endpoint is lonely."""
+        k = decay * (1.0 + lonely_factor * (lonely[self.src] + lonely[self.dst]))
+        s = self.strength
+        self.strength = np.where(met, np.minimum(1.0, s + gain), s * (1.0 - k)).astype(np.float32)
+
+    def add(self, src: np.ndarray, dst: np.ndarray, strength: float) -> int:
+        """Add new ties, skipping self-loops, invalid partners and ties that already exist.
+
+        Returns:
+            Number of ties added.
+        """
+        ok = (src >= 0) & (dst >= 0) & (src != dst)
+        key = np.unique(edge_key(src[ok], dst[ok]))
+        head = self.key[: self.n_sorted]
+        pos = np.searchsorted(head, key)
+        exists = (pos < head.size) & (head[np.minimum(pos, head.size - 1)] == key)
+        key = key[~exists]
+        tail = self.key[self.n_sorted :]
+        if tail.size:
+            key = key[~np.isin(key, tail)]
+        if key.size == 0:
+            return 0
+        s = (key >> 32).astype(np.int32)
+        d = (key & 0xFFFFFFFF).astype(np.int32)
+        self.key = np.concatenate([self.key, key])
+        self.src = np.concatenate([self.src, s])
+        self.dst = np.concatenate([self.dst, d])
+        self.strength = np.concatenate(
+            [self.strength, np.full(key.size, strength, dtype=np.float32)]
+        )
+        np.add.at(self.degree, s, 1)
+        np.add.at(self.degree, d, 1)
+        return int(key.size)
+
+    def compact(self, floor: float) -> int:
+        """Remove ties weaker than ``floor``, re-sort by key and refresh degrees.
+
+        Returns:
+            Number of ties removed.
+        """
+        keep = self.strength >= floor
+        removed = int(self.key.size - keep.sum())
+        key = self.key[keep]
+        order = np.argsort(key, kind="stable")
+        self.key = key[order]
+        self.src = self.src[keep][order]
+        self.dst = self.dst[keep][order]
+        self.strength = self.strength[keep][order]
+        self.n_sorted = self.key.size
+        self.degree = self._degree()
+        return removed
+
+    def remove_resident_ties(self, residents: np.ndarray, factor: float) -> None:
+        """Weaken every tie of the given residents by ``factor`` (e.g. after moving away)."""
+        if residents.size == 0:
+            return
+        hit = np.zeros(self.n, dtype=bool)
+        hit[residents] = True
+        touched = hit[self.src] | hit[self.dst]
+        self.strength[touched] *= np.float32(factor)

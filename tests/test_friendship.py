@@ -1,0 +1,52 @@
+import numpy as np
+
+from sim.friendship import FriendshipNetwork
+
+
+def make(n=6):
+    edges = np.array([[0, 1], [1, 2], [3, 4]], dtype=np.int32)
+    return FriendshipNetwork(n, edges, np.array([0.5, 0.2, 0.9], dtype=np.float32))
+
+
+def test_degree_and_per_resident_sums():
+    f = make()
+    assert f.degree.tolist() == [1, 2, 1, 1, 1, 0]
+    assert f.per_resident(np.ones(3)).tolist() == [1, 2, 1, 1, 1, 0]
+
+
+def test_add_skips_duplicates_self_loops_and_invalid():
+    f = make()
+    added = f.add(
+        np.array([1, 2, 5, 5, 4, -1], np.int32), np.array([0, 2, 0, 0, 3, 2], np.int32), 0.3
+    )
+    assert added == 1  # only (0, 5); (1,0) exists, (2,2) self, (5,0) twice, (4,3) exists
+    assert f.n_edges == 4
+    assert f.degree[5] == 1 and f.degree[0] == 2
+    # the unsorted tail is checked too
+    assert f.add(np.array([0], np.int32), np.array([5], np.int32), 0.3) == 0
+
+
+def test_strength_grows_with_contact_and_decays_faster_when_lonely():
+    f = make()
+    met = np.array([True, False, False])
+    lonely = np.array([False, False, False, True, False, False])
+    f.update_strength(met, lonely, gain=0.1, decay=0.1, lonely_factor=1.0)
+    assert np.allclose(f.strength, [0.6, 0.2 * 0.9, 0.9 * 0.8])
+
+
+def test_compact_drops_weak_ties_and_keeps_degrees_consistent():
+    f = make()
+    f.add(np.array([0], np.int32), np.array([5], np.int32), 0.01)
+    removed = f.compact(0.05)
+    assert removed == 1
+    assert f.n_edges == 3
+    assert np.array_equal(f.degree, np.bincount(np.r_[f.src, f.dst], minlength=6))
+    assert np.all(np.diff(f.key) > 0)
+
+
+def test_lonely_met_counts_only_lonely_partners_met():
+    f = make()
+    met = np.array([True, True, False])
+    lonely = np.array([False, True, False, False, True, False])
+    k = f.lonely_met(met, lonely)
+    assert k.tolist() == [1, 0, 1, 0, 0, 0]
