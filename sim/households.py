@@ -43,11 +43,11 @@ _W = "assumption: relative propensity by age (shape from 2020 census household t
 _NAT = "2020 census 人口等基本集計 結果の概要 (M: recalled; nuclear total 54.05 % verified)"
 
 
-@dataclass(frozen=True)
+@dataclass
 class HouseholdParams:
     """Declared parameters of household formation (profiles per ADULT_BANDS unless stated)."""
 
-    institution_weight: tuple = param(
+    institution_weight: list[float] = param(
         (0.02, 0.03, 0.01, 0.008, 0.008, 0.008, 0.009, 0.01, 0.012, 0.014, 0.016, 0.02, 0.035,
          0.07, 0.2), unit="-", low=0.0, high=1.0, source=_W,
         doc="relative chance of living in an institution (none under 15)")  # fmt: skip
@@ -59,20 +59,20 @@ class HouseholdParams:
         0.221, unit="share", low=0.05, high=0.5, source="高齢社会白書 2024 (2020 census; V)",
         doc="national share of women 65+ living alone; splits the municipal 65+ single count",
     )  # fmt: skip
-    alone_65_weight_male: tuple = param(
+    alone_65_weight_male: list[float] = param(
         (1.0, 1.0, 1.0, 1.0, 0.9), unit="-", low=0.0, high=5.0, source=_W,
         doc="relative chance of living alone for men by ELDER_BANDS")  # fmt: skip
-    alone_65_weight_female: tuple = param(
+    alone_65_weight_female: list[float] = param(
         (0.65, 0.85, 1.0, 1.2, 1.1), unit="-", low=0.0, high=5.0, source=_W,
         doc="relative chance of living alone for women by ELDER_BANDS")  # fmt: skip
-    alone_under65_weight: tuple = param(
+    alone_under65_weight: list[float] = param(
         (0.03, 0.3, 0.27, 0.18, 0.14, 0.13, 0.13, 0.13, 0.13, 0.14, 0, 0, 0, 0, 0), unit="-",
         low=0.0, high=1.0, source=_W, doc="relative chance of living alone at 18-64")  # fmt: skip
     alone_under65_male_share: float = param(
         0.57, unit="share", low=0.45, high=0.7,
         source="2020 census: one-person households by sex minus the 65+ (approx.; M)",
         doc="share of men among people under 65 living alone")  # fmt: skip
-    married_share_male: tuple = param(
+    married_share_male: list[float] = param(
         (0.003, 0.05, 0.25, 0.5, 0.61, 0.64, 0.63, 0.64, 0.68, 0.73, 0.78, 0.81, 0.82, 0.79,
          0.68), unit="share", low=0.0, high=1.0,
         source="2020 census 配偶関係 有配偶率 of men (approx.; M)",
@@ -95,11 +95,11 @@ class HouseholdParams:
     single_parent_share: float = param(
         0.090, unit="share of general households", low=0.06, high=0.12, source=_NAT,
         doc="national single-parent share")  # fmt: skip
-    couple_only_weight: tuple = param(
+    couple_only_weight: list[float] = param(
         (1, 1, 1, 0.5, 0.2, 0.1, 0.1, 0.2, 0.6, 1, 0.6, 0.5, 0.5, 0.5, 0.5), unit="-", low=0.0,
         high=5.0, source=_W, doc="chance a non-elderly couple lives alone, by husband's age",
     )  # fmt: skip
-    couple_children_weight: tuple = param(
+    couple_children_weight: list[float] = param(
         (0.1, 0.5, 1, 1, 1, 1, 1, 1, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1), unit="-", low=0.0,
         high=5.0, source=_W, doc="relative chance a couple lives with children, by husband's age",
     )  # fmt: skip
@@ -108,14 +108,14 @@ class HouseholdParams:
         source="assumption: half the couples in three-generation households are the older one",
         doc="share of couples left for 'other' households that are the older generation",
     )  # fmt: skip
-    lone_elder_weight: tuple = param(
+    lone_elder_weight: list[float] = param(
         (0, 0, 0, 0, 0, 0, 0, 0, 0, 0.3, 0.5, 0.8, 1, 1.2, 1.3), unit="-", low=0.0, high=5.0,
         source=_W, doc="relative chance an unpartnered 60+ person heads an 'other' household",
     )  # fmt: skip
     lone_elder_female_ratio: float = param(
         2.5, unit="-", low=1.0, high=5.0, source="assumption: most are widows",
         doc="women's relative chance over men's of heading an 'other' household alone")  # fmt: skip
-    single_parent_weight: tuple = param(
+    single_parent_weight: list[float] = param(
         (0, 0.2, 0.5, 0.8, 1, 1, 1, 0.8, 0.5, 0.4, 0.5, 0.7, 0.9, 1, 0.8), unit="-", low=0.0,
         high=5.0, source=_W, doc="relative chance an unpartnered adult is a single parent",
     )  # fmt: skip

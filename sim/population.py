@@ -50,28 +50,28 @@ _NEVER = "2020 census 配偶関係 (approx.); 45-49/50-54 set so never married a
 _CONSULT = "'no one to consult' ~10 % (人々のつながりに関する基礎調査 R4; assumption by age)"
 
 
-@dataclass(frozen=True)
+@dataclass
 class PopulationParams:
     """Declared parameters of population synthesis (profiles are per band of the named edges)."""
 
     scale: float = param(0.1, unit="share", low=1e-4, high=1.0, source="user choice",
                          doc="share of the census population simulated")  # fmt: skip
     households: HouseholdParams = field(default_factory=HouseholdParams)
-    student_share: tuple = param(
+    student_share: list[float] = param(
         (0.97, 0.62, 0.5, 0.14), unit="share", low=0.0, high=1.0,
         source="School Basic Survey 2020: upper-secondary 98.8 %, tertiary entry 58.6 % (D)",
         doc="share in education by STUDENT_BANDS (15-17, 18-19, 20-21, 22-24)")  # fmt: skip
-    employment_rate_male: tuple = param(
+    employment_rate_male: list[float] = param(
         (0.16, 0.67, 0.87, 0.9, 0.91, 0.91, 0.91, 0.9, 0.88, 0.79, 0.57, 0.39, 0.25, 0.15, 0.07),
         unit="share", low=0.0, high=1.0, source=_NP,
         doc="national employment rate of men by ADULT_BANDS; rescaled per municipality",
     )  # fmt: skip
-    employment_rate_female: tuple = param(
+    employment_rate_female: list[float] = param(
         (0.17, 0.69, 0.8, 0.72, 0.72, 0.75, 0.77, 0.76, 0.71, 0.57, 0.37, 0.23, 0.13, 0.07, 0.03),
         unit="share", low=0.0, high=1.0, source=_NP,
         doc="national employment rate of women by ADULT_BANDS; rescaled per municipality",
     )  # fmt: skip
-    unemployment_rate: tuple = param(
+    unemployment_rate: list[float] = param(
         (0.046, 0.046, 0.039, 0.039, 0.026, 0.026, 0.024, 0.024, 0.026, 0.026, 0.019, 0.019,
          0.019, 0.019, 0.019), unit="share of labour force", low=0.0, high=0.3, source=_NP,
         doc="unemployment rate by ADULT_BANDS; rescaled per municipality",
@@ -81,32 +81,32 @@ class PopulationParams:
         source="assumption: half of non-working 60-64 year-olds count as retired",
         doc="share of non-working 60-64 year-olds coded RETIRED rather than HOMEMAKER",
     )  # fmt: skip
-    never_married_male: tuple = param(
+    never_married_male: list[float] = param(
         (0.997, 0.95, 0.73, 0.47, 0.35, 0.31, 0.3, 0.266, 0.21, 0.17, 0.12, 0.07, 0.04, 0.025,
          0.02), unit="share", low=0.0, high=1.0, source=_NEVER + "28.3 % (V)",
         doc="never-married share of men by ADULT_BANDS",
     )  # fmt: skip
-    never_married_female: tuple = param(
+    never_married_female: list[float] = param(
         (0.995, 0.93, 0.62, 0.38, 0.26, 0.21, 0.19, 0.168, 0.12, 0.09, 0.07, 0.05, 0.04, 0.04,
          0.04), unit="share", low=0.0, high=1.0, source=_NEVER + "17.9 % (V)",
         doc="never-married share of women by ADULT_BANDS",
     )  # fmt: skip
-    married_share_female: tuple = param(
+    married_share_female: list[float] = param(
         (0.005, 0.07, 0.33, 0.57, 0.66, 0.68, 0.67, 0.68, 0.7, 0.72, 0.71, 0.66, 0.57, 0.44, 0.2),
         unit="share", low=0.0, high=1.0, source="2020 census 配偶関係 有配偶率 (approx.; M)",
         doc="married share of women by ADULT_BANDS (splits the unpartnered into never/widowed)",
     )  # fmt: skip
-    confidant_share_male: tuple = param(
+    confidant_share_male: list[float] = param(
         (0.89, 0.87, 0.87, 0.86, 0.86, 0.84, 0.84, 0.83, 0.83, 0.84, 0.84, 0.85, 0.85, 0.85, 0.85),
         unit="share", low=0.6, high=1.0, uncertain=True, source=_NP + "; " + _CONSULT,
         doc="share of men with someone to consult by ADULT_BANDS (under 15: first band)",
     )  # fmt: skip
-    confidant_share_female: tuple = param(
+    confidant_share_female: list[float] = param(
         (0.96, 0.94, 0.94, 0.93, 0.93, 0.91, 0.91, 0.9, 0.9, 0.91, 0.91, 0.92, 0.92, 0.92, 0.92),
         unit="share", low=0.6, high=1.0, uncertain=True, source=_NP + "; " + _CONSULT,
         doc="share of women with someone to consult by ADULT_BANDS (under 15: first band)",
     )  # fmt: skip
-    digital_share: tuple = param(
+    digital_share: list[float] = param(
         (0.4, 0.85, 0.98, 0.98, 0.98, 0.97, 0.95, 0.86, 0.63, 0.3),
         unit="share", low=0.0, high=1.0,
         source=_NP + " (internet_use, 通信利用動向調査; M); 0-5 assumed",

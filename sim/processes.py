@@ -181,6 +181,7 @@ class Contacts:
         p_meet = np.float32(c.friend_meet) * r.willing[f.src] * r.willing[f.dst]
         m.met = rng.random(f.n_edges, dtype=np.float32) < p_meet
         r.friends_met = f.per_resident(m.met)
+        m.lonely_friends_met = f.lonely_met(m.met, r.lonely)
         r.weeks_no_friend = np.where(
             r.friends_met > 0, 0, np.minimum(r.weeks_no_friend + 1, 10_000)
         ).astype(np.int16)
@@ -248,7 +249,7 @@ class Loneliness:
         noise = rng.standard_normal(r.n, dtype=np.float32)
         onset = rng.random(r.n, dtype=np.float32) < self.onset
         gap = np.maximum(np.float32(0), 1 - r.contact / self.need[r.band])
-        k = np.minimum(m.friends.lonely_met(m.met, r.lonely), p.contagion_cap)
+        k = np.minimum(m.lonely_friends_met, p.contagion_cap)
         target = r.trait + np.float32(p.gap_effect) * gap
         r.latent += (
             np.float32(p.recovery) * (target - r.latent)

@@ -1,0 +1,114 @@
+"""Aggregate reporters: the simulated survey each month, by group, into preallocated arrays.
+
+At each record week (the first week of every calendar month) residents aged 16+ answer the
+simulated survey (:mod:`sim.survey`), and every measure is computed for the whole region and for
+each age group, sex, household type and municipality. Values go into a preallocated array
+``(record, measure, group)``; :meth:`Recorder.table` turns it into a tidy long table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.codes import AGE_GROUPS, Category
+from sim.survey import SURVEY_MIN_AGE, direct_question, ucla3
+
+CATEGORY_MEASURES = ("never", "hardly_ever", "occasionally", "sometimes", "often_always")
+MEASURES = (
+    *CATEGORY_MEASURES,
+    "any_loneliness",
+    "ucla3_top",
+    "ucla3_mean",
+    "no_in_person_contact",
+    "no_social_activity",
+    "chronic_loneliness",
+    "mean_friends",
+    "mean_contact",
+)
+
+
+class Recorder:
+    """Monthly survey measures by group, preallocated for the whole horizon.
+
+    Args:
+        model: the model (population, state, streams and parameters).
+        record_weeks: week indices (0 = policy start) at which to record.
+    """
+
+    def __init__(self, model, record_weeks: np.ndarray) -> None:
+        pop = model.pop
+        self.weeks = np.asarray(record_weeks, dtype=np.int64)
+        self.adult = pop.age >= SURVEY_MIN_AGE
+        bands = model.res.band
+        munis = model.region.municipalities
+        self.dims: list[tuple[str, np.ndarray, list[str]]] = [
+            ("all", np.zeros(pop.n, np.int64), ["all"]),
+            ("age_group", bands.astype(np.int64), [g for g, _, _ in AGE_GROUPS]),
+            ("sex", pop.sex.astype(np.int64), ["0", "1"]),
+            ("household_type", pop.resident_household_type().astype(np.int64), [str(k) for k in range(5)]),
+            ("municipality", pop.municipality.astype(np.int64), list(munis["name"])),
+        ]
+        self.n_groups = sum(len(labels) for _, _, labels in self.dims)
+        self.values = np.full((self.weeks.size, len(MEASURES), self.n_groups), np.nan)
+        self.n = np.zeros((self.weeks.size, self.n_groups), dtype=np.int64)
+        self.i = 0
+        self.latest: dict[str, float] = {}
+
+    def due(self, week: int) -> bool:
+        """Whether ``week`` is a record week."""
+        return self.i < self.weeks.size and self.weeks[self.i] == week
+
+    def record(self, model) -> None:
+        """Run the simulated survey and store every measure for every group."""
+        r, sp = model.res, model.params_survey
+        rng = model.stream("survey")
+        cat = direct_question(r.latent, sp, rng)
+        ucla = ucla3(r.latent, sp, rng)
+        per_resident = np.stack(
+            [
+                *(cat == k for k in (Category.NEVER, Category.HARDLY_EVER, Category.OCCASIONALLY,
+                                     Category.SOMETIMES, Category.OFTEN_ALWAYS)),
+                cat >= Category.OCCASIONALLY,
+                ucla >= 10,
+                ucla,
+                r.weeks_no_friend >= sp.isolation_weeks,
+                ~model.socially_active(),
+                r.lonely_weeks >= sp.chronic_weeks,
+                model.friends.degree,
+                r.contact,
+            ]
+        ).astype(np.float64)[:, self.adult]
+        col = 0
+        for _, key, labels in self.dims:
+            k = key[self.adult]
+            n = np.bincount(k, minlength=len(labels))
+            sums = np.stack([np.bincount(k, weights=row, minlength=len(labels)) for row in per_resident])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                self.values[self.i, :, col : col + len(labels)] = sums / n
+            self.n[self.i, col : col + len(labels)] = n
+            col += len(labels)
+        self.latest = {m: float(self.values[self.i, j, 0]) for j, m in enumerate(MEASURES)}
+        self.i += 1
+
+    def table(self, start_date: np.datetime64) -> pd.DataFrame:
+        """Tidy long table: week, date, measure, dimension, group, value, n."""
+        weeks = self.weeks[: self.i]
+        dims = np.concatenate([[d] * len(labels) for d, _, labels in self.dims])
+        groups = np.concatenate([labels for _, _, labels in self.dims])
+        r, m, g = np.meshgrid(
+            np.arange(weeks.size), np.arange(len(MEASURES)), np.arange(self.n_groups), indexing="ij"
+        )
+        r, m, g = r.ravel(), m.ravel(), g.ravel()
+        dates = (start_date + weeks.astype("timedelta64[W]")).astype("datetime64[D]").astype(str)
+        return pd.DataFrame(
+            {
+                "week": weeks[r],
+                "date": dates[r],
+                "measure": np.asarray(MEASURES)[m],
+                "dimension": dims[g],
+                "group": groups[g],
+                "value": self.values[: self.i].ravel(),
+                "n": self.n[: self.i][r, g],
+            }
+        )
