@@ -56,22 +56,59 @@ class FriendshipNetwork:
             + np.bincount(self.dst, weights=w, minlength=self.n)
         ).astype(np.float32)
 
-    def lonely_met(self, met: np.ndarray, lonely: np.ndarray) -> np.ndarray:
-        """Number of lonely friends each resident met this week."""
-        w_src = (met & lonely[self.dst]).astype(np.float32)
-        w_dst = (met & lonely[self.src]).astype(np.float32)
-        return (
-            np.bincount(self.src, weights=w_src, minlength=self.n)
-            + np.bincount(self.dst, weights=w_dst, minlength=self.n)
-        ).astype(np.float32)
+    def meet(
+        self, willing: np.ndarray, lonely: np.ndarray, p_meet: float, u: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Which pairs meet this week, and what each resident gets from the meetings.
+
+        A pair meets with probability ``p_meet * willing[src] * willing[dst]``. Willingness and
+        loneliness are gathered once per endpoint (packed in one signed array: willingness is
+        always positive, the sign marks a lonely resident).
+
+        Args:
+            willing: per-resident participation probability (> 0).
+            lonely: per-resident lonely flag.
+            p_meet: meeting probability of a pair when both take part.
+            u: one uniform draw per tie.
+
+        Returns:
+            ``met`` per tie, lonely endpoints per tie (0-2, int8), friends met per resident,
+            and lonely friends met per resident.
+        """
+        packed = np.where(lonely, -willing, willing).astype(np.float32, copy=False)
+        ps, pd = packed[self.src], packed[self.dst]
+        met = u < np.float32(p_meet) * np.abs(ps) * np.abs(pd)
+        lonely_ends = (ps < 0).view(np.int8) + (pd < 0).view(np.int8)
+        idx = np.flatnonzero(met)
+        both = np.concatenate([self.src[idx], self.dst[idx]])
+        # one pass: each meeting counts 1, plus 2**20 when the partner met is lonely
+        partner_lonely = np.concatenate([pd[idx] < 0, ps[idx] < 0])
+        w = 1.0 + partner_lonely * float(1 << 20)
+        total = np.bincount(both, weights=w, minlength=self.n).astype(np.int64)
+        met_n = (total & ((1 << 20) - 1)).astype(np.float32)
+        lonely_n = (total >> 20).astype(np.float32)
+        return met, lonely_ends, met_n, lonely_n
 
     def update_strength(
-        self, met: np.ndarray, lonely: np.ndarray, gain: float, decay: float, lonely_factor: float
+        self,
+        met: np.ndarray,
+        lonely_ends: np.ndarray,
+        gain: float,
+        decay: float,
+        lonely_factor: float,
     ) -> None:
-        """Strengthen ties that met; weaken the others, faster when an endpoint is lonely."""
-        k = decay * (1.0 + lonely_factor * (lonely[self.src] + lonely[self.dst]))
+        """Strengthen ties that met; weaken the others, faster for each lonely endpoint.
+
+        Args:
+            met: per tie, whether the pair met this week.
+            lonely_ends: per tie, number of lonely endpoints (0-2).
+            gain: strength added by a meeting.
+            decay: relative weekly loss without a meeting.
+            lonely_factor: extra decay per lonely endpoint, relative to ``decay``.
+        """
+        keep = np.float32(1.0 - decay) - np.float32(decay * lonely_factor) * lonely_ends
         s = self.strength
-        self.strength = np.where(met, np.minimum(1.0, s + gain), s * (1.0 - k)).astype(np.float32)
+        self.strength = np.where(met, np.minimum(np.float32(1.0), s + np.float32(gain)), s * keep)
 
     def add(self, src: np.ndarray, dst: np.ndarray, strength: float) -> int:
         """Add new ties, skipping self-loops, invalid partners and ties that already exist.
@@ -120,7 +157,7 @@ class FriendshipNetwork:
         self.degree = self._degree()
         return removed
 
-    def remove_resident_ties(self, residents: np.ndarray, factor: float) -> None:
+    def weaken(self, residents: np.ndarray, factor: float) -> None:
         """Weaken every tie of the given residents by ``factor`` (e.g. after moving away)."""
         if residents.size == 0:
             return

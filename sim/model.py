@@ -71,6 +71,8 @@ class LonelinessModel(mesa.Model):
             "events": np.zeros(11, np.int64), "ties_formed": 0, "ties_lost": 0
         }
         self.met = np.zeros(self.friends.n_edges, bool)
+        self.lonely_ends = np.zeros(self.friends.n_edges, np.int8)
+        self.moved: list[np.ndarray] = []
         self.processes = {p.name: p for p in (LifeEvents(), Contacts(), Ties(), Loneliness())}
         for p in self.processes.values():
             if hasattr(p, "init"):

@@ -9,6 +9,7 @@ are made for the whole population in one call, so processes never shift each oth
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from sim.codes import Activity, Marital
 from sim.layers import age_similar_partner, random_group_member
@@ -138,7 +139,7 @@ class LifeEvents:
         moved = sel(6)
         r.settled[moved] = 0.0
         r.shock[moved] += p.shock_moving
-        m.friends.remove_resident_ties(moved, 1.0 - p.moving_tie_loss)
+        m.moved.append(moved)
         r.limited[sel(7)] = True
         r.limited[sel(8)] = False
         r.community[sel(9)] = False
@@ -158,7 +159,13 @@ class Contacts:
         self.household = np.minimum(size - 1, c.household_cap).astype(np.float32) * np.float32(
             c.household_weight
         )
-        self.nb = m.nb_edges
+        n = m.pop.n
+        e = m.nb_edges
+        w = np.float32(c.neighbour_meet * c.neighbour_weight)
+        data = np.full(2 * e.shape[0], w, np.float32)
+        rows = np.concatenate([e[:, 0], e[:, 1]])
+        cols = np.concatenate([e[:, 1], e[:, 0]])
+        self.nb = sp.csr_matrix((data, (rows, cols)), shape=(n, n), dtype=np.float32)
 
     def step(self, m) -> None:
         """Realise presence, then work, neighbourhood, friend and community contact."""
@@ -174,21 +181,19 @@ class Contacts:
         co = np.bincount(g, minlength=m.groups.n + 1)
         work = np.minimum(co[g] - 1, c.work_cap) * at_work
         pres = r.present.astype(np.float32)
-        nb = np.bincount(self.nb[:, 0], weights=pres[self.nb[:, 1]], minlength=r.n)
-        nb += np.bincount(self.nb[:, 1], weights=pres[self.nb[:, 0]], minlength=r.n)
-        nb_w = np.float32(c.neighbour_meet * c.neighbour_weight)
+        nb = self.nb @ pres
         f = m.friends
-        p_meet = np.float32(c.friend_meet) * r.willing[f.src] * r.willing[f.dst]
-        m.met = rng.random(f.n_edges, dtype=np.float32) < p_meet
-        r.friends_met = f.per_resident(m.met)
-        m.lonely_friends_met = f.lonely_met(m.met, r.lonely)
+        u_ties = rng.random(f.n_edges, dtype=np.float32)
+        m.met, m.lonely_ends, r.friends_met, m.lonely_friends_met = f.meet(
+            r.willing, r.lonely, c.friend_meet, u_ties
+        )
         r.weeks_no_friend = np.where(
             r.friends_met > 0, 0, np.minimum(r.weeks_no_friend + 1, 10_000)
         ).astype(np.int16)
         r.contact = (
             self.household
             + np.float32(c.work_weight) * work.astype(np.float32)
-            + (nb_w * r.settled * pres) * nb.astype(np.float32)
+            + r.settled * pres * nb
             + np.float32(c.friend_weight) * r.friends_met
             + np.float32(c.community_weight) * (r.community & r.present)
         ).astype(np.float32)
@@ -202,7 +207,7 @@ class Ties:
     def step(self, m) -> None:
         """Update strengths, form new ties at work, school and in the zone, compact monthly."""
         r, p, f = m.res, m.params.ties, m.friends
-        f.update_strength(m.met, r.lonely, p.gain, p.decay, p.lonely_decay_factor)
+        f.update_strength(m.met, m.lonely_ends, p.gain, p.decay, p.lonely_decay_factor)
         rng = m.stream(self.name)
         u = rng.random((2, r.n), dtype=np.float32)
         in_group = np.flatnonzero((u[0] < p.form_group) & r.present & (r.group >= 0))
@@ -223,6 +228,9 @@ class Ties:
         keep = room & (rng.random(src.size, dtype=np.float32) < accept)
         m.counts["ties_formed"] += f.add(src[keep], dst[keep], p.new_strength)
         if m.step_index % 4 == 3:
+            if m.moved:
+                f.weaken(np.concatenate(m.moved), 1.0 - m.params.events.moving_tie_loss)
+                m.moved.clear()
             m.counts["ties_lost"] += f.compact(p.floor)
 
 
@@ -246,8 +254,9 @@ class Loneliness:
         """Move every resident's latent loneliness one week."""
         r, p = m.res, m.params.loneliness
         rng = m.stream(self.name)
-        noise = rng.standard_normal(r.n, dtype=np.float32)
-        onset = rng.random(r.n, dtype=np.float32) < self.onset
+        u = rng.random((2, r.n), dtype=np.float32)
+        noise = (u[0] - np.float32(0.5)) * np.float32(np.sqrt(12.0))  # mean 0, sd 1
+        onset = u[1] < self.onset
         gap = np.maximum(np.float32(0), 1 - r.contact / self.need[r.band])
         k = np.minimum(m.lonely_friends_met, p.contagion_cap)
         target = r.trait + np.float32(p.gap_effect) * gap

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from sim.codes import AGE_GROUPS, Category
 from sim.survey import SURVEY_MIN_AGE, direct_question, ucla3
@@ -50,10 +51,24 @@ class Recorder:
             ("municipality", pop.municipality.astype(np.int64), list(munis["name"])),
         ]
         self.n_groups = sum(len(labels) for _, _, labels in self.dims)
+        self.membership = self._membership(pop.n)
+        self.group_n = np.asarray(self.membership.sum(axis=1)).ravel().astype(np.int64)
         self.values = np.full((self.weeks.size, len(MEASURES), self.n_groups), np.nan)
         self.n = np.zeros((self.weeks.size, self.n_groups), dtype=np.int64)
         self.i = 0
         self.latest: dict[str, float] = {}
+
+    def _membership(self, n: int) -> sp.csr_matrix:
+        """Sparse (group x resident) indicator: one column entry per dimension, adults only."""
+        rows, offset = [], 0
+        for _, key, labels in self.dims:
+            rows.append(key + offset)
+            offset += len(labels)
+        rows = np.concatenate(rows)
+        cols = np.tile(np.arange(n), len(self.dims))
+        keep = np.tile(self.adult, len(self.dims))
+        data = np.ones(int(keep.sum()), np.float32)
+        return sp.csr_matrix((data, (rows[keep], cols[keep])), shape=(offset, n))
 
     def due(self, week: int) -> bool:
         """Whether ``week`` is a record week."""
@@ -61,33 +76,29 @@ class Recorder:
 
     def record(self, model) -> None:
         """Run the simulated survey and store every measure for every group."""
-        r, sp = model.res, model.params_survey
+        r, sp_ = model.res, model.params_survey
         rng = model.stream("survey")
-        cat = direct_question(r.latent, sp, rng)
-        ucla = ucla3(r.latent, sp, rng)
+        cat = direct_question(r.latent, sp_, rng)
+        ucla = ucla3(r.latent, sp_, rng)
         per_resident = np.stack(
             [
-                *(cat == k for k in (Category.NEVER, Category.HARDLY_EVER, Category.OCCASIONALLY,
-                                     Category.SOMETIMES, Category.OFTEN_ALWAYS)),
+                *(cat == k for k in Category),
                 cat >= Category.OCCASIONALLY,
                 ucla >= 10,
                 ucla,
-                r.weeks_no_friend >= sp.isolation_weeks,
+                r.weeks_no_friend >= sp_.isolation_weeks,
                 ~model.socially_active(),
-                r.lonely_weeks >= sp.chronic_weeks,
+                r.lonely_weeks >= sp_.chronic_weeks,
                 model.friends.degree,
                 r.contact,
-            ]
-        ).astype(np.float64)[:, self.adult]
-        col = 0
-        for _, key, labels in self.dims:
-            k = key[self.adult]
-            n = np.bincount(k, minlength=len(labels))
-            sums = np.stack([np.bincount(k, weights=row, minlength=len(labels)) for row in per_resident])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                self.values[self.i, :, col : col + len(labels)] = sums / n
-            self.n[self.i, col : col + len(labels)] = n
-            col += len(labels)
+            ],
+            axis=1,
+            dtype=np.float32,
+        )
+        sums = self.membership @ per_resident
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.values[self.i] = (sums / self.group_n[:, None]).T
+        self.n[self.i] = self.group_n
         self.latest = {m: float(self.values[self.i, j, 0]) for j, m in enumerate(MEASURES)}
         self.i += 1
 

@@ -29,8 +29,8 @@ def test_add_skips_duplicates_self_loops_and_invalid():
 def test_strength_grows_with_contact_and_decays_faster_when_lonely():
     f = make()
     met = np.array([True, False, False])
-    lonely = np.array([False, False, False, True, False, False])
-    f.update_strength(met, lonely, gain=0.1, decay=0.1, lonely_factor=1.0)
+    lonely_ends = np.array([0, 0, 1], np.int8)
+    f.update_strength(met, lonely_ends, gain=0.1, decay=0.1, lonely_factor=1.0)
     assert np.allclose(f.strength, [0.6, 0.2 * 0.9, 0.9 * 0.8])
 
 
@@ -48,5 +48,21 @@ def test_lonely_met_counts_only_lonely_partners_met():
     f = make()
     met = np.array([True, True, False])
     lonely = np.array([False, True, False, False, True, False])
-    k = f.lonely_met(met, lonely)
+    willing = np.full(6, 0.5, np.float32)
+    u = np.where(met, 0.0, 1.0).astype(np.float32)
+    met2, ends, met_n, k = f.meet(willing, lonely, 1.0, u)
+    assert met2.tolist() == met.tolist()
+    assert ends.tolist() == [1, 1, 1]
+    assert met_n.tolist() == [1, 2, 1, 0, 0, 0]
     assert k.tolist() == [1, 0, 1, 0, 0, 0]
+
+
+def test_meeting_probability_follows_willingness():
+    n = 4
+    edges = np.array([[0, 1], [2, 3]], dtype=np.int32)
+    f = FriendshipNetwork(n, edges, np.ones(2, np.float32))
+    willing = np.array([1.0, 1.0, 0.2, 0.5], np.float32)
+    u = np.random.default_rng(0).random((20000, 2), dtype=np.float32)
+    rates = np.mean([f.meet(willing, np.zeros(n, bool), 0.8, row)[0] for row in u], axis=0)
+    assert abs(rates[0] - 0.8) < 0.015
+    assert abs(rates[1] - 0.8 * 0.1) < 0.01
