@@ -33,7 +33,7 @@ class ContactParams:
         doc="participation of residents with limited mobility, relative to others",
     )
     household_weight: float = param(
-        0.8, unit="contact/person", low=0.3, high=1.5, uncertain=True, source=ASSUMPTION,
+        1.0, unit="contact/person", low=0.3, high=1.5, uncertain=True, source=ASSUMPTION,
         doc="contact value of each co-resident per week",
     )
     household_cap: int = param(3, unit="persons", low=1, high=6, source=ASSUMPTION)
@@ -80,7 +80,7 @@ class ContactParams:
         doc="rate at which participants leave a community activity (balanced by joining)",
     )
     need: list[float] = param(
-        [4.0, 6.0, 6.5, 6.0, 5.5, 5.5, 4.5, 3.5, 3.0], unit="contact/week", low=1.0, high=12.0,
+        [4.0, 6.0, 6.5, 6.0, 5.5, 4.5, 3.0, 2.2, 1.6], unit="contact/week", low=1.0, high=12.0,
         uncertain=True,
         source="assumption: needs differ by age (MODEL.md); younger adults want more contact",
         doc="desired weekly contact by age band",
@@ -184,6 +184,12 @@ class LonelinessParams:
         source="基礎調査 R4: often/always 19.5% without someone to consult vs 3.2% with",
         doc="propensity added when a resident has no one to consult",
     )
+    unemployed_effect: float = param(
+        0.5, unit="latent", low=0.0, high=1.5, uncertain=True,
+        source="基礎調査 R3/R4: often/always 12.5%/9.9% among the unemployed vs 4.5%/4.9% overall "
+        "(financial strain and stigma beyond lost work contact)",
+        doc="propensity added while unemployed",
+    )
     gap_effect: float = param(
         1.8, unit="latent", low=0.3, high=4.0, uncertain=True, source=ASSUMPTION,
         doc="level added by a full gap between desired and realised contact",
@@ -206,7 +212,7 @@ class LonelinessParams:
     )
     onset_size: float = param(0.8, unit="latent", low=0.1, high=2.0, source=ASSUMPTION)
     lonely_threshold: float = param(
-        0.9, unit="latent", low=0.0, high=2.0, source=ASSUMPTION,
+        0.65, unit="latent", low=0.0, high=2.0, source=ASSUMPTION,
         doc="latent level above which a resident counts as lonely for withdrawal and contagion",
     )
 

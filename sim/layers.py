@@ -94,6 +94,16 @@ class LayerParams:
         doc="mean friendship ties per resident aged 16+ at set-up",
         uncertain=True,
     )
+    sociability_shape: float = param(
+        0.6,
+        unit="-",
+        low=0.3,
+        high=10.0,
+        source="assumption: friend counts are over-dispersed (many people have 0-1 close "
+        "friends, a few have many); gamma shape of individual sociability",
+        doc="gamma shape of sociability (mean 1); smaller means more residents with few ties",
+        uncertain=True,
+    )
 
 
 @dataclass
@@ -274,20 +284,26 @@ def build_neighbourhood(pop, params: LayerParams, rng: np.random.Generator) -> n
     return unique_edges(src, dst)
 
 
+def sociability(n: int, params: LayerParams, rng: np.random.Generator) -> np.ndarray:
+    """Individual sociability, gamma-distributed with mean 1 (float32)."""
+    k = params.sociability_shape
+    return rng.gamma(k, 1.0 / k, n).astype(np.float32)
+
+
 def build_initial_friends(
-    pop, groups: Groups, params: LayerParams, rng: np.random.Generator
+    pop, groups: Groups, params: LayerParams, social: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """Friendships at set-up: from work or school, from the zone, and from the municipality.
 
-    Each resident aged 16+ gets ``Poisson(initial_friends / 2)`` stubs; a stub's partner is a
+    Each resident aged 16+ gets ``Poisson(sociability * initial_friends / 2)`` stubs; a stub's
+    partner is a
     random member of the same work or school group, an age-similar resident of the same zone,
     or an age-similar resident of the same municipality (old friends and family living apart).
     """
     order, pos, start, counts = zone_age_order(pop)
     adults = np.flatnonzero(pop.age >= 16)
-    src = np.repeat(adults, rng.poisson(params.initial_friends / 2.0, adults.size)).astype(
-        np.int32
-    )
+    stubs = rng.poisson(social[adults] * params.initial_friends / 2.0)
+    src = np.repeat(adults, stubs).astype(np.int32)
     kind = rng.random(src.size)
     spread = max(1.0, params.age_homophily_years * counts.mean() / 80.0)
     dst = age_similar_partner(src, pop.zone, order, pos, start, counts, spread, rng)

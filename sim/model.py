@@ -16,7 +16,13 @@ import pandas as pd
 from sim.codes import Activity
 from sim.config import RunConfig
 from sim.friendship import FriendshipNetwork
-from sim.layers import build_groups, build_initial_friends, build_neighbourhood, zone_age_order
+from sim.layers import (
+    build_groups,
+    build_initial_friends,
+    build_neighbourhood,
+    sociability,
+    zone_age_order,
+)
 from sim.population import synthesize
 from sim.processes import Contacts, Loneliness, LifeEvents, Ties
 from sim.recorder import Recorder
@@ -91,7 +97,10 @@ class LonelinessModel(mesa.Model):
         rng = self.streams.get("layers")
         self.groups = build_groups(self.pop, self.region, self.params_layers, rng)
         self.nb_edges = build_neighbourhood(self.pop, self.params_layers, rng)
-        edges = build_initial_friends(self.pop, self.groups, self.params_layers, rng)
+        self.sociability = sociability(self.pop.n, self.params_layers, rng)
+        edges = build_initial_friends(
+            self.pop, self.groups, self.params_layers, self.sociability, rng
+        )
         strength = rng.uniform(0.2, 1.0, edges.shape[0]).astype(np.float32)
         self.friends = FriendshipNetwork(self.pop.n, edges, strength)
         self.zone_order = zone_age_order(self.pop)

@@ -210,10 +210,11 @@ class Ties:
         f.update_strength(m.met, m.lonely_ends, p.gain, p.decay, p.lonely_decay_factor)
         rng = m.stream(self.name)
         u = rng.random((2, r.n), dtype=np.float32)
-        in_group = np.flatnonzero((u[0] < p.form_group) & r.present & (r.group >= 0))
+        social = m.sociability
+        in_group = np.flatnonzero((u[0] < p.form_group * social) & r.present & (r.group >= 0))
         partner_g = random_group_member(in_group, m.groups, rng)
         partner_g = np.where(r.group[partner_g] == r.group[in_group], partner_g, -1)
-        zoners = np.flatnonzero((u[1] < p.form_zone) & r.present & (m.pop.age >= 16))
+        zoners = np.flatnonzero((u[1] < p.form_zone * social) & r.present & (m.pop.age >= 16))
         order, pos, start, counts = m.zone_order
         partner_z = age_similar_partner(
             zoners, m.pop.zone, order, pos, start, counts, m.zone_spread, rng
@@ -259,7 +260,8 @@ class Loneliness:
         onset = u[1] < self.onset
         gap = np.maximum(np.float32(0), 1 - r.contact / self.need[r.band])
         k = np.minimum(m.lonely_friends_met, p.contagion_cap)
-        target = r.trait + np.float32(p.gap_effect) * gap
+        strain = np.float32(p.unemployed_effect) * (r.activity == Activity.UNEMPLOYED)
+        target = r.trait + np.float32(p.gap_effect) * gap + strain
         r.latent += (
             np.float32(p.recovery) * (target - r.latent)
             + np.float32(p.contagion) * k

@@ -23,7 +23,7 @@ class SurveyParams:
     """Declared parameters of the measurement model."""
 
     thresholds: list[float] = param(
-        [-0.6, 0.55, 1.1, 1.75], unit="latent", low=-3.0, high=4.0, uncertain=True,
+        [-1.05, 0.05, 0.6, 1.5], unit="latent", low=-3.0, high=4.0, uncertain=True,
         source="pre-calibration: normal quantiles of the 2023 survey's five answers; "
         "refitted by calibration",
         doc="cut points between never | hardly ever | occasionally | sometimes | often/always",
@@ -33,7 +33,7 @@ class SurveyParams:
         doc="response error of the direct question",
     )
     ucla_cuts: list[float] = param(
-        [-0.1, 0.95, 1.9], unit="latent", low=-3.0, high=4.0,
+        [-0.5, 0.55, 1.65], unit="latent", low=-3.0, high=4.0,
         source="pre-calibration: UCLA-3 10-12 band 7.1% in 2022 (令和5年版厚生労働白書)",
         doc="cut points of each UCLA item (hardly ever | some of the time | often | always)",
     )
