@@ -1,83 +1,160 @@
 """The ``tsunagari`` command line.
 
 ``tsunagari run [overrides...]`` runs one simulation and writes its output folder;
-``tsunagari params`` lists every declared parameter with its unit, range and source. Any
-user error prints one line (``tsunagari: error: ...``) and exits with status 2; nothing
-already written is removed.
+``tsunagari config [overrides...]`` prints the composed, validated configuration as YAML;
+``tsunagari params [--uncertain] [PREFIX]`` lists the declared parameters with unit, range and
+source. Any user error prints one line (``tsunagari: error: ...``) on stderr and exits with
+status 2 (1 if the outputs could not be written); nothing already written is removed.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from sim.params import ConfigError
 
-RUN_HELP = """\
-usage: tsunagari run [KEY=VALUE ...]
+PROG = "tsunagari"
+EXIT_USAGE = 2
+EXIT_OUTPUT = 1
 
-Simulate one region and write tidy time series, a manifest and a figure.
 
-Config groups (choose one option with GROUP=OPTION):
-  region      tottori (default, 19 municipalities) | kochi (34) |
-              prefecture (with region.prefecture=NAME or CODE) |
-              custom (with region.csv=PATH)
+class OutputError(Exception):
+    """Writing the output folder failed after the run; the message is one line naming the path."""
 
-Top-level keys:
-  seed=42               random seed (same seed, same numbers, bit for bit)
-  years=5               horizon in years after burn-in
-  burn_in_weeks=104     weeks simulated before the start date (not recorded)
-  start_date=2025-04-06 first recorded week
-  lang=ja               ja or en (figure labels and summary)
-  output_dir=PATH       output folder (default outputs/<region>-<scenario>-seed<seed>)
-  region.municipalities=[鳥取市,米子市]   simulate a subset of the region
 
-Parameter groups (every leaf declared with unit, range and source; list them with
-`tsunagari params`):
-  population.*   synthetic population (population.scale=0.1 simulates 10% of residents)
-  layers.*       work/school groups, commuting, neighbourhood and friendship set-up
-  dynamics.contacts.*  dynamics.ties.*  dynamics.events.*  dynamics.loneliness.*
-  survey.*       the simulated survey (thresholds, UCLA-3 cut points, isolation window)
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose errors are one line on stderr with exit status 2."""
 
-Example:
-  tsunagari run region=kochi population.scale=1.0 years=10 seed=7
-"""
+    def error(self, message: str) -> NoReturn:
+        """Print ``tsunagari: error: ...`` and exit 2 (argparse would print usage too)."""
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message} (see {self.prog} --help)\n")
+
+
+def run_help() -> str:
+    """Help of ``tsunagari run``, generated from the config files and the schema."""
+    from sim.config import RegionConfig, RunConfig, default_options, group_options
+
+    defaults = default_options()
+    lines = ["Config groups (choose one option with GROUP=OPTION):"]
+    for name, text in group_options("region").items():
+        mark = "(default) " if defaults.get("region") == name else ""
+        lines.append(f"  region={name:<12}{mark}{text}")
+    lines += ["", "Region keys:"]
+    lines += [f"  region.{k:<16}{d}" for k, d in _field_docs(RegionConfig)]
+    lines += ["", "Top-level keys:"]
+    lines += [f"  {k:<22}{d}" for k, d in _field_docs(RunConfig)]
+    lines += ["", "Parameter groups (every leaf has a unit, range and source: tsunagari params):"]
+    lines += [f"  {k + '.*':<26}{d}" for k, d in _group_docs(RunConfig) if k != "region"]
+    lines += [
+        "",
+        "Values: lists as [a,b]; Japanese names need no quotes (region.prefecture=高知).",
+        "Show the composed configuration without running: tsunagari config [KEY=VALUE ...]",
+        "",
+        "Examples:",
+        "  tsunagari run",
+        "  tsunagari run region=kochi population.scale=1.0 years=10 seed=7",
+        "  tsunagari run region=prefecture region.prefecture=hokkaido lang=en",
+        "  tsunagari run region.municipalities=[鳥取市,米子市] output_dir=outputs/two-cities",
+    ]
+    return "\n".join(lines)
+
+
+def _field_docs(schema: type) -> list[tuple[str, str]]:
+    """(``key=default``, doc) of the scalar fields of a dataclass, in declaration order."""
+    out = []
+    for f in dataclasses.fields(schema):
+        if f.default is dataclasses.MISSING:  # a nested group or a list: not a top-level scalar
+            continue
+        key = f.name if f.default is None else f"{f.name}={f.default}"
+        out.append((key, f.metadata.get("doc", "")))
+    return out
+
+
+def _group_docs(schema: type, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted group, first docstring line) of the nested dataclasses of a schema."""
+    import typing
+
+    hints = typing.get_type_hints(schema)
+    out = []
+    for f in dataclasses.fields(schema):
+        ftype = hints.get(f.name)
+        if dataclasses.is_dataclass(ftype):
+            doc = (ftype.__doc__ or "").strip().splitlines()[0] if ftype.__doc__ else ""
+            out.append((f"{prefix}{f.name}", doc))
+            out.extend(_group_docs(ftype, prefix=f"{prefix}{f.name}."))
+    return out
 
 
 def _run(overrides: list[str]) -> int:
-    from sim.config import compose_config
+    from sim.config import compose_config, load_configured_region
     from sim.model import run
-    from sim.output import summary, write_run
 
-    cfg = compose_config(overrides)
-    out = Path(cfg.output_dir or f"outputs/{cfg.region.key}-{cfg.scenario}-seed{cfg.seed}")
+    cfg = compose_config(overrides, check_region=False)
+    region = load_configured_region(cfg)
+    out = _output_folder(cfg.output_dir or f"outputs/{region.key}-{cfg.scenario}-seed{cfg.seed}")
     t0 = time.perf_counter()
-    results = run(cfg)
+    results = run(cfg, region=region)
     elapsed = time.perf_counter() - t0
-    paths = write_run(results, out)
-    _print_summary(results, summary(results.table))
+    paths = _write(results, out)
+    _print_summary(results)
     weeks = cfg.burn_in_weeks + cfg.years * 52
     print(
         f"\n{results.n_residents:,} residents x {weeks} weeks in {elapsed:.1f} s "
-        f"({results.n_residents * weeks / elapsed / 1e6:.2f} M resident-steps/s)"
+        f"({results.n_residents * weeks / max(elapsed, 1e-9) / 1e6:.2f} M resident-steps/s)"
     )
     print(f"output: {out}/ ({', '.join(p.name for p in paths.values())})")
     return 0
 
 
-def _print_summary(results, table) -> None:
-    ja = results.config.lang == "ja"
-    from sim.i18n import group_label, t
+def _output_folder(path: str) -> Path:
+    """Create the output folder and check it is writable, before any simulation is run.
 
-    lang = "ja" if ja else "en"
+    Raises:
+        ConfigError: naming ``output_dir`` and the path.
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"output_dir: '{out}' exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"output_dir: cannot write to '{out}': {exc.strerror or exc}") from None
+    return out
+
+
+def _write(results, out: Path) -> dict[str, Path]:
+    """Write the output folder, turning I/O failures into :class:`OutputError`."""
+    from sim.output import write_run
+
+    try:
+        return write_run(results, out)
+    except OSError as exc:
+        where = exc.filename or out
+        raise OutputError(f"cannot write '{where}': {exc.strerror or exc}") from None
+
+
+def _print_summary(results) -> None:
+    from sim.i18n import group_label, t
+    from sim.output import summary
+
+    lang = results.config.lang
+    table = summary(results.table)
     cols = ["often_always", "sometimes", "occasionally", "any_loneliness", "ucla3_top",
-            "no_in_person_contact"]
+            "no_in_person_contact"]  # fmt: skip
     head = f"{'':<22}{'n':>8}" + "".join(f"{c[:12]:>14}" for c in cols)
-    region = results.region.name_ja if ja else results.region.name_en
+    region = results.region.name_ja if lang == "ja" else results.region.name_en
     last_date = results.table["date"].max()
-    print(f"{region}: {last_date} ({'16歳以上' if ja else 'aged 16+'}, %)")
+    print(f"{region}: {last_date} ({'16歳以上' if lang == 'ja' else 'aged 16+'}, %)")
     print(head)
     for _, row in table.iterrows():
         if row["dimension"] not in ("all", "age_group", "sex", "household_type"):
@@ -91,50 +168,102 @@ def _print_summary(results, table) -> None:
         print(f"{label[:20]:<22}{int(row['n']):>8}{vals}")
 
 
-def _params() -> int:
+def _config(overrides: list[str]) -> int:
+    from sim.config import compose_config, to_yaml
+
+    print(to_yaml(compose_config(overrides)), end="")
+    return 0
+
+
+def _params(uncertain: bool, prefix: str | None) -> int:
     from sim.config import RunConfig
     from sim.params import describe
 
-    for p in describe(RunConfig):
+    shown = [
+        p
+        for p in describe(RunConfig)
+        if (p.uncertain or not uncertain) and (prefix is None or p.name.startswith(prefix))
+    ]
+    if not shown:
+        raise ConfigError(f"params: no declared parameter starts with '{prefix}'")
+    for p in shown:
         rng = "" if p.low is None else f"[{p.low}, {p.high}]"
         print(f"{p.name} = {p.default}  ({p.unit}) {rng}{'  *uncertain' if p.uncertain else ''}")
         print(f"    {p.doc + ' — ' if p.doc else ''}source: {p.source}")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``tsunagari`` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(
-        prog="tsunagari",
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``tsunagari`` command."""
+    parser = _Parser(
+        prog=PROG,
         description="Agent-based simulation of community ties and loneliness (孤独・孤立) "
         "in Japanese municipalities.",
+        epilog="Run `tsunagari COMMAND --help` for the keys a command accepts.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="simulate one region and write the output folder", add_help=False)
-    sub.add_parser("params", help="list every declared parameter with unit, range and source")
-    if argv and argv[0] == "run":
-        if any(a in ("-h", "--help") for a in argv[1:]):
-            print(RUN_HELP)
-            return 0
-        return _guard(lambda: _run(argv[1:]))
-    args = parser.parse_args(argv)
+    overrides = {"nargs": "*", "metavar": "KEY=VALUE", "help": "Hydra-style overrides"}
+    run = sub.add_parser(
+        "run",
+        help="simulate one region and write the output folder",
+        description="Simulate one region and write tidy time series (Parquet and CSV), a "
+        "summary, a manifest and a figure.\n\n" + run_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("overrides", **overrides)
+    config = sub.add_parser(
+        "config",
+        help="print the composed, validated configuration as YAML",
+        description="Print the configuration `tsunagari run` would use with the same "
+        "overrides, as YAML (keys: see `tsunagari run --help`).",
+    )
+    config.add_argument("overrides", **overrides)
+    params = sub.add_parser(
+        "params",
+        help="list every declared parameter with unit, range and source",
+        description="List declared parameters: default, unit, plausible range and source.",
+    )
+    params.add_argument("prefix", nargs="?", help="only keys starting with this, e.g. survey")
+    params.add_argument(
+        "--uncertain", action="store_true", help="only those varied in sensitivity analysis"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tsunagari`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "run":
+        return _guard(lambda: _run(args.overrides))
+    if args.command == "config":
+        return _guard(lambda: _config(args.overrides))
     if args.command == "params":
-        return _guard(_params)
+        return _guard(lambda: _params(args.uncertain, args.prefix))
     parser.print_help()
-    return 0 if args.command is None and not argv else 2
+    return 0
 
 
-def _guard(action) -> int:
-    """Run a command, turning user errors into one line on stderr and exit status 2."""
+def _guard(action: Callable[[], int]) -> int:
+    """Run a command, turning user errors into one line on stderr and a non-zero status."""
     try:
         return action()
     except ConfigError as exc:
-        print(f"tsunagari: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), EXIT_USAGE)
+    except OutputError as exc:
+        return _fail(str(exc), EXIT_OUTPUT)
     except KeyboardInterrupt:
-        print("tsunagari: interrupted", file=sys.stderr)
-        return 130
+        return _fail("interrupted", 130)
+    except BrokenPipeError:  # output piped into e.g. `head`, which has exited
+        sys.stdout = open(os.devnull, "w")
+        return 0
+
+
+def _fail(message: str, status: int) -> int:
+    """Print one line ``tsunagari: error: ...`` on stderr and return ``status``."""
+    first = next((s.strip() for s in message.splitlines() if s.strip()), "error")
+    print(f"{PROG}: error: {first}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -3,37 +3,58 @@
 The schema is a tree of dataclasses whose leaves are declared with :func:`sim.params.param`.
 :func:`register_configs` stores it in Hydra's ConfigStore (explicitly, never on import), and
 :func:`compose_config` composes ``sim/conf/config.yaml`` with command-line overrides such as
-``region=kochi population.scale=1.0 years=10 seed=7``. Unknown keys and out-of-range values raise
-:class:`sim.params.ConfigError` with a one-line message naming the key.
+``region=kochi population.scale=1.0 years=10 seed=7``. Every user error (unknown key, wrong
+type, out-of-range value, unknown region, bad region file) raises :class:`sim.params.ConfigError`
+with a one-line message naming the key or file: overrides are checked one by one before
+composing, and Hydra's and OmegaConf's multi-line exceptions are mapped to such lines.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import difflib
+import math
 import re
+import typing
 from dataclasses import dataclass, field
 from importlib.resources import files
+from typing import TYPE_CHECKING, Any
 
-from omegaconf import OmegaConf
+import yaml
+from omegaconf import DictConfig, OmegaConf
 
 from sim.dynamics import DynamicsParams
 from sim.layers import LayerParams
-from sim.params import ConfigError, param, validate
+from sim.params import ConfigError, describe, param, validate
 from sim.population import PopulationParams
 from sim.survey import SurveyParams, check_thresholds
 
+if TYPE_CHECKING:
+    from sim.region import Region
+
 SCHEMA_NAME = "tsunagari_schema"
-REGION_OPTIONS = ("tottori", "kochi", "prefecture", "custom")
+PREF_KEY = re.compile(r"pref-(\d{2})")
+GROUPS = ("region",)  # config groups: folders of sim/conf
 
 
 @dataclass
 class RegionConfig:
-    """Which region to simulate."""
+    """Which region to simulate (choose with ``region=OPTION``; see ``sim/conf/region``)."""
 
-    key: str = "tottori"
-    prefecture: str | None = None
-    csv: str | None = None
-    municipalities: list[str] | None = None
+    key: str = field(
+        default="tottori",
+        metadata={"doc": "tottori | kochi | prefecture | custom | pref-NN (prefecture code)"},
+    )
+    prefecture: str | None = field(
+        default=None, metadata={"doc": "with region=prefecture: name or code (高知, kochi, 39)"}
+    )
+    csv: str | None = field(
+        default=None, metadata={"doc": "with region=custom: path of a municipality table"}
+    )
+    municipalities: list[str] | None = field(
+        default=None, metadata={"doc": "subset by code or name, e.g. [鳥取市,米子市]"}
+    )
 
 
 @dataclass
@@ -45,18 +66,34 @@ class RunConfig:
     layers: LayerParams = field(default_factory=LayerParams)
     dynamics: DynamicsParams = field(default_factory=DynamicsParams)
     survey: SurveyParams = field(default_factory=SurveyParams)
-    seed: int = param(42, unit="-", low=0, high=2**32 - 1, source="user choice")
-    years: int = param(5, unit="years", low=1, high=30, source="user choice", doc="horizon")
+    seed: int = param(
+        42,
+        unit="-",
+        low=0,
+        high=2**32 - 1,
+        source="user choice",
+        doc="random seed (same seed, same numbers, bit for bit)",
+    )
+    years: int = param(
+        5, unit="years", low=1, high=30, source="user choice", doc="horizon after burn-in"
+    )
     burn_in_weeks: int = param(
-        104, unit="weeks", low=0, high=1040, source="assumption: long enough for ties and "
-        "loneliness to settle from their set-up values",
+        104,
+        unit="weeks",
+        low=0,
+        high=1040,
+        source="assumption: long enough for ties and loneliness to settle from their set-up values",
+        doc="weeks simulated before start_date (not recorded)",
     )
     start_date: str = param(
-        "2025-04-06", unit="date", source="user choice", doc="first simulated week after burn-in"
+        "2025-04-06", unit="date", source="user choice", doc="first recorded week (YYYY-MM-DD)"
     )
-    lang: str = param("ja", unit="-", source="user choice", doc="ja or en")
-    scenario: str = param("baseline", unit="-", source="user choice")
-    output_dir: str | None = None
+    lang: str = param("ja", unit="-", source="user choice", doc="ja or en (figure and summary)")
+    scenario: str = param("baseline", unit="-", source="user choice", doc="scenario name")
+    output_dir: str | None = field(
+        default=None,
+        metadata={"doc": "output folder (default outputs/<region>-<scenario>-seed<seed>)"},
+    )  # fmt: skip
 
 
 def register_configs() -> None:
@@ -71,54 +108,224 @@ def config_dir() -> str:
     return str(files("sim") / "conf")
 
 
-_HYDRA_PATTERNS = (
-    (re.compile(r"Could not override '([^']+)'"), "unknown config key '{0}'"),
-    (re.compile(r"Key '([^']+)' not in '([^']*)'"), "unknown config key '{0}' in '{1}'"),
+def group_options(group: str = "region") -> dict[str, str]:
+    """Options of a config group, read from its folder: name -> first comment line of the file.
+
+    Args:
+        group: config group (a folder of ``sim/conf``).
+
+    Returns:
+        Option names in sorted order, each with the description from its file's first line.
+    """
+    folder = files("sim") / "conf" / group
+    out: dict[str, str] = {}
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".yaml"):
+            first = item.read_text(encoding="utf-8").splitlines()[:1] or [""]
+            out[item.name.removesuffix(".yaml")] = first[0].lstrip("# ").strip()
+    return out
+
+
+def default_options() -> dict[str, str]:
+    """Default option of every config group, from the defaults list of ``config.yaml``."""
+    text = (files("sim") / "conf" / "config.yaml").read_text(encoding="utf-8")
+    entries = yaml.safe_load(text).get("defaults", [])
+    return {k: v for e in entries if isinstance(e, dict) for k, v in e.items() if k in GROUPS}
+
+
+def schema_keys(schema: type = RunConfig, prefix: str = "") -> list[str]:
+    """Every dotted key of a schema: groups of settings and leaves (for key suggestions)."""
+    out: list[str] = []
+    for f in dataclasses.fields(schema):
+        name = f"{prefix}{f.name}"
+        out.append(name)
+        ftype = _field_type(schema, f)
+        if dataclasses.is_dataclass(ftype):
+            out.extend(schema_keys(ftype, prefix=name + "."))
+    return out
+
+
+def _field_type(schema: type, f: dataclasses.Field) -> Any:
+    """A field's resolved type (annotations are strings under ``from __future__``)."""
+    return typing.get_type_hints(schema).get(f.name, f.type)
+
+
+def unknown_key(key: str) -> str:
+    """One-line message for an unknown key, suggesting the closest valid key if there is one.
+
+    Args:
+        key: the dotted key as the user wrote it, e.g. ``population.sclae``.
+
+    Returns:
+        e.g. ``unknown config key 'population.sclae' (did you mean 'population.scale'?)``.
+    """
+    keys = schema_keys()
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.75)
+    if not close:  # a leaf given without its group, e.g. recovery=0.1
+        by_leaf: dict[str, list[str]] = {}
+        for k in keys:
+            by_leaf.setdefault(k.rsplit(".", 1)[-1], []).append(k)
+        leaf = difflib.get_close_matches(key.rsplit(".", 1)[-1], list(by_leaf), n=1, cutoff=0.8)
+        close = by_leaf[leaf[0]] if leaf and len(by_leaf[leaf[0]]) == 1 else []
+    hint = f" (did you mean '{close[0]}'?)" if close else " (see tsunagari run --help)"
+    return f"unknown config key '{key}'{hint}"
+
+
+def _unknown_option(group: str, option: str) -> str:
+    """One-line message for an unknown option of a config group."""
+    options = group_options(group)
+    msg = f"{group}: unknown option '{option}' (choose from: {', '.join(options)})"
+    if group == "region" and option:
+        from sim.region import prefecture_code
+
+        try:
+            prefecture_code(option)
+        except ConfigError:
+            return msg
+        return f"{msg}; for a prefecture use region=prefecture region.prefecture={option}"
+    return msg
+
+
+def _prepare(override: str) -> str:
+    """Check one override before composing and quote non-ASCII values for Hydra's grammar.
+
+    Hydra's override grammar has no unquoted non-ASCII characters, so ``region.prefecture=高知``
+    and ``region.municipalities=[鳥取市,米子市]`` are quoted here.
+
+    Raises:
+        ConfigError: for an override that does not parse, a sweep, or a list of group options.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    text = _quote_non_ascii(override.strip())
+    if "=" not in text and not text.startswith("~"):
+        raise ConfigError(f"override '{override}' is not KEY=VALUE (e.g. years=10)")
+    try:
+        parsed = OverridesParser.create().parse_overrides([text])[0]
+    except HydraException as exc:
+        reason = _first_line(str(exc.__cause__ or exc)).removeprefix("LexerNoViableAltException: ")
+        raise ConfigError(
+            f"cannot parse override '{override}': {reason} (write KEY=VALUE, lists as [a,b])"
+        ) from None
+    key = parsed.key_or_group
+    if parsed.is_sweep_override():
+        raise ConfigError(f"{key}: one value per run, got a sweep '{override}' (lists: [a,b])")
+    if key in GROUPS and not isinstance(parsed.value(), str | None):
+        raise ConfigError(f"{key}: choose one option (from: {', '.join(group_options(key))})")
+    return text
+
+
+def _quote_non_ascii(override: str) -> str:
+    """Quote the non-ASCII value, or list items, of ``key=value`` (unless already quoted)."""
+    key, eq, value = override.partition("=")
+    if not eq or value.isascii():
+        return override
+    if value.startswith("[") and value.endswith("]") and not re.search(r"['\"\[\]]", value[1:-1]):
+        items = [_quote(v.strip()) for v in value[1:-1].split(",")]
+        return f"{key}=[{','.join(items)}]"
+    return f"{key}={_quote(value)}"
+
+
+def _quote(value: str) -> str:
+    """Quote a non-ASCII value with a quote character it does not contain."""
+    if value.isascii() or value[:1] in "'\"":
+        return value
+    return f"'{value}'" if "'" not in value else f'"{value}"'
+
+
+_EXPECTED = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false"}
+_HYDRA_PATTERNS: tuple[tuple[re.Pattern[str], typing.Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"Could not find '([^/']+)/([^']*)'"), lambda m: _unknown_option(*m.groups())),
+    (re.compile(r"Could not override '([^']+)'"), lambda m: unknown_key(m.group(1))),
     (
-        re.compile(r"Could not find '([^/']+)/([^']+)'"),
-        "unknown {0} '{1}' (choose from: {options})",
+        re.compile(r"Could not delete from config\. '([^']+)' does not exist"),
+        lambda m: f"cannot delete: {unknown_key(m.group(1))}",
     ),
-    (re.compile(r"Could not load '([^/']+)/([^']+)'"), "unknown {0} '{1}' (choose from: {options})"),
     (
-        re.compile(r"Value '([^']*)' (?:of type '\w+' )?could not be converted to (\w+)[\s\S]*full_key: (\S+)"),
-        "{2}: expected {1}, got '{0}'",
+        re.compile(r"Could not append to config\. An item is already at '([^']+)'"),
+        lambda m: f"{m.group(1)}: already set; override it with {m.group(1)}=VALUE (no '+')",
     ),
-    (re.compile(r"Missing mandatory value: (\S+)"), "{0} must be given"),
 )
 
 
-def _one_line(exc: Exception) -> str:
-    """Turn a Hydra or OmegaConf exception into one line naming the key."""
-    text = str(exc)
-    cause = exc.__cause__
-    full = text + ("\n" + str(cause) if cause else "")
-    for pattern, template in _HYDRA_PATTERNS:
-        hit = pattern.search(full)
-        if hit:
-            return template.format(*hit.groups(), options=", ".join(REGION_OPTIONS))
-    return full.strip().splitlines()[0] if full.strip() else type(exc).__name__
+def _one_line(exc: BaseException) -> str:
+    """Turn a Hydra or OmegaConf exception into one line naming the key.
+
+    Hydra composition errors are matched by pattern; OmegaConf errors carry the dotted
+    ``full_key``; anything else falls back to the first line of its message.
+    """
+    from omegaconf.errors import OmegaConfBaseException
+
+    for pattern, render in _HYDRA_PATTERNS:  # Hydra's own message names the key as written
+        if hit := pattern.search(str(exc)):
+            return render(hit)
+    for err in _chain(exc):
+        if isinstance(err, OmegaConfBaseException) and getattr(err, "full_key", None):
+            return _omegaconf_line(err, str(err.full_key))
+    return _first_line(str(exc)) or type(exc).__name__
 
 
-def compose_config(overrides: list[str] | None = None) -> RunConfig:
+def _omegaconf_line(err: Exception, key: str) -> str:
+    """One line for an OmegaConf error about ``key``."""
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, MissingMandatoryValue
+
+    first = _first_line(str(err))
+    key = re.sub(r"\[\d+\]$", "", key)
+    if isinstance(err, ConfigAttributeError | ConfigKeyError):
+        return unknown_key(key)
+    if isinstance(err, MissingMandatoryValue):
+        return f"{key}: must be given ({key}=VALUE)"
+    if hit := re.search(r"Value '(.*)' of type '\w+' could not be converted to (\w+)", first):
+        return f"{key}: expected {_EXPECTED.get(hit[2], hit[2].lower())}, got '{hit[1]}'"
+    if hit := re.search(r"Cannot convert '(\w+)' to string: '(.*)'", first):
+        return f"{key}: expected one value, got {hit[1]} {hit[2]}"
+    if "is not a subclass of" in first:
+        return f"{key}: is a group of settings; set its keys, e.g. {key}.NAME=VALUE"
+    if "ListConfig" in first:
+        return f"{key}: expected a list such as [a,b]"
+    return f"{key}: {first}"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception, its cause, the cause's cause, ... (no repeats)."""
+    out: list[BaseException] = []
+    err: BaseException | None = exc
+    while err is not None and err not in out:
+        out.append(err)
+        err = err.__cause__ or err.__context__
+    return out
+
+
+def _first_line(text: str) -> str:
+    """First non-empty line of a message."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def compose_config(overrides: list[str] | None = None, *, check_region: bool = True) -> RunConfig:
     """Compose, type-check and validate a run configuration.
 
     Args:
         overrides: Hydra override strings, e.g. ``["region=kochi", "seed=7"]``.
+        check_region: also load the region once, so that an unknown prefecture or municipality
+            or a bad region file is reported now rather than when the run starts.
 
     Returns:
         The validated configuration as typed dataclasses.
 
     Raises:
-        ConfigError: one line naming the problem key or value.
+        ConfigError: one line naming the problem key, value or file.
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    cleaned = [_prepare(o) for o in overrides or []]
     register_configs()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=list(overrides or []))
+            cfg = compose(config_name="config", overrides=cleaned)
+        _reject_extra_keys(cfg, RunConfig)
         obj = OmegaConf.to_object(cfg)
     except ConfigError:
         raise
@@ -127,12 +334,32 @@ def compose_config(overrides: list[str] | None = None) -> RunConfig:
     finally:
         GlobalHydra.instance().clear()
     check(obj)
+    if check_region:
+        load_configured_region(obj)
     return obj
 
 
+def _reject_extra_keys(node: DictConfig, schema: type, prefix: str = "") -> None:
+    """Raise for keys added with ``+key=value`` that the schema does not declare."""
+    declared = {f.name: f for f in dataclasses.fields(schema)}
+    for key in node:
+        name = f"{prefix}{key}"
+        if key not in declared:
+            raise ConfigError(unknown_key(name))
+        ftype = _field_type(schema, declared[key])
+        child = node._get_node(key)
+        if dataclasses.is_dataclass(ftype) and isinstance(child, DictConfig):
+            _reject_extra_keys(child, ftype, prefix=name + ".")
+
+
 def check(cfg: RunConfig) -> None:
-    """Validate ranges and cross-field rules of a composed configuration."""
+    """Validate ranges and cross-field rules of a composed configuration.
+
+    Raises:
+        ConfigError: naming the first key at fault.
+    """
     validate(cfg, RunConfig)
+    _check_finite(cfg)
     check_thresholds(cfg.survey.thresholds, "survey.thresholds")
     check_thresholds(cfg.survey.ucla_cuts, "survey.ucla_cuts")
     if cfg.lang not in ("ja", "en"):
@@ -141,10 +368,82 @@ def check(cfg: RunConfig) -> None:
         dt.date.fromisoformat(cfg.start_date)
     except ValueError:
         raise ConfigError(f"start_date: not a date (YYYY-MM-DD): '{cfg.start_date}'") from None
-    if cfg.region.key not in REGION_OPTIONS:
-        raise ConfigError(f"region: unknown region '{cfg.region.key}'")
+    if cfg.output_dir is not None and not str(cfg.output_dir).strip():
+        raise ConfigError("output_dir: empty path (leave it out for the default folder)")
+    check_region_keys(cfg.region)
+
+
+def _check_finite(cfg: RunConfig) -> None:
+    """Raise for NaN in any declared numeric parameter (range checks let NaN through)."""
+    for info in describe(RunConfig):
+        value: Any = cfg
+        for part in info.name.split("."):
+            value = getattr(value, part)
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(v, float) and math.isnan(v):
+                raise ConfigError(f"{info.name}: must be a number, got nan")
+
+
+def check_region_keys(region: RegionConfig) -> None:
+    """Check the region key and that the keys it needs (and only those) are given.
+
+    Raises:
+        ConfigError: naming ``region.key``, ``region.prefecture``, ``region.csv`` or
+            ``region.municipalities``.
+    """
+    key = str(region.key).strip().lower()
+    options = sorted(group_options("region"))
+    hit = PREF_KEY.fullmatch(key)
+    if key not in options and not hit:
+        raise ConfigError(
+            f"region.key: unknown region '{region.key}' (choose from: {', '.join(options)}, "
+            "or pref-NN with a two-digit prefecture code)"
+        )
+    if hit and not 1 <= int(hit.group(1)) <= 47:
+        raise ConfigError(f"region.key: no prefecture code {hit.group(1)} in '{key}' (01-47)")
+    if key == "prefecture" and region.prefecture in (None, ""):
+        raise ConfigError(
+            "region.prefecture: region=prefecture needs region.prefecture=NAME (e.g. kochi, 39)"
+        )
+    if key != "prefecture" and region.prefecture is not None:
+        raise ConfigError(f"region.prefecture: only used with region=prefecture (region is {key})")
+    if key == "custom" and region.csv in (None, ""):
+        raise ConfigError("region.csv: region=custom needs region.csv=PATH")
+    if key != "custom" and region.csv is not None:
+        raise ConfigError(f"region.csv: only used with region=custom (region is {key})")
+    if region.municipalities is not None:
+        items = region.municipalities
+        if not items or any(not str(m).strip() or isinstance(m, list) for m in items):
+            raise ConfigError(
+                "region.municipalities: give a non-empty list of codes or names (e.g. [31201])"
+            )
+
+
+def load_configured_region(cfg: RunConfig) -> Region:
+    """Load the region the configuration names (its ConfigErrors name the key or file)."""
+    from sim.region import load_region
+
+    r = cfg.region
+    return load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
 
 
 def to_dict(cfg: RunConfig) -> dict:
     """Plain nested dict of a configuration (for manifests and hashing)."""
     return OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True)
+
+
+def to_yaml(cfg: RunConfig) -> str:
+    """The configuration as YAML in schema order, lists on one line (``tsunagari config``)."""
+    return yaml.dump(
+        to_dict(cfg), Dumper=_FlowListDumper, allow_unicode=True, sort_keys=False, width=1000
+    )
+
+
+class _FlowListDumper(yaml.SafeDumper):
+    """YAML dumper writing lists in flow style (``[a, b]``) and mappings as blocks."""
+
+    def represent_list(self, data: list) -> yaml.Node:
+        """Represent a list as a flow sequence."""
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+    yaml_representers = {**yaml.SafeDumper.yaml_representers, list: represent_list}  # noqa: RUF012
