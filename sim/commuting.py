@@ -39,8 +39,12 @@ def commuting_flows(region, outside_share: float, distance_km: float) -> np.ndar
     m = origins.size
     if m == 1:
         return origins.reshape(1, 1)
-    ratio = mun["day_night_ratio"].to_numpy(float) if "day_night_ratio" in mun else np.full(m, np.nan)
-    net_in = np.where(np.isfinite(ratio), (ratio / 100.0 - 1.0) * mun["pop_total"].to_numpy(float), 0)
+    ratio = (
+        mun["day_night_ratio"].to_numpy(float) if "day_night_ratio" in mun else np.full(m, np.nan)
+    )
+    net_in = np.where(
+        np.isfinite(ratio), (ratio / 100.0 - 1.0) * mun["pop_total"].to_numpy(float), 0
+    )
     dests = np.maximum(origins + net_in, 0.05 * origins)
     dests *= origins.sum() / dests.sum()
     xy = mun[["x_km", "y_km"]].to_numpy(float)

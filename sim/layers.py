@@ -199,7 +199,9 @@ def build_groups(pop, region, params: LayerParams, rng: np.random.Generator) -> 
     school_key = np.full(pop.n, -1, dtype=np.int64)
     n_zones = pop.zones.n
     # schoolchildren: by zone and single year of age; older students: by destination and age band
-    school_key[young_student] = pop.zone[young_student].astype(np.int64) * 16 + pop.age[young_student]
+    school_key[young_student] = (
+        pop.zone[young_student].astype(np.int64) * 16 + pop.age[young_student]
+    )
     older = student & ~young_student
     band = np.minimum(pop.age[older], 22) // 4
     school_key[older] = (n_zones * 16) + dest[older] * 8 + band

@@ -24,14 +24,28 @@ from sim.layers import (
     zone_age_order,
 )
 from sim.population import synthesize
-from sim.processes import Contacts, Loneliness, LifeEvents, Ties
+from sim.processes import Contacts, LifeEvents, Loneliness, Ties
 from sim.recorder import Recorder
 from sim.region import Region, load_region
 from sim.rng import Streams
+from sim.scenario import Scenario, check_horizon, load_scenario
+from sim.services import Services, initial_service_state
 from sim.state import Residents, age_band
 
-#: The weekly step order (MODEL.md steps 1-4 and 9). Policy processes slot in before "record".
-STEP_ORDER = ("life_events", "contacts", "ties", "loneliness", "record")
+#: The weekly step order (MODEL.md steps 1-9). "outreach" realises venue sessions and
+#: volunteer visits, which are contact, so it runs before loneliness is updated.
+STEP_ORDER = (
+    "life_events",  # 1
+    "contacts",  # 2
+    "ties",  # 3
+    "outreach",  # 2b: venue sessions, co-attendance ties, volunteer visits
+    "loneliness",  # 4
+    "noticing",  # 5: noticing and referral
+    "help_seeking",  # 6
+    "consultation",  # 7: services run
+    "costs",  # 8
+    "record",  # 9
+)
 
 
 class Municipality(mesa.Agent):
@@ -60,13 +74,17 @@ class LonelinessModel(mesa.Model):
         region: the region, if already loaded (otherwise loaded from ``cfg.region``).
     """
 
-    def __init__(self, cfg: RunConfig, region: Region | None = None) -> None:
+    def __init__(
+        self, cfg: RunConfig, region: Region | None = None, scenario: Scenario | None = None
+    ) -> None:
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
         self.params = cfg.dynamics
         self.params_layers = cfg.layers
         self.params_survey = cfg.survey
         self.streams = Streams(cfg.seed)
+        self._stream_cache: dict[str, np.random.Generator] = {}
+        self._stream_step = -1
         self.step_index = 0
         self.week = -cfg.burn_in_weeks
         self.region = region if region is not None else load_configured_region(cfg)
@@ -74,23 +92,40 @@ class LonelinessModel(mesa.Model):
         self._build_layers()
         self.res = self._initial_state()
         self.counts: dict[str, np.ndarray | int] = {
-            "events": np.zeros(11, np.int64), "ties_formed": 0, "ties_lost": 0
+            "events": np.zeros(11, np.int64),
+            "ties_formed": 0,
+            "ties_lost": 0,
         }
         self.met = np.zeros(self.friends.n_edges, bool)
         self.lonely_ends = np.zeros(self.friends.n_edges, np.int8)
         self.moved: list[np.ndarray] = []
-        self.processes = {p.name: p for p in (LifeEvents(), Contacts(), Ties(), Loneliness())}
-        for p in self.processes.values():
+        self.scenario = scenario if scenario is not None else load_scenario(cfg.scenario)
+        check_horizon(self.scenario, cfg.start_date, cfg.years)
+        self.svc = initial_service_state(self)
+        self.services = Services(self, self.scenario)
+        core = {p.name: p for p in (LifeEvents(), Contacts(), Ties(), Loneliness())}
+        for p in core.values():
             if hasattr(p, "init"):
                 p.init(self)
+        sv = self.services
+        self.processes = {
+            **{name: p.step for name, p in core.items()},
+            "outreach": sv.outreach,
+            "noticing": sv.noticing,
+            "help_seeking": sv.help_seeking,
+            "consultation": sv.consultation,
+            "costs": sv.accrue_costs,
+        }
         self.municipality_agents = [
             Municipality(self, i, row) for i, row in self.region.municipalities.iterrows()
         ]
         self.start_date = np.datetime64(cfg.start_date, "D")
         self.recorder = Recorder(self, record_weeks(cfg.start_date, cfg.years))
         self.datacollector = mesa.DataCollector(
-            model_reporters={m: _latest(m) for m in ("any_loneliness", "often_always",
-                                                    "ucla3_top", "no_in_person_contact")}
+            model_reporters={
+                m: _latest(m)
+                for m in ("any_loneliness", "often_always", "ucla3_top", "no_in_person_contact")
+            }
         )
 
     def _build_layers(self) -> None:
@@ -138,8 +173,16 @@ class LonelinessModel(mesa.Model):
         return res
 
     def stream(self, name: str) -> np.random.Generator:
-        """Generator of the named stream for the current step."""
-        return self.streams.get(name, self.step_index)
+        """Generator of the named stream for the current step.
+
+        Repeated calls in one step return the same generator, so draws continue its sequence.
+        """
+        if self._stream_step != self.step_index:
+            self._stream_cache = {}
+            self._stream_step = self.step_index
+        if name not in self._stream_cache:
+            self._stream_cache[name] = self.streams.get(name, self.step_index)
+        return self._stream_cache[name]
 
     def new_workplace(self, residents: np.ndarray) -> np.ndarray:
         """A random workplace in each resident's home municipality (-1 if it has none)."""
@@ -153,13 +196,17 @@ class LonelinessModel(mesa.Model):
         return np.where(cnt > 0, out, -1).astype(np.int32)
 
     def socially_active(self) -> np.ndarray:
-        """Residents who take part in some social activity."""
-        return self.res.community
+        """Residents who take part in some social activity (community group or a venue)."""
+        return self.res.community | (self.svc.venue >= 0)
+
+    def support_shift(self) -> np.ndarray:
+        """Latent target shift from support received and roles at venues (zero without levers)."""
+        return self.svc.support + self.services.role_support(self)
 
     def step(self) -> None:
         """Advance one week in :data:`STEP_ORDER`."""
         for name in STEP_ORDER[:-1]:
-            self.processes[name].step(self)
+            self.processes[name](self)
         if self.week >= 0 and self.recorder.due(self.week):
             self.recorder.record(self)
             self.datacollector.collect(self)
@@ -208,18 +255,25 @@ class Results:
     model: LonelinessModel | None = None
 
 
-def run(cfg: RunConfig, *, region: Region | None = None, keep_model: bool = False) -> Results:
+def run(
+    cfg: RunConfig,
+    *,
+    region: Region | None = None,
+    scenario: Scenario | None = None,
+    keep_model: bool = False,
+) -> Results:
     """Run one simulation from a validated configuration.
 
     Args:
         cfg: the run configuration (its ``seed`` fixes every random draw).
         region: a pre-loaded region (saves reloading in ensembles).
+        scenario: a pre-loaded scenario (otherwise loaded from ``cfg.scenario``).
         keep_model: return the finished model too (for network statistics and tests).
 
     Returns:
         The run's results.
     """
-    model = LonelinessModel(cfg, region)
+    model = LonelinessModel(cfg, region, scenario)
     model.run_all()
     table = model.recorder.table(model.start_date)
     counts = {

@@ -44,11 +44,17 @@ def git_commit() -> str | None:
     try:
         out = subprocess.run(
             ["git", "-C", str(here), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         )
         dirty = subprocess.run(
             ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -113,10 +119,16 @@ def write_run(results: Results, out_dir: Path) -> dict[str, Path]:
         "figure": out_dir / "prevalence.png",
         "manifest": out_dir / "manifest.json",
     }
-    _atomic(paths["timeseries_parquet"], lambda p: pq.write_table(
-        pa.Table.from_pandas(table, preserve_index=False), p, compression="zstd"))
+    _atomic(
+        paths["timeseries_parquet"],
+        lambda p: pq.write_table(
+            pa.Table.from_pandas(table, preserve_index=False), p, compression="zstd"
+        ),
+    )
     _atomic(paths["timeseries_csv"], lambda p: table.to_csv(p, index=False, float_format="%.6g"))
-    _atomic(paths["summary_csv"], lambda p: summary(table).to_csv(p, index=False, float_format="%.6g"))
+    _atomic(
+        paths["summary_csv"], lambda p: summary(table).to_csv(p, index=False, float_format="%.6g")
+    )
     fig = plot_prevalence(table, lang=results.config.lang, title=_title(results))
     _atomic(paths["figure"], lambda p: save_figure(fig, p))
     hashes = {k: sha256(v) for k, v in paths.items() if k != "manifest"}

@@ -261,7 +261,7 @@ class Loneliness:
         gap = np.maximum(np.float32(0), 1 - r.contact / self.need[r.band])
         k = np.minimum(m.lonely_friends_met, p.contagion_cap)
         strain = np.float32(p.unemployed_effect) * (r.activity == Activity.UNEMPLOYED)
-        target = r.trait + np.float32(p.gap_effect) * gap + strain
+        target = r.trait + np.float32(p.gap_effect) * gap + strain + m.support_shift()
         r.latent += (
             np.float32(p.recovery) * (target - r.latent)
             + np.float32(p.contagion) * k

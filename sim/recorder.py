@@ -47,7 +47,11 @@ class Recorder:
             ("all", np.zeros(pop.n, np.int64), ["all"]),
             ("age_group", bands.astype(np.int64), [g for g, _, _ in AGE_GROUPS]),
             ("sex", pop.sex.astype(np.int64), ["0", "1"]),
-            ("household_type", pop.resident_household_type().astype(np.int64), [str(k) for k in range(5)]),
+            (
+                "household_type",
+                pop.resident_household_type().astype(np.int64),
+                [str(k) for k in range(5)],
+            ),
             ("municipality", pop.municipality.astype(np.int64), list(munis["name"])),
         ]
         self.n_groups = sum(len(labels) for _, _, labels in self.dims)
@@ -57,6 +61,7 @@ class Recorder:
         self.n = np.zeros((self.weeks.size, self.n_groups), dtype=np.int64)
         self.i = 0
         self.latest: dict[str, float] = {}
+        self.service_frames: list[pd.DataFrame] = []
 
     def _membership(self, n: int) -> sp.csr_matrix:
         """Sparse (group x resident) indicator: one column entry per dimension, adults only."""
@@ -100,7 +105,39 @@ class Recorder:
             self.values[self.i] = (sums / self.group_n[:, None]).T
         self.n[self.i] = self.group_n
         self.latest = {m: float(self.values[self.i, j, 0]) for j, m in enumerate(MEASURES)}
+        self.service_frames.append(self._service_rows(model, int(self.weeks[self.i])))
         self.i += 1
+
+    def _service_rows(self, model, week: int) -> pd.DataFrame:
+        """Service flows (since the last record), stocks and costs, at full population scale."""
+        from sim.levers import FUNDERS
+        from sim.services import FLOWS, STOCKS
+
+        flows, stocks, costs = model.services.snapshot(model)
+        scale = model.cfg.population.scale
+        counts = np.vstack([flows, stocks]) / scale
+        names = list(FLOWS) + list(STOCKS)
+        munis = list(model.region.municipalities["name"])
+        levers = model.scenario.levers
+        funder = np.zeros(len(FUNDERS))
+        for lv, c in zip(levers, costs, strict=True):
+            funder[FUNDERS.index(lv.funder)] += c
+        parts = [
+            (np.repeat(names, 1), "all", ["all"] * len(names), counts.sum(axis=1)),
+            (np.repeat(names, len(munis)), "municipality", munis * len(names), counts.ravel()),
+            (["cost_yen"] * len(levers), "lever", [lv.id for lv in levers], costs),
+            (["cost_yen"] * len(FUNDERS), "funder", list(FUNDERS), funder),
+            (["cost_yen"], "all", ["all"], np.array([costs.sum()])),
+        ]
+        frames = [
+            pd.DataFrame({"measure": m, "dimension": d, "group": g, "value": v})
+            for m, d, g, v in parts
+            if len(v)
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        out.insert(0, "week", week)
+        out["n"] = 0
+        return out
 
     def table(self, start_date: np.datetime64) -> pd.DataFrame:
         """Tidy long table: week, date, measure, dimension, group, value, n."""
@@ -112,7 +149,7 @@ class Recorder:
         )
         r, m, g = r.ravel(), m.ravel(), g.ravel()
         dates = (start_date + weeks.astype("timedelta64[W]")).astype("datetime64[D]").astype(str)
-        return pd.DataFrame(
+        survey = pd.DataFrame(
             {
                 "week": weeks[r],
                 "date": dates[r],
@@ -123,3 +160,9 @@ class Recorder:
                 "n": self.n[: self.i][r, g],
             }
         )
+        if not self.service_frames:
+            return survey
+        services = pd.concat(self.service_frames, ignore_index=True)
+        date_of = dict(zip(weeks.tolist(), dates.tolist(), strict=True))
+        services["date"] = services["week"].map(date_of)
+        return pd.concat([survey, services[survey.columns]], ignore_index=True)

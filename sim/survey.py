@@ -9,6 +9,7 @@ Prevalence is therefore measured, not read off the latent state.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,31 +24,53 @@ class SurveyParams:
     """Declared parameters of the measurement model."""
 
     thresholds: list[float] = param(
-        [-1.05, 0.05, 0.6, 1.5], unit="latent", low=-3.0, high=4.0, uncertain=True,
+        [-1.05, 0.05, 0.6, 1.5],
+        unit="latent",
+        low=-3.0,
+        high=4.0,
+        uncertain=True,
         source="pre-calibration: normal quantiles of the 2023 survey's five answers; "
         "refitted by calibration",
         doc="cut points between never | hardly ever | occasionally | sometimes | often/always",
     )
     response_sd: float = param(
-        0.3, unit="latent", low=0.0, high=1.0, source="assumption: test-retest error",
+        0.3,
+        unit="latent",
+        low=0.0,
+        high=1.0,
+        source="assumption: test-retest error",
         doc="response error of the direct question",
     )
     ucla_cuts: list[float] = param(
-        [-0.5, 0.55, 1.65], unit="latent", low=-3.0, high=4.0,
+        [-0.5, 0.55, 1.65],
+        unit="latent",
+        low=-3.0,
+        high=4.0,
         source="pre-calibration: UCLA-3 10-12 band 7.1% in 2022 (令和5年版厚生労働白書)",
         doc="cut points of each UCLA item (hardly ever | some of the time | often | always)",
     )
     ucla_item_sd: float = param(
-        0.5, unit="latent", low=0.0, high=1.5, source="assumption: item-level error",
+        0.5,
+        unit="latent",
+        low=0.0,
+        high=1.5,
+        source="assumption: item-level error",
     )
     isolation_weeks: int = param(
-        26, unit="weeks", low=4, high=104,
+        26,
+        unit="weeks",
+        low=4,
+        high=104,
         source="基礎調査: 'never meets family or friends living apart in person' read as no "
         "in-person meeting with any friend or relative living apart for half a year",
         doc="weeks without meeting any tie outside the household that count as no contact",
     )
     chronic_weeks: int = param(
-        26, unit="weeks", low=4, high=104, source="MODEL.md: chronic loneliness is 6 months or more",
+        26,
+        unit="weeks",
+        low=4,
+        high=104,
+        source="MODEL.md: chronic loneliness is 6 months or more",
     )
 
 
@@ -78,5 +101,5 @@ def check_thresholds(values: list[float], key: str) -> None:
     """Raise if cut points are not strictly increasing."""
     from sim.params import ConfigError
 
-    if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(values)):
         raise ConfigError(f"{key}: cut points must increase, got {list(values)}")

@@ -1,0 +1,1 @@
+"""Packaged Hydra configuration (config.yaml and the region group)."""

@@ -1,0 +1,249 @@
+"""Levers resolved against a region and a calendar: where and when each applies, weekly.
+
+:class:`LeverRuntime` turns a scenario's levers into masks over municipalities and zones, and
+into week indices, and answers the per-week questions the service processes ask (capacity by
+municipality and channel, noticing hazards, visit probabilities, costs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+
+import numpy as np
+
+from sim.levers import (
+    CHANNELS,
+    Awareness,
+    Consultation,
+    Platform,
+    PrefectureSupport,
+    Supporters,
+    Venue,
+    WelfareVolunteers,
+)
+from sim.params import ConfigError
+from sim.scenario import week_of
+
+
+class LeverRuntime:
+    """The levers of one scenario on one model.
+
+    Args:
+        m: the model (region, population, config).
+        scenario: the validated scenario.
+    """
+
+    def __init__(self, m, scenario) -> None:
+        self.levers = scenario.levers
+        mun = m.region.municipalities
+        self.n_mun = len(mun)
+        self.scale = m.cfg.population.scale
+        self.p = m.cfg.services
+        horizon = m.cfg.years * 52
+        self.weeks = np.array(
+            [[week_of(lv.start, m.cfg.start_date, -(10**9)),
+              week_of(lv.end, m.cfg.start_date, horizon)]
+             for lv in self.levers], dtype=np.int64,
+        ).reshape(-1, 2)  # fmt: skip
+        masks = [self._munis(lv, mun, scenario.source, i) for i, lv in enumerate(self.levers)]
+        self.muni_mask = np.array(masks, bool).reshape(-1, self.n_mun)
+        zmuni = m.pop.zones.municipality
+        self.zone_mask = []
+        for i, lv in enumerate(self.levers):
+            z = self.muni_mask[i][zmuni]
+            if lv.zones:
+                bad = [q for q in lv.zones if not 0 <= q < z.size]
+                if bad:
+                    raise ConfigError(f"{scenario.source}: levers[{i}].zones: no zone {bad[0]}")
+                keep = np.zeros(z.size, bool)
+                keep[lv.zones] = True
+                z &= keep
+            self.zone_mask.append(z)
+        self.sim_res = np.bincount(m.pop.municipality, minlength=self.n_mun).astype(np.float64)
+        self.real_pop = mun["pop_total"].to_numpy(float)
+        self.households = mun["general_households"].to_numpy(float)
+        self.is_city = (mun["kind"] == "city").to_numpy()
+        self.active = np.zeros(len(self.levers), bool)
+        self.has_service = np.zeros(self.n_mun, bool)
+        self._week = None
+        self._volunteer_cover = self._draw_vacancies(m)
+
+    def _munis(self, lv, mun, source: str, i: int) -> np.ndarray:
+        if not lv.municipalities:
+            return np.ones(len(mun), bool)
+        mask = np.zeros(len(mun), bool)
+        names = list(mun["name"]) + list(mun["code"].astype(str)) + list(mun["name_en"])
+        for name in lv.municipalities:
+            hit = ((mun["name"] == name) | (mun["code"].astype(str) == str(name))
+                   | (mun["name_en"].str.lower() == str(name).lower())).to_numpy()  # fmt: skip
+            if not hit.any():
+                close = difflib.get_close_matches(str(name), names, n=2)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                raise ConfigError(
+                    f"{source}: levers[{i}].municipalities: unknown municipality '{name}'{hint}"
+                )
+            mask |= hit
+        return mask
+
+    def _draw_vacancies(self, m) -> dict[int, np.ndarray]:
+        """Which zones have a filled welfare-volunteer post, per volunteer lever."""
+        cover = {}
+        for i, lv in enumerate(self.levers):
+            if isinstance(lv, WelfareVolunteers):
+                u = m.streams.get(f"lever:{lv.id}").random(m.pop.zones.n)
+                cover[i] = self.zone_mask[i] & (u < lv.fill_rate)
+        return cover
+
+    def update(self, week: int) -> None:
+        """Refresh which levers are active this week."""
+        if week == self._week:
+            return
+        self._week = week
+        self.active = (self.weeks[:, 0] <= week) & (week <= self.weeks[:, 1])
+        self.has_service = np.zeros(self.n_mun, bool)
+        for i, lv in enumerate(self.levers):
+            if self.active[i] and isinstance(lv, Consultation) and lv.capacity_per_10k > 0:
+                self.has_service |= self.muni_mask[i]
+
+    def any_active(self, week: int) -> bool:
+        """Whether any lever runs this week (updates the active set)."""
+        self.update(week)
+        return bool(self.active.any())
+
+    def _each(self, kind):
+        for i, lv in enumerate(self.levers):
+            if self.active[i] and isinstance(lv, kind):
+                yield i, lv
+
+    def training_boost(self, m) -> np.ndarray:
+        """Prefecture training added per municipality (share)."""
+        out = np.zeros(self.n_mun, np.float32)
+        for i, lv in self._each(PrefectureSupport):
+            out += np.float32(lv.training_boost) * self.muni_mask[i]
+        return out
+
+    def notice_hazard(self, m) -> np.ndarray:
+        """Weekly noticing hazard of each resident from neighbours and supporters."""
+        zones = m.pop.zones.n
+        hz = np.zeros(zones, np.float32)
+        boost = self.training_boost(m)[m.pop.zones.municipality]
+        for i, lv in self._each(Supporters):
+            eff = np.minimum(1.0, lv.training + boost)
+            hz += np.float32(self.p.notice_supporter * lv.per_1000) * eff * self.zone_mask[i]
+        campaign = np.zeros(self.n_mun, np.float32)
+        for i, _ in self._each(Awareness):
+            campaign = np.maximum(campaign, self.muni_mask[i].astype(np.float32))
+        base = np.float32(self.p.notice_neighbour) * (1 + campaign)
+        return (hz[m.pop.zone] + base[m.pop.municipality]).astype(np.float32)
+
+    def referral_success(self, m) -> np.ndarray:
+        """Chance that a noticed resident's referral goes through (per resident)."""
+        boost = np.zeros(self.n_mun, np.float32)
+        for i, lv in self._each(Platform):
+            boost += np.float32(min(0.3, self.p.platform_boost * lv.members)) * self.muni_mask[i]
+        return np.minimum(0.95, self.p.referral_success + boost)[m.pop.municipality]
+
+    def visit_probability(self, m) -> np.ndarray:
+        """Weekly chance of a welfare volunteer's visit (older residents living alone)."""
+        out = np.zeros(m.pop.n, np.float32)
+        target = m.pop.lives_alone() & (m.pop.age >= 65)
+        for i, lv in self._each(WelfareVolunteers):
+            covered = target & self._volunteer_cover[i][m.pop.zone]
+            eligible = np.bincount(m.pop.municipality[covered], minlength=self.n_mun)
+            capacity = self._volunteers(i, lv) * lv.caseload * self.scale
+            share = np.minimum(1.0, capacity / np.maximum(eligible, 1))
+            rate = min(1.0, lv.visits_per_month * 12 / 52)
+            out = np.maximum(out, (rate * share)[m.pop.municipality] * covered)
+        return out
+
+    def _volunteers(self, i: int, lv: WelfareVolunteers) -> np.ndarray:
+        per = np.where(self.is_city, lv.households_per_volunteer_city,
+                       lv.households_per_volunteer_town)  # fmt: skip
+        return self.households / per * lv.fill_rate * self.muni_mask[i]
+
+    def campaign_reach(self, m) -> np.ndarray:
+        """Weekly chance an unaware resident is reached by an active campaign."""
+        out = np.zeros(self.n_mun, np.float32)
+        for i, lv in self._each(Awareness):
+            weeks = max(1, self.weeks[i, 1] - self.weeks[i, 0] + 1)
+            out = np.maximum(out, np.float32(1 - (1 - lv.reach) ** (1 / weeks)) * self.muni_mask[i])
+        return out[m.pop.municipality]
+
+    def forget_rate(self, m) -> np.float32:
+        """Weekly chance campaign-made awareness fades (slowest memory among campaigns)."""
+        memory = [lv.memory_weeks for lv in self.levers if isinstance(lv, Awareness)]
+        return np.float32(1.0 / max(memory)) if memory else np.float32(0.0)
+
+    def capacity(self, m) -> np.ndarray:
+        """New cases each municipality can take this week, by channel (simulated residents)."""
+        cap = np.zeros((self.n_mun, len(CHANNELS)))
+        for i, lv in self._each(Consultation):
+            cap[:, CHANNELS.index(lv.channel)] += (
+                lv.capacity_per_10k * self.sim_res / 1e4 * self.muni_mask[i]
+            )
+        office = CHANNELS.index("office")
+        for i, lv in self._each(PrefectureSupport):
+            staff = lv.staff_per_100k * self.sim_res / 1e5 * self.muni_mask[i]
+            cap[:, office] += np.where(cap[:, office] > 0, staff * lv.cases_per_staff_week, 0)
+        return cap
+
+    def choose_channel(self, muni: np.ndarray, prefers_digital: np.ndarray,
+                       digital: np.ndarray) -> np.ndarray:  # fmt: skip
+        """Channel each help-seeker uses: digital if preferred and offered, else phone, else office.
+
+        Residents without digital access cannot use SNS or AI chat. Returns -1 where no usable
+        channel is offered.
+        """
+        avail = self.capacity(None) > 0
+        out = np.full(muni.size, -1, np.int8)
+        orders = (("office", "phone24", "sns", "ai_chat"), ("sns", "ai_chat", "phone24", "office"))
+        for group, order in zip((~prefers_digital, prefers_digital), orders, strict=True):
+            for name in reversed(order):  # the first usable channel in the order wins
+                c = CHANNELS.index(name)
+                usable = avail[muni, c] & group
+                if name in ("sns", "ai_chat"):
+                    usable &= digital
+                out = np.where(usable, c, out).astype(np.int8)
+        return out
+
+    def channel_lever(self, muni: np.ndarray, channel: np.ndarray) -> np.ndarray:
+        """Index of the consultation lever that serves each (municipality, channel)."""
+        table = np.full((self.n_mun, len(CHANNELS)), -1, np.int64)
+        for i, lv in reversed(list(self._each(Consultation))):
+            c = CHANNELS.index(lv.channel)
+            table[self.muni_mask[i], c] = i
+        return table[muni, channel]
+
+    def transfer_break(self, m, cases: np.ndarray) -> np.ndarray:
+        """Chance a case breaks this week because its caseworker is transferred (April)."""
+        date = dt.date.fromisoformat(m.cfg.start_date) + dt.timedelta(weeks=int(m.week))
+        if cases.size == 0 or not (date.month == 4 and date.day <= 7):
+            return np.zeros(cases.size, np.float32)
+        lever = self.channel_lever(m.pop.municipality[cases], m.svc.channel[cases])
+        lv = self.levers
+        rate = np.array([0.0 if j < 0 else lv[j].transfer_rate * (1 - lv[j].info_sharing)
+                         for j in lever], np.float32)  # fmt: skip
+        return rate
+
+    def weekly_costs(self, m, venues) -> np.ndarray:
+        """Running cost of each lever this week, yen, at full population scale."""
+        out = np.zeros(len(self.levers))
+        for i, lv in enumerate(self.levers):
+            if not self.active[i]:
+                continue
+            real = float((self.real_pop * self.muni_mask[i]).sum())
+            if isinstance(lv, Venue):
+                n = int((venues.lever == i).sum())
+                out[i] = n * lv.sessions_per_week * lv.cost_per_session
+            elif isinstance(lv, Supporters):
+                out[i] = lv.per_1000 * real / 1000 * lv.cost_per_supporter_year / 52
+            elif isinstance(lv, WelfareVolunteers):
+                out[i] = self._volunteers(i, lv).sum() * lv.allowance_per_year / 52
+            elif isinstance(lv, Consultation):
+                out[i] = lv.cost_fixed_per_week
+            elif isinstance(lv, Awareness | Platform):
+                out[i] = lv.cost_per_week
+            elif isinstance(lv, PrefectureSupport):
+                out[i] = lv.staff_per_100k * real / 1e5 * lv.cost_per_staff_week
+        return out

@@ -1,0 +1,216 @@
+"""Scenarios: policy packages written as YAML files in ``scenarios/``, validated into levers.
+
+A scenario file has a name, one-line ja/en titles, a ja/en description, the section of the
+2025 request it comes from, an optional ``extends`` (another scenario whose levers come first)
+and a list of ``levers``. Every problem raises :class:`sim.params.ConfigError` with one line
+naming the file and the key, e.g. ``scenarios/x.yaml: levers[1].capacity=-5 is below ...``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
+
+from sim.levers import CHANNELS, FUNDERS, LEVER_TYPES, Lever
+from sim.params import ConfigError, validate
+
+TOP_KEYS = ("name", "title", "description", "request_section", "extends", "levers")
+
+
+@dataclass
+class Scenario:
+    """A validated policy package.
+
+    Attributes:
+        name: file stem.
+        title: one-line description, ``{"ja": ..., "en": ...}``.
+        description: longer description, ``{"ja": ..., "en": ...}``.
+        request_section: the part of the 2025 request it comes from, ``{"ja": ..., "en": ...}``.
+        levers: the levers, inherited ones first.
+        source: the file it was read from.
+    """
+
+    name: str
+    title: dict[str, str] = field(default_factory=dict)
+    description: dict[str, str] = field(default_factory=dict)
+    request_section: dict[str, str] = field(default_factory=dict)
+    levers: list[Lever] = field(default_factory=list)
+    source: str = ""
+
+
+def scenario_dir() -> Path:
+    """Folder of the packaged scenario library (works from a non-editable install)."""
+    return Path(str(files("scenarios")))
+
+
+def scenario_path(name: str) -> Path:
+    """Path of a scenario given by library name or by file path."""
+    p = Path(name)
+    if p.suffix in (".yaml", ".yml"):
+        if not p.is_file():
+            raise ConfigError(f"scenario file not found: {name}")
+        return p
+    lib = scenario_dir() / f"{name}.yaml"
+    if not lib.is_file():
+        names = [q.stem for q in sorted(scenario_dir().glob("*.yaml"))]
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ConfigError(f"scenario: unknown scenario '{name}'{hint}; see `tsunagari scenarios`")
+    return lib
+
+
+def list_scenarios() -> list[Scenario]:
+    """Every scenario of the library, validated (without region checks)."""
+    return [load_scenario(p.stem) for p in sorted(scenario_dir().glob("*.yaml"))]
+
+
+def load_scenario(name: str, _seen: tuple[str, ...] = ()) -> Scenario:
+    """Read and validate a scenario by library name or path (region checks come later).
+
+    Raises:
+        ConfigError: one line naming the file and the key.
+    """
+    path = scenario_path(name)
+    label = _label(path)
+    if path.stem in _seen:
+        raise ConfigError(f"{label}: extends: circular ({' -> '.join((*_seen, path.stem))})")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" (line {line + 1})" if line is not None else ""
+        raise ConfigError(f"{label}: not valid YAML{where}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{label}: expected a mapping with 'levers'")
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise ConfigError(f"{label}: unknown key '{key}' (allowed: {', '.join(TOP_KEYS)})")
+    inherited: list[Lever] = []
+    if raw.get("extends"):
+        inherited = load_scenario(str(raw["extends"]), (*_seen, path.stem)).levers
+    levers = [_lever(item, i, label) for i, item in enumerate(raw.get("levers") or [])]
+    ids = [lv.id for lv in inherited + levers]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ConfigError(f"{label}: levers: duplicate id '{dupes[0]}'")
+    return Scenario(
+        name=path.stem,
+        title=_text(raw, "title", label),
+        description=_text(raw, "description", label),
+        request_section=_text(raw, "request_section", label),
+        levers=inherited + levers,
+        source=label,
+    )
+
+
+def _label(path: Path) -> str:
+    try:
+        return f"scenarios/{path.relative_to(scenario_dir())}"
+    except ValueError:
+        return str(path)
+
+
+def _text(raw: dict, key: str, label: str) -> dict[str, str]:
+    value = raw.get(key) or {}
+    if isinstance(value, str):
+        return {"ja": value, "en": value}
+    if not isinstance(value, dict) or not set(value) <= {"ja", "en"}:
+        raise ConfigError(f"{label}: {key}: expected {{ja: ..., en: ...}}")
+    return {k: str(v) for k, v in value.items()}
+
+
+def _lever(item: object, i: int, label: str) -> Lever:
+    where = f"{label}: levers[{i}]"
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: expected a mapping with 'type'")
+    kind = item.get("type")
+    if kind not in LEVER_TYPES:
+        close = difflib.get_close_matches(str(kind), LEVER_TYPES, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ConfigError(
+            f"{where}.type: unknown lever '{kind}'{hint}; choose from {', '.join(LEVER_TYPES)}"
+        )
+    cls = LEVER_TYPES[kind]
+    names = {f.name for f in dataclasses.fields(cls)}
+    values = {k: v for k, v in item.items() if k != "type"}
+    for key in values:
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(f"{where}.{key}: unknown key for a {kind} lever{hint}")
+    values.setdefault("id", f"{kind}_{i}")
+    try:
+        lever = cls(**values)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    _check_types(lever, where)
+    validate(lever, cls, prefix="")
+    _check_common(lever, where)
+    return lever
+
+
+def _check_types(lever: Lever, where: str) -> None:
+    for f in dataclasses.fields(lever):
+        v = getattr(lever, f.name)
+        default = f.default if f.default is not dataclasses.MISSING else None
+        if isinstance(default, bool) and not isinstance(v, bool):
+            raise ConfigError(f"{where}.{f.name}: expected true or false, got {v!r}")
+        if isinstance(default, int | float) and not isinstance(default, bool):
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise ConfigError(f"{where}.{f.name}: expected a number, got {v!r}")
+
+
+def _check_common(lever: Lever, where: str) -> None:
+    try:
+        validate_dates(lever)
+    except ValueError as exc:
+        raise ConfigError(f"{where}.{exc}") from None
+    if lever.funder not in FUNDERS:
+        raise ConfigError(f"{where}.funder: '{lever.funder}' is not one of {', '.join(FUNDERS)}")
+    if getattr(lever, "channel", "office") not in CHANNELS:
+        raise ConfigError(f"{where}.channel: '{lever.channel}' is not one of {', '.join(CHANNELS)}")
+    if not isinstance(lever.municipalities, list) or not isinstance(lever.zones, list):
+        raise ConfigError(f"{where}: municipalities and zones must be lists")
+
+
+def validate_dates(lever: Lever) -> None:
+    """Check the lever's dates parse and end is not before start."""
+    for key in ("start", "end"):
+        value = getattr(lever, key)
+        if value is None:
+            continue
+        try:
+            dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"{key}: not a date (YYYY-MM-DD): {value!r}") from None
+    if lever.end is not None and lever.start is not None and str(lever.end) < str(lever.start):
+        raise ValueError(f"end: {lever.end} is before start {lever.start}")
+
+
+def check_horizon(scenario: Scenario, start: str, years: int) -> None:
+    """Raise if a lever starts outside the simulated horizon."""
+    first = dt.date.fromisoformat(start)
+    last = first + dt.timedelta(weeks=52 * years)
+    for i, lv in enumerate(scenario.levers):
+        if lv.start is None:
+            continue
+        s = dt.date.fromisoformat(str(lv.start))
+        if not first <= s < last:
+            raise ConfigError(
+                f"{scenario.source}: levers[{i}] ({lv.id}).start: {lv.start} is outside the "
+                f"horizon {first}..{last}"
+            )
+
+
+def week_of(date: str | None, start: str, default: int) -> int:
+    """Week index of a date relative to the start date (``default`` for None)."""
+    if date is None:
+        return default
+    delta = dt.date.fromisoformat(str(date)) - dt.date.fromisoformat(start)
+    return delta.days // 7

@@ -1,0 +1,302 @@
+"""Policy levers at work: outreach, noticing and referral, help-seeking, consultation, costs.
+
+The service pipeline is one path: noticed -> referred -> waiting -> served, or dropped. Each
+process draws only from its own stream, and does nothing while no lever is active, so a lever
+at zero coverage reproduces the baseline exactly and arms are identical before their first
+intervention date. See :mod:`sim.levers` for the levers and :mod:`sim.service_params` for the
+behavioural parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.lever_runtime import LeverRuntime
+from sim.levers import CHANNELS, DIGITAL_CHANNELS, FUNDERS, Consultation, Venue
+from sim.venues import build_venues, candidate_venue
+
+NONE, REFERRED, WAITING, SERVED = 0, 1, 2, 3
+FLOWS = ("noticed", "referred", "waiting_entered", "served", "dropped", "cases_broken",
+         "visits", "venue_attendances", "venue_joined")  # fmt: skip
+STOCKS = ("waiting", "in_service", "venue_members")
+
+
+@dataclass
+class ServiceState:
+    """Per-resident service arrays."""
+
+    home_x: np.ndarray
+    home_y: np.ndarray
+    venue: np.ndarray  # int32, -1 none
+    role: np.ndarray  # bool
+    stage: np.ndarray  # int8: NONE, REFERRED, WAITING, SERVED
+    stage_weeks: np.ndarray  # int16
+    channel: np.ndarray  # int8 index into CHANNELS
+    support: np.ndarray  # float32, latent target shift while supported
+    aware: np.ndarray  # int8: 0 no, 1 baseline, 2 from a campaign
+    visited: np.ndarray  # bool, this week
+    attended: np.ndarray  # bool, this week
+
+
+def initial_service_state(m) -> ServiceState:
+    """Homes inside zones, baseline awareness, and empty service states."""
+    n, zones = m.pop.n, m.pop.zones
+    u = m.streams.get("homes").random((3, n), dtype=np.float32)
+    r = zones.radius_km[m.pop.zone] * np.sqrt(u[0])
+    a = u[1] * np.float32(2 * np.pi)
+    aware = (u[2] < m.cfg.services.aware_share).astype(np.int8)
+    return ServiceState(
+        home_x=(zones.x_km[m.pop.zone] + r * np.cos(a)).astype(np.float32),
+        home_y=(zones.y_km[m.pop.zone] + r * np.sin(a)).astype(np.float32),
+        venue=np.full(n, -1, np.int32), role=np.zeros(n, bool),
+        stage=np.zeros(n, np.int8), stage_weeks=np.zeros(n, np.int16),
+        channel=np.zeros(n, np.int8), support=np.zeros(n, np.float32),
+        aware=aware, visited=np.zeros(n, bool), attended=np.zeros(n, bool),
+    )  # fmt: skip
+
+
+class Services:
+    """All levers of a scenario, run as the processes of MODEL.md steps 5-8.
+
+    ``outreach`` runs after ties (venue sessions, volunteer visits: contact this week);
+    ``noticing``, ``help_seeking``, ``consultation`` and ``costs`` run after loneliness.
+    """
+
+    def __init__(self, m, scenario) -> None:
+        self.rt = LeverRuntime(m, scenario)
+        self.p = m.cfg.services
+        venue_levers = [(i, lv, self.rt.zone_mask[i]) for i, lv in enumerate(scenario.levers)
+                        if isinstance(lv, Venue)]  # fmt: skip
+        self.venues = build_venues(m, venue_levers, m.cfg.population.scale)
+        m_count = len(m.region.municipalities)
+        self.flows = np.zeros((len(FLOWS), m_count), np.float64)
+        self.costs = np.zeros(len(scenario.levers), np.float64)
+        self.capacity_carry = np.zeros((m_count, len(CHANNELS)), np.float64)
+        rho = m.params.loneliness.recovery
+        self.episode_gain = {}
+        for lv in scenario.levers:
+            if isinstance(lv, Consultation):
+                k = lv.episode_weeks
+                self.episode_gain[lv.id] = 1.0 / (1.0 - (1.0 - rho) ** k)
+
+    def _count(self, m, name: str, who: np.ndarray) -> None:
+        if who.size:
+            self.flows[FLOWS.index(name)] += np.bincount(
+                m.pop.municipality[who], minlength=self.flows.shape[1]
+            )
+
+    # -- step 2b: outreach -----------------------------------------------------------------
+    def outreach(self, m) -> None:
+        """Venue sessions (contact, roles, co-attendance friendships) and volunteer visits."""
+        s, r = m.svc, m.res
+        s.visited[:] = False
+        s.attended[:] = False
+        if not self.rt.any_active(m.week):
+            return
+        rng = m.stream("outreach")
+        u = rng.random((3, r.n), dtype=np.float32)
+        self._venue_sessions(m, u[0], u[1], rng)
+        visit_p = self.rt.visit_probability(m)
+        s.visited = u[2] < visit_p
+        self._count(m, "visits", np.flatnonzero(s.visited))
+        r.contact += np.float32(self.p.visit_contact) * s.visited
+
+    def _venue_sessions(self, m, u_join: np.ndarray, u_attend: np.ndarray, rng) -> None:
+        s, r, p, v = m.svc, m.res, self.p, self.venues
+        if v.n == 0:
+            return
+        open_ = self.rt.active[v.lever]
+        closed = (s.venue >= 0) & ~open_[np.maximum(s.venue, 0)]
+        leave = (s.venue >= 0) & (u_join > 1 - np.float32(p.venue_leave) * (1 + r.lonely))
+        gone = np.flatnonzero(closed | leave)
+        s.venue[gone], s.role[gone] = -1, False
+        if open_.any():
+            who = np.flatnonzero((s.venue < 0) & (m.pop.age >= 16) & (u_join < p.venue_join))
+            best, dist = candidate_venue(m, v, open_, who)
+            join = rng.random(who.size, dtype=np.float32) < np.exp(-dist / p.venue_decay_km)
+            self._join(m, who[join & (best >= 0)], best[join & (best >= 0)], rng)
+        member = s.venue >= 0
+        vs = np.maximum(s.venue, 0)
+        s.attended = member & r.present & (u_attend < np.float32(p.venue_attend))
+        sessions = np.minimum(v.sessions[vs], np.float32(2.0))
+        r.contact += np.float32(p.venue_weight) * sessions * s.attended
+        self._count(m, "venue_attendances", np.flatnonzero(s.attended))
+        self._co_attendance_ties(m, rng)
+
+    def _join(self, m, who: np.ndarray, venue: np.ndarray, rng) -> None:
+        s, v = m.svc, self.venues
+        # respect capacity: within each venue, the first joiners in a random order get in
+        order = np.lexsort((rng.random(who.size), venue))
+        who, venue = who[order], venue[order]
+        members = np.bincount(s.venue[s.venue >= 0], minlength=v.n)
+        first = np.concatenate([[0], np.flatnonzero(np.diff(venue)) + 1])
+        rank = np.arange(venue.size) - np.repeat(first, np.diff(np.append(first, venue.size)))
+        ok = rank < (v.capacity[venue] - members[venue])
+        who, venue = who[ok], venue[ok]
+        s.venue[who] = venue
+        s.role[who] = rng.random(who.size, dtype=np.float32) < v.role_share[venue]
+        self._count(m, "venue_joined", who)
+
+    def _co_attendance_ties(self, m, rng) -> None:
+        s, p = m.svc, self.p
+        att = np.flatnonzero(s.attended)
+        if att.size < 2 or p.venue_form <= 0:
+            return
+        order = np.argsort(s.venue[att], kind="stable")
+        att = att[order]
+        ven = s.venue[att]
+        first = np.concatenate([[0], np.flatnonzero(np.diff(ven)) + 1])
+        size = np.diff(np.append(first, ven.size))
+        grp = np.repeat(np.arange(first.size), size)
+        tries = rng.random(att.size, dtype=np.float32) < p.venue_form
+        pick = first[grp] + np.floor(rng.random(att.size) * size[grp]).astype(np.int64)
+        src, dst = att[tries], att[pick[tries]]
+        room = (m.friends.degree[src] < m.params.ties.max_friends) & (
+            m.friends.degree[dst] < m.params.ties.max_friends
+        )
+        m.counts["ties_formed"] += m.friends.add(src[room], dst[room], m.params.ties.new_strength)
+
+    # -- steps 5-7: noticing, help-seeking, consultation ------------------------------------
+    def noticing(self, m) -> None:
+        """Supporters, volunteers, neighbours and venue staff notice; referrals follow."""
+        if not self.rt.any_active(m.week):
+            return
+        s, r, p = m.svc, m.res, self.p
+        u = m.stream("noticing").random((2, r.n), dtype=np.float32)
+        needy = (
+            (r.lonely | (r.weeks_no_friend >= m.params_survey.isolation_weeks))
+            & (s.stage == NONE)
+            & (m.pop.age >= 16)
+        )
+        hazard = self.rt.notice_hazard(m) + np.float32(p.notice_venue) * (s.attended & r.lonely)
+        p_notice = 1 - np.exp(-hazard)
+        p_notice = np.where(s.visited, 1 - (1 - p_notice) * (1 - p.notice_visit), p_notice)
+        noticed = np.flatnonzero(needy & (u[0] < p_notice))
+        self._count(m, "noticed", noticed)
+        success = self.rt.referral_success(m)[noticed]
+        referred = noticed[u[1][noticed] < success]
+        referred = referred[self.rt.has_service[m.pop.municipality[referred]]]
+        s.stage[referred] = REFERRED
+        s.stage_weeks[referred] = p.referral_delay_weeks
+        self._count(m, "referred", referred)
+
+    def help_seeking(self, m) -> None:
+        """Lonely residents who know of the services seek help; campaigns raise awareness."""
+        if not self.rt.any_active(m.week):
+            return
+        s, r, p = m.svc, m.res, self.p
+        u = m.stream("help_seeking").random((3, r.n), dtype=np.float32)
+        reach = self.rt.campaign_reach(m)
+        s.aware = np.where((s.aware == 0) & (u[0] < reach), 2, s.aware).astype(np.int8)
+        forget = (s.aware == 2) & (u[0] > 1 - self.rt.forget_rate(m))
+        s.aware[forget] = 0
+        rate = np.float32(p.help_seeking) * np.where(s.aware > 0, 1.0, p.unaware_factor)
+        seek = r.lonely & (s.stage == NONE) & (u[1] < rate) & (m.pop.age >= 16)
+        seek &= self.rt.has_service[m.pop.municipality]
+        who = np.flatnonzero(seek)
+        self._enter_waiting(m, who, u[2][who])
+
+    def _enter_waiting(self, m, who: np.ndarray, u: np.ndarray) -> None:
+        s = m.svc
+        digital = m.pop.digital[who] & (u < self.p.digital_preference)
+        channel = self.rt.choose_channel(m.pop.municipality[who], digital, m.pop.digital[who])
+        who, channel = who[channel >= 0], channel[channel >= 0]
+        s.channel[who] = channel
+        s.stage[who] = WAITING
+        s.stage_weeks[who] = 0
+        self._count(m, "waiting_entered", who)
+
+    def consultation(self, m) -> None:
+        """Referrals arrive, queues are served up to capacity, waiting residents may give up."""
+        s, p = m.svc, self.p
+        if not (s.stage != NONE).any():
+            return
+        rng = m.stream("consultation")
+        u = rng.random((3, s.stage.size), dtype=np.float32)
+        arriving = np.flatnonzero((s.stage == REFERRED) & (s.stage_weeks <= 0))
+        s.stage_weeks[s.stage == REFERRED] -= 1
+        self._enter_waiting(m, arriving, u[0][arriving])
+        self._serve(m, u[1])
+        waiting = np.flatnonzero(s.stage == WAITING)
+        s.stage_weeks[waiting] += 1
+        drop = waiting[u[2][waiting] < p.wait_dropout]
+        s.stage[drop] = NONE
+        self._count(m, "dropped", drop)
+        self._episodes(m, u[2])
+
+    def _serve(self, m, u: np.ndarray) -> None:
+        s = m.svc
+        waiting = np.flatnonzero(s.stage == WAITING)
+        if waiting.size == 0:
+            return
+        cap = self.rt.capacity(m) + self.capacity_carry
+        slots = np.floor(cap)
+        self.capacity_carry = cap - slots
+        key = m.pop.municipality[waiting].astype(np.int64) * len(CHANNELS) + s.channel[waiting]
+        order = np.lexsort((u[waiting], -s.stage_weeks[waiting], key))
+        waiting, key = waiting[order], key[order]
+        first = np.concatenate([[0], np.flatnonzero(np.diff(key)) + 1])
+        rank = np.arange(key.size) - np.repeat(first, np.diff(np.append(first, key.size)))
+        self._start_episodes(m, waiting[rank < slots.ravel()[key]])
+
+    def _start_episodes(self, m, who: np.ndarray) -> None:
+        s, p = m.svc, self.p
+        if who.size == 0:
+            return
+        lever = self.rt.channel_lever(m.pop.municipality[who], s.channel[who])
+        weeks = np.array([self.rt.levers[i].episode_weeks for i in lever], np.int16)
+        gain = np.array([self.episode_gain[self.rt.levers[i].id] for i in lever], np.float32)
+        remote = np.isin(
+            s.channel[who], [CHANNELS.index(c) for c in (*DIGITAL_CHANNELS, "phone24")]
+        )
+        smd = np.where(remote, p.smd_remote, p.smd_support).astype(np.float32)
+        boost = 1 + self.rt.training_boost(m)[m.pop.municipality[who]]
+        s.stage[who] = SERVED
+        s.stage_weeks[who] = weeks
+        s.support[who] = smd * np.float32(p.latent_sd) * gain * boost
+        per_case = np.array([self.rt.levers[i].cost_per_case for i in lever]) / self.rt.scale
+        np.add.at(self.costs, lever, per_case)
+        self._count(m, "served", who)
+
+    def _episodes(self, m, u: np.ndarray) -> None:
+        s = m.svc
+        inside = np.flatnonzero(s.stage == SERVED)
+        s.stage_weeks[inside] -= 1
+        broken = inside[u[inside] < self.rt.transfer_break(m, inside)]
+        self._count(m, "cases_broken", broken)
+        done = np.concatenate([inside[s.stage_weeks[inside] <= 0], broken])
+        s.stage[done] = NONE
+        s.support[done] = 0.0
+
+    def role_support(self, m) -> np.ndarray:
+        """Latent target shift from having a role at an open venue."""
+        s = m.svc
+        if self.venues.n == 0:
+            return np.float32(0.0)
+        return np.float32(self.p.smd_role * self.p.latent_sd) * s.role
+
+    # -- step 8: costs ---------------------------------------------------------------------
+    def accrue_costs(self, m) -> None:
+        """Weekly running costs of every active lever, in yen at full population scale."""
+        self.costs += self.rt.weekly_costs(m, self.venues)
+
+    def snapshot(self, m) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flows since the last snapshot, current stocks, and costs by lever (then reset)."""
+        s = m.svc
+        mun = m.pop.municipality
+        stocks = np.stack([
+            np.bincount(mun[s.stage == WAITING], minlength=self.flows.shape[1]),
+            np.bincount(mun[s.stage == SERVED], minlength=self.flows.shape[1]),
+            np.bincount(mun[s.venue >= 0], minlength=self.flows.shape[1]),
+        ]).astype(np.float64)  # fmt: skip
+        out = (self.flows.copy(), stocks, self.costs.copy())
+        self.flows[:] = 0
+        self.costs[:] = 0
+        return out
+
+
+def funder_index(funder: str) -> int:
+    """Index of a funder in :data:`sim.levers.FUNDERS`."""
+    return FUNDERS.index(funder)
