@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sim.params import ConfigError
 
@@ -31,7 +31,24 @@ class OutputError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """Argument parser whose errors are one line on stderr with exit status 2."""
+    """Argument parser whose errors are one line on stderr with exit status 2.
+
+    Args:
+        describe: builds the description when help is shown (so that other commands, and
+            errors, do not pay for importing the schema).
+        **kwargs: passed to :class:`argparse.ArgumentParser`.
+    """
+
+    def __init__(self, *, describe: Callable[[], str] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._describe = describe
+
+    def format_help(self) -> str:
+        """Help text, with the description built on first use."""
+        if self._describe is not None:
+            self.description = f"{self.description or ''}{self._describe()}"
+            self._describe = None
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         """Print ``tsunagari: error: ...`` and exit 2 (argparse would print usage too)."""
@@ -95,11 +112,13 @@ def _group_docs(schema: type, prefix: str = "") -> list[tuple[str, str]]:
 
 def _run(overrides: list[str]) -> int:
     from sim.config import compose_config, load_configured_region
-    from sim.model import run
 
     cfg = compose_config(overrides, check_region=False)
     region = load_configured_region(cfg)
-    out = _output_folder(cfg.output_dir or f"outputs/{region.key}-{cfg.scenario}-seed{cfg.seed}")
+    default = f"outputs/{region.key.replace(':', '-')}-{cfg.scenario}-seed{cfg.seed}"
+    out = _output_folder(cfg.output_dir or default)
+    from sim.model import run  # imported late: bad input is reported without loading the engine
+
     t0 = time.perf_counter()
     results = run(cfg, region=region)
     elapsed = time.perf_counter() - t0
@@ -207,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="simulate one region and write the output folder",
         description="Simulate one region and write tidy time series (Parquet and CSV), a "
-        "summary, a manifest and a figure.\n\n" + run_help(),
+        "summary, a manifest and a figure.\n\n",
+        describe=run_help,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("overrides", **overrides)

@@ -18,6 +18,7 @@ import math
 import re
 import typing
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.dynamics import DynamicsParams
 from sim.layers import LayerParams
-from sim.params import ConfigError, describe, param, validate
+from sim.params import ConfigError, ParamInfo, describe, param, validate
 from sim.population import PopulationParams
 from sim.survey import SurveyParams, check_thresholds
 
@@ -97,10 +98,12 @@ class RunConfig:
 
 
 def register_configs() -> None:
-    """Store the schema in Hydra's ConfigStore (call before composing)."""
+    """Store the schema in Hydra's ConfigStore (call before composing; storing twice is a no-op)."""
     from hydra.core.config_store import ConfigStore
 
-    ConfigStore.instance().store(name=SCHEMA_NAME, node=RunConfig)
+    store = ConfigStore.instance()
+    if f"{SCHEMA_NAME}.yaml" not in store.list(""):
+        store.store(name=SCHEMA_NAME, node=RunConfig)
 
 
 def config_dir() -> str:
@@ -147,7 +150,13 @@ def schema_keys(schema: type = RunConfig, prefix: str = "") -> list[str]:
 
 def _field_type(schema: type, f: dataclasses.Field) -> Any:
     """A field's resolved type (annotations are strings under ``from __future__``)."""
-    return typing.get_type_hints(schema).get(f.name, f.type)
+    return _type_hints(schema).get(f.name, f.type)
+
+
+@lru_cache(maxsize=64)
+def _type_hints(schema: type) -> dict[str, Any]:
+    """Resolved annotations of a dataclass (classes do not change, so caching is safe)."""
+    return typing.get_type_hints(schema)
 
 
 def unknown_key(key: str) -> str:
@@ -358,8 +367,9 @@ def check(cfg: RunConfig) -> None:
     Raises:
         ConfigError: naming the first key at fault.
     """
+    infos = describe(RunConfig)
     validate(cfg, RunConfig)
-    _check_finite(cfg)
+    _check_finite(cfg, infos)
     check_thresholds(cfg.survey.thresholds, "survey.thresholds")
     check_thresholds(cfg.survey.ucla_cuts, "survey.ucla_cuts")
     if cfg.lang not in ("ja", "en"):
@@ -373,9 +383,9 @@ def check(cfg: RunConfig) -> None:
     check_region_keys(cfg.region)
 
 
-def _check_finite(cfg: RunConfig) -> None:
+def _check_finite(cfg: RunConfig, infos: list[ParamInfo]) -> None:
     """Raise for NaN in any declared numeric parameter (range checks let NaN through)."""
-    for info in describe(RunConfig):
+    for info in infos:
         value: Any = cfg
         for part in info.name.split("."):
             value = getattr(value, part)
