@@ -29,6 +29,7 @@ from sim.dynamics import DynamicsParams
 from sim.layers import LayerParams
 from sim.params import ConfigError, ParamInfo, describe, param, validate
 from sim.population import PopulationParams
+from sim.service_params import ServiceParams
 from sim.survey import SurveyParams, check_thresholds
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class RunConfig:
     layers: LayerParams = field(default_factory=LayerParams)
     dynamics: DynamicsParams = field(default_factory=DynamicsParams)
     survey: SurveyParams = field(default_factory=SurveyParams)
+    services: ServiceParams = field(default_factory=ServiceParams)
     seed: int = param(
         42,
         unit="-",
