@@ -3,8 +3,9 @@
 ``tsunagari run [overrides...]`` runs one simulation and writes its output folder;
 ``tsunagari config [overrides...]`` prints the composed, validated configuration as YAML;
 ``tsunagari params [--uncertain] [PREFIX]`` lists the declared parameters with unit, range and
-source. Any user error prints one line (``tsunagari: error: ...``) on stderr and exits with
-status 2 (1 if the outputs could not be written); nothing already written is removed.
+source; ``tsunagari scenarios`` lists the scenario library. Any user error prints one line
+(``tsunagari: error: ...``) on stderr and exits with status 2 (1 if the outputs could not be
+written); nothing already written is removed.
 """
 
 from __future__ import annotations
@@ -212,6 +213,16 @@ def _params(uncertain: bool, prefix: str | None) -> int:
     return 0
 
 
+def _scenarios(lang: str) -> int:
+    from sim.scenario import list_scenarios
+
+    library = list_scenarios()
+    width = max((len(sc.name) for sc in library), default=0) + 2
+    for sc in library:
+        print(f"{sc.name:<{width}}{sc.title.get(lang) or sc.title.get('en', '')}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``tsunagari`` command."""
     parser = _Parser(
@@ -247,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument(
         "--uncertain", action="store_true", help="only those varied in sensitivity analysis"
     )
+    scenarios = sub.add_parser(
+        "scenarios",
+        help="list the scenario library (use one with scenario=NAME)",
+        description="List the policy scenarios shipped in scenarios/ with their titles.",
+    )
+    scenarios.add_argument("--lang", choices=("ja", "en"), default="ja", help="title language")
     return parser
 
 
@@ -260,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         return _guard(lambda: _config(args.overrides))
     if args.command == "params":
         return _guard(lambda: _params(args.uncertain, args.prefix))
+    if args.command == "scenarios":
+        return _guard(lambda: _scenarios(args.lang))
     parser.print_help()
     return 0
 

@@ -318,8 +318,9 @@ def compose_config(overrides: list[str] | None = None, *, check_region: bool = T
 
     Args:
         overrides: Hydra override strings, e.g. ``["region=kochi", "seed=7"]``.
-        check_region: also load the region once, so that an unknown prefecture or municipality
-            or a bad region file is reported now rather than when the run starts.
+        check_region: also load the region and the scenario once, so that an unknown
+            prefecture, municipality or scenario, or a bad region or scenario file, is reported
+            now rather than when the run starts.
 
     Returns:
         The validated configuration as typed dataclasses.
@@ -347,6 +348,7 @@ def compose_config(overrides: list[str] | None = None, *, check_region: bool = T
     check(obj)
     if check_region:
         load_configured_region(obj)
+        check_scenario(obj)
     return obj
 
 
@@ -437,6 +439,17 @@ def load_configured_region(cfg: RunConfig) -> Region:
 
     r = cfg.region
     return load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
+
+
+def check_scenario(cfg: RunConfig) -> None:
+    """Load the configured scenario and check its levers start inside the horizon.
+
+    Raises:
+        ConfigError: naming ``scenario`` or the scenario file and key at fault.
+    """
+    from sim.scenario import check_horizon, load_scenario
+
+    check_horizon(load_scenario(cfg.scenario), cfg.start_date, cfg.years)
 
 
 def to_dict(cfg: RunConfig) -> dict:

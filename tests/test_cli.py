@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,8 +106,8 @@ def test_console_script_is_installed() -> None:
 def test_help_lists_the_commands(work: Path) -> None:
     result = tsunagari(["--help"], work)
     assert result.returncode == 0
-    for command in ("run", "config", "params"):
-        assert f"    {command} " in result.stdout
+    for command in ("run", "config", "params", "scenarios"):
+        assert re.search(rf"^ +{command}\b", result.stdout, re.MULTILINE), command
 
 
 def test_run_help_is_complete(work: Path) -> None:
@@ -186,6 +187,14 @@ def test_params_uncertain_lists_only_uncertain(work: Path) -> None:
     expected = [p.name for p in describe(RunConfig) if p.uncertain]
     assert names == expected
     assert 0 < len(names) < len(describe(RunConfig))
+
+
+def test_scenarios_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["scenarios", "--lang", "en"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    library = Path(config_dir()).parents[1] / "scenarios"
+    assert "baseline" in names
+    assert names == sorted(p.stem for p in library.glob("*.yaml"))
 
 
 # --- in-process: failures after the run (nothing computed is lost) ---------------------------

@@ -64,6 +64,7 @@ BAD_INPUTS = [
     (["survey.thresholds=[0.5,0.1,1.0,2.0]"], "survey.thresholds"),
     (["survey.thresholds=[0.1,0.5]"], "survey.thresholds"),
     (["survey.ucla_cuts=[1.0,0.0,2.0]"], "survey.ucla_cuts"),
+    (["scenario=nosuch"], "scenario"),
 ]
 
 
