@@ -24,17 +24,29 @@ def _furness(f: np.ndarray, origins: np.ndarray, dests: np.ndarray, iters: int =
 
 
 def commuting_flows(region, outside_share: float, distance_km: float) -> np.ndarray:
+    """Expected commuter flows; for a multi-prefecture region, one block per prefecture."""
+    mun = region.municipalities
+    if "prefecture_code" not in mun or mun["prefecture_code"].nunique() < 2:
+        return _flows(mun, outside_share, distance_km)
+    m = len(mun)
+    flows = np.zeros((m, m))
+    for _, idx in mun.groupby("prefecture_code").indices.items():
+        sub = mun.iloc[idx].reset_index(drop=True)
+        flows[np.ix_(idx, idx)] = _flows(sub, outside_share, distance_km)
+    return flows
+
+
+def _flows(mun, outside_share: float, distance_km: float) -> np.ndarray:
     """Expected commuter flows (M x M, persons) from home municipality (row) to destination.
 
     Args:
-        region: a :class:`sim.region.Region`.
+        mun: the municipality table of a region (one prefecture).
         outside_share: target share of commuters working outside their own municipality.
         distance_km: distance-decay scale of the gravity model.
 
     Returns:
         Flow matrix whose row sums are the employed residents of each municipality.
     """
-    mun = region.municipalities
     origins = np.maximum(mun["employed"].to_numpy(float), 1.0)
     m = origins.size
     if m == 1:

@@ -472,6 +472,8 @@ def _join_younger_generation(b: _Builder, hus, wif, anchors, p: HouseholdParams)
 def _first_child(b: _Builder, heads: np.ndarray, p: HouseholdParams, mean: float, hi: float):
     """Give each head a distinct free dependent about ``mean`` years younger; return success."""
     deps = b.free()
+    if len(deps) == 0 or len(heads) == 0:
+        return np.zeros(len(heads), bool)
     gap = np.clip(b.rng.normal(mean, p.parent_gap_sd, len(heads)), p.parent_gap_min, hi)
     idx = match_nearest(
         b.age[heads] - gap, b.age[deps].astype(np.float64), p.parent_gap_tolerance, b.rng

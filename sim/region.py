@@ -63,7 +63,7 @@ NAMED_REGIONS: dict[str, tuple[str, int, int]] = {
     "tottori": ("31", 19, 553_407),
     "kochi": ("39", 34, 691_527),
 }
-VALID_KEYS: tuple[str, ...] = ("tottori", "kochi", "prefecture", "pref-NN", "custom")
+VALID_KEYS: tuple[str, ...] = ("tottori", "kochi", "prefecture", "pref-NN", "custom", "japan")
 _KIND = {"市": "city", "区": "city", "町": "town", "村": "village"}
 _JAPAN_BOX = (20.0, 46.0, 122.0, 154.0)  # lat min, lat max, lon min, lon max
 _CENTRE_OF_JAPAN = (36.0, 138.0)
@@ -187,8 +187,9 @@ def load_region(
     """Load a region: a named one, any prefecture, or a user CSV.
 
     Args:
-        key: "tottori", "kochi", "prefecture" (with ``prefecture``), "pref-NN", or "custom"
-            (with ``csv``).
+        key: "tottori", "kochi", "prefecture" (with ``prefecture``), "pref-NN", "custom"
+            (with ``csv``), or "japan" (all 1,741 municipalities, each prefecture laid out around
+            its office; commuting stays inside prefectures; used for national calibration).
         prefecture: Japanese name, romanised name or two-digit code, for key "prefecture".
         csv: path of a user CSV, for key "custom". Required columns: ``code, name, pop_male,
             pop_female``. Any column of :data:`COLUMNS` (and ``pop_65plus_male/female``) may be
@@ -216,6 +217,16 @@ def load_region(
             _check_named(k, frame)
         else:
             k = f"pref-{pcode}"
+    elif k == "japan":
+        prefs = _read_data("prefectures.csv", files)
+        parts = [
+            _census_region(row.code, (row.office_lat, row.office_lon), files).assign(
+                prefecture_code=row.code
+            )
+            for row in prefs.itertuples()
+        ]
+        frame = pd.concat(parts, ignore_index=True)
+        name_ja, name_en = "全国", "Japan"
     elif k == "custom":
         if csv is None:
             raise ConfigError("region.csv: key 'custom' needs a csv path")
@@ -300,7 +311,8 @@ def _with_xy(frame: pd.DataFrame) -> pd.DataFrame:
     lat0, lon0 = frame["lat"].mean(), frame["lon"].mean()
     frame["x_km"] = (frame["lon"] - lon0) * 111.32 * np.cos(np.radians(lat0))
     frame["y_km"] = (frame["lat"] - lat0) * 110.57
-    return frame[list(COLUMNS)]
+    extra = [c for c in ("prefecture_code",) if c in frame]
+    return frame[[*COLUMNS, *extra]]
 
 
 def _subset(frame: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
