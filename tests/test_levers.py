@@ -108,11 +108,6 @@ def test_zero_coverage_reproduces_the_baseline_exactly():
         pd.testing.assert_series_equal(_series(base, m), _series(arm, m), check_exact=True)
 
 
-@pytest.mark.xfail(
-    reason="sim/lever_runtime.py notice_hazard: an active campaign doubles neighbour noticing "
-    "whatever its reach, so reach=0 is not zero coverage",
-    strict=True,
-)
 def test_awareness_at_zero_reach_reproduces_the_baseline():
     zero = _with(Awareness(id="z_campaign", reach=0.0, cost_per_week=0.0), name="zero_campaign")
     pd.testing.assert_frame_equal(
@@ -172,19 +167,19 @@ def test_supporters_notice_and_refer_more():
     assert _mean_diff("supporters", lambda r: _series(r, "noticed"), lambda w: w < K) == 0.0
 
 
-@pytest.mark.xfail(
-    reason="referrals only join the consultation queue, which the baseline counter (1 case/10k/"
-    "week) already saturates; noticed residents are not referred to venues and supporters give "
-    "no contact, so more supporters means more dropouts, not more served or less loneliness",
-    strict=True,
-)
-def test_supporters_more_served_and_less_lonely():
-    served = _mean_diff("supporters", lambda r: _series(r, "served"))
-    base = np.mean([_series(_run("baseline", s), "served").loc[K:].mean() for s in SEEDS])
+def test_supporters_lower_isolation_and_loneliness():
+    # measured (4 years, 2 seeds): isolation -0.07 and -0.16 points, lonely -0.09 and -0.11
+    # points; the same number are served, but more of them are the isolated residents noticed
     lonely = _mean_diff("supporters", _lonely)
     isolated = _mean_diff("supporters", lambda r: _series(r, "no_in_person_contact"))
-    assert served > 0.05 * base  # at least 5% more residents served
-    assert lonely < 0 or isolated < 0
+    assert isolated < 0
+    assert lonely < 0
+
+
+def test_supporters_serve_more_residents():
+    served = _mean_diff("supporters", lambda r: _series(r, "served"))
+    base = np.mean([_series(_run("baseline", s), "served").loc[K:].mean() for s in SEEDS])
+    assert served > 0.05 * base  # at least 5% more residents served (measured: +2%)
 
 
 def test_salons_more_members_less_inactivity_less_loneliness_among_older_residents():
@@ -256,11 +251,6 @@ def test_information_sharing_keeps_cases_open_across_transfers():
     assert broken[1.0] == 0
 
 
-@pytest.mark.xfail(
-    reason="sim/lever_runtime.py channel_lever: the first declared lever of a channel serves all "
-    "its cases, so a package's office lever (info_sharing 0.9) never applies to any case",
-    strict=True,
-)
 def test_continuity_scenario_breaks_fewer_cases_than_baseline():
     broken = _mean_diff("consultation_continuity", lambda r: _series(r, "cases_broken"))
     assert broken < 0
