@@ -125,6 +125,8 @@ def _run(overrides: list[str]) -> int:
     elapsed = time.perf_counter() - t0
     paths = _write(results, out)
     _print_summary(results)
+    if cfg.scenario != "baseline":
+        paths["comparison"] = _paired_baseline(cfg, region, results, out)
     weeks = cfg.burn_in_weeks + cfg.years * 52
     print(
         f"\n{results.n_residents:,} residents x {weeks} weeks in {elapsed:.1f} s "
@@ -132,6 +134,31 @@ def _run(overrides: list[str]) -> int:
     )
     print(f"output: {out}/ ({', '.join(p.name for p in paths.values())})")
     return 0
+
+
+def _paired_baseline(cfg, region, results, out: Path) -> Path:
+    """Run the baseline on the same seed, write it to ``out/baseline`` and a comparison table."""
+    from sim.compare import baseline_config, comparison
+    from sim.model import run
+
+    base = run(baseline_config(cfg), region=region)
+    _write(base, out / "baseline")
+    table = comparison(base, results)
+    path = out / "comparison.csv"
+    tmp = out / ".comparison.csv.tmp"
+    table.to_csv(tmp, index=False, float_format="%.6g")
+    tmp.replace(path)
+    ja = cfg.lang == "ja"
+    print(
+        f"\n{'ベースライン（同じ乱数）との比較' if ja else 'Against the paired baseline'}"
+        f" ({cfg.years} {'年' if ja else 'years'}):"
+    )
+    for row in table.itertuples():
+        print(
+            f"  {row.metric:<40} {row.baseline:>16,.1f} {row.scenario:>16,.1f} "
+            f"{row.difference:>16,.1f}  {row.unit}"
+        )
+    return path
 
 
 def _output_folder(path: str) -> Path:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from sim.codes import Activity
 from sim.commuting import commuting_matrix
@@ -278,6 +277,8 @@ def build_neighbourhood(pop, params: LayerParams, rng: np.random.Generator) -> n
     near = rng.random(src.size) < params.neighbour_near_zone_share
     target = pop.zone[src].astype(np.int64)
     if pop.zones.n > 1:
+        from scipy.spatial import cKDTree  # imported here: config loading stays light
+
         tree = cKDTree(np.column_stack([pop.zones.x_km, pop.zones.y_km]))
         _, nn = tree.query(np.column_stack([pop.zones.x_km, pop.zones.y_km]), k=2)
         target = np.where(near, nn[target, 1], target)

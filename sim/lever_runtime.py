@@ -16,6 +16,7 @@ from sim.levers import (
     CHANNELS,
     Awareness,
     Consultation,
+    Continuity,
     Platform,
     PrefectureSupport,
     Supporters,
@@ -132,10 +133,26 @@ class LeverRuntime:
             eff = np.minimum(1.0, lv.training + boost)
             hz += np.float32(self.p.notice_supporter * lv.per_1000) * eff * self.zone_mask[i]
         campaign = np.zeros(self.n_mun, np.float32)
-        for i, _ in self._each(Awareness):
-            campaign = np.maximum(campaign, self.muni_mask[i].astype(np.float32))
+        for i, lv in self._each(Awareness):  # neighbours notice more where the campaign reaches
+            campaign = np.maximum(campaign, np.float32(lv.reach) * self.muni_mask[i])
         base = np.float32(self.p.notice_neighbour) * (1 + campaign)
         return (hz[m.pop.zone] + base[m.pop.municipality]).astype(np.float32)
+
+    def has_venue(self, venues) -> np.ndarray:
+        """Municipalities with at least one open venue this week."""
+        out = np.zeros(self.n_mun, bool)
+        open_ = self.active[venues.lever] if venues.n else np.zeros(0, bool)
+        out[venues.municipality[open_]] = True
+        return out
+
+    def followup(self, m) -> np.ndarray:
+        """Weekly chance a supporter visits a resident they referred, while the case is pending."""
+        zones = m.pop.zones.n
+        out = np.zeros(zones, np.float32)
+        for i, lv in self._each(Supporters):
+            share = np.float32(min(1.0, self.p.supporter_followup * lv.training))
+            out = np.maximum(out, share * (self.zone_mask[i] & (lv.per_1000 > 0)))
+        return out[m.pop.zone]
 
     def referral_success(self, m) -> np.ndarray:
         """Chance that a noticed resident's referral goes through (per resident)."""
@@ -166,7 +183,8 @@ class LeverRuntime:
         """Weekly chance an unaware resident is reached by an active campaign."""
         out = np.zeros(self.n_mun, np.float32)
         for i, lv in self._each(Awareness):
-            weeks = max(1, self.weeks[i, 1] - self.weeks[i, 0] + 1)
+            first = max(self.weeks[i, 0], -m.cfg.burn_in_weeks)
+            weeks = max(1, self.weeks[i, 1] - first + 1)
             out = np.maximum(out, np.float32(1 - (1 - lv.reach) ** (1 / weeks)) * self.muni_mask[i])
         return out[m.pop.municipality]
 
@@ -207,24 +225,41 @@ class LeverRuntime:
                 out = np.where(usable, c, out).astype(np.int8)
         return out
 
-    def channel_lever(self, muni: np.ndarray, channel: np.ndarray) -> np.ndarray:
-        """Index of the consultation lever that serves each (municipality, channel)."""
-        table = np.full((self.n_mun, len(CHANNELS)), -1, np.int64)
-        for i, lv in reversed(list(self._each(Consultation))):
-            c = CHANNELS.index(lv.channel)
-            table[self.muni_mask[i], c] = i
-        return table[muni, channel]
+    def channel_lever(self, muni: np.ndarray, channel: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The consultation lever that takes each new case of (municipality, channel).
+
+        When several levers offer a channel in a municipality, a case goes to one of them with
+        probability proportional to its capacity (``u`` is one uniform per case).
+        """
+        levers = list(self._each(Consultation))
+        if not levers:
+            return np.full(muni.size, -1, np.int64)
+        cap = np.zeros((len(levers), self.n_mun, len(CHANNELS)))
+        for j, (i, lv) in enumerate(levers):
+            cap[j, self.muni_mask[i], CHANNELS.index(lv.channel)] = lv.capacity_per_10k
+        share = cap[:, muni, channel]  # (levers, cases)
+        total = share.sum(axis=0)
+        cum = np.cumsum(share, axis=0) / np.where(total > 0, total, 1)
+        pick = (u[None, :] >= cum).sum(axis=0)
+        index = np.array([i for i, _ in levers])[np.minimum(pick, len(levers) - 1)]
+        return np.where(total > 0, index, -1)
 
     def transfer_break(self, m, cases: np.ndarray) -> np.ndarray:
         """Chance a case breaks this week because its caseworker is transferred (April)."""
         date = dt.date.fromisoformat(m.cfg.start_date) + dt.timedelta(weeks=int(m.week))
         if cases.size == 0 or not (date.month == 4 and date.day <= 7):
             return np.zeros(cases.size, np.float32)
-        lever = self.channel_lever(m.pop.municipality[cases], m.svc.channel[cases])
+        lever = m.svc.case_lever[cases]
         lv = self.levers
-        rate = np.array([0.0 if j < 0 else lv[j].transfer_rate * (1 - lv[j].info_sharing)
-                         for j in lever], np.float32)  # fmt: skip
-        return rate
+        shared = np.zeros(self.n_mun)
+        for i, c in self._each(Continuity):
+            shared = np.maximum(shared, c.info_sharing * self.muni_mask[i])
+        keep = np.maximum(
+            np.array([0.0 if j < 0 else lv[j].info_sharing for j in lever]),
+            shared[m.pop.municipality[cases]],
+        )
+        rate = np.array([0.0 if j < 0 else lv[j].transfer_rate for j in lever])
+        return (rate * (1 - keep)).astype(np.float32)
 
     def weekly_costs(self, m, venues) -> np.ndarray:
         """Running cost of each lever this week, yen, at full population scale."""
@@ -242,7 +277,7 @@ class LeverRuntime:
                 out[i] = self._volunteers(i, lv).sum() * lv.allowance_per_year / 52
             elif isinstance(lv, Consultation):
                 out[i] = lv.cost_fixed_per_week
-            elif isinstance(lv, Awareness | Platform):
+            elif isinstance(lv, Awareness | Platform | Continuity):
                 out[i] = lv.cost_per_week
             elif isinstance(lv, PrefectureSupport):
                 out[i] = lv.staff_per_100k * real / 1e5 * lv.cost_per_staff_week

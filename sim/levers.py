@@ -107,7 +107,7 @@ class Supporters(Lever):
         low=0.0,
         high=1.0,
         source="choice of the package",
-        doc="training quality: scales noticing and referral success",
+        doc="training quality: scales noticing and follow-up visits of pending referrals",
     )
     cost_per_supporter_year: float = param(
         40000.0,
@@ -215,6 +215,25 @@ class Consultation(Lever):
 
 
 @dataclass
+class Continuity(Lever):
+    """Cross-departmental organisation and information sharing (全庁横断・情報共有).
+
+    While active, every consultation case in its municipalities survives a caseworker's
+    transfer with at least this probability, whichever channel serves it.
+    """
+
+    info_sharing: float = param(
+        0.9,
+        unit="share",
+        low=0.0,
+        high=1.0,
+        source="choice of the package",
+        doc="share of cases kept open when the caseworker is transferred",
+    )
+    cost_per_week: float = param(50000.0, unit="yen/week", low=0.0, high=1e8, source=COST)
+
+
+@dataclass
 class Awareness(Lever):
     """Awareness campaigns (周知・啓発)."""
 
@@ -290,6 +309,7 @@ LEVER_TYPES: dict[str, type[Lever]] = {
     "supporters": Supporters,
     "welfare_volunteers": WelfareVolunteers,
     "consultation": Consultation,
+    "continuity": Continuity,
     "awareness": Awareness,
     "platform": Platform,
     "prefecture_support": PrefectureSupport,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.codes import Activity
-from sim.config import RunConfig
+from sim.config import RunConfig, load_configured_region
 from sim.friendship import FriendshipNetwork
 from sim.layers import (
     build_groups,
@@ -26,7 +26,7 @@ from sim.layers import (
 from sim.population import synthesize
 from sim.processes import Contacts, LifeEvents, Loneliness, Ties
 from sim.recorder import Recorder
-from sim.region import Region, load_region
+from sim.region import Region
 from sim.rng import Streams
 from sim.scenario import Scenario, check_horizon, load_scenario
 from sim.services import Services, initial_service_state
@@ -58,12 +58,6 @@ class Municipality(mesa.Agent):
         self.name = str(row["name"])
         self.census_population = int(row["pop_total"])
         self.residents = int((model.pop.municipality == index).sum())
-
-
-def load_configured_region(cfg: RunConfig) -> Region:
-    """Load the region named by the configuration."""
-    r = cfg.region
-    return load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
 
 
 class LonelinessModel(mesa.Model):

@@ -129,12 +129,22 @@ def write_run(results: Results, out_dir: Path) -> dict[str, Path]:
     _atomic(
         paths["summary_csv"], lambda p: summary(table).to_csv(p, index=False, float_format="%.6g")
     )
-    fig = plot_prevalence(table, lang=results.config.lang, title=_title(results))
-    _atomic(paths["figure"], lambda p: save_figure(fig, p))
-    hashes = {k: sha256(v) for k, v in paths.items() if k != "manifest"}
-    text = json.dumps(manifest(results, hashes), ensure_ascii=False, indent=2, sort_keys=False)
-    _atomic(paths["manifest"], lambda p: p.write_text(text + "\n", encoding="utf-8"))
+    hashes = {k: sha256(v) for k, v in paths.items() if k not in ("manifest", "figure")}
+    _write_manifest(results, hashes, paths["manifest"])  # tables are safe before plotting
+    try:
+        fig = plot_prevalence(table, lang=results.config.lang, title=_title(results))
+        _atomic(paths["figure"], lambda p: save_figure(fig, p))
+        hashes["figure"] = sha256(paths["figure"])
+    except (ValueError, RuntimeError) as exc:  # a plotting failure must not lose the tables
+        hashes["figure_error"] = f"{type(exc).__name__}: {exc}"
+        del paths["figure"]
+    _write_manifest(results, hashes, paths["manifest"])
     return paths
+
+
+def _write_manifest(results: Results, hashes: dict[str, str], path: Path) -> None:
+    text = json.dumps(manifest(results, hashes), ensure_ascii=False, indent=2)
+    _atomic(path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
 
 
 def _title(results: Results) -> str:

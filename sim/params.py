@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,10 +127,14 @@ def describe(schema: type, prefix: str = "") -> list[ParamInfo]:
 
 def _field_type(schema: type, f: dataclasses.Field) -> Any:
     """Resolve a field's type, which is a string under ``from __future__ import annotations``."""
+    return _type_hints(schema).get(f.name, f.type)
+
+
+@functools.cache
+def _type_hints(schema: type) -> dict[str, Any]:
     import typing
 
-    hints = typing.get_type_hints(schema)
-    return hints.get(f.name, f.type)
+    return typing.get_type_hints(schema)
 
 
 def validate(cfg: Any, schema: type, prefix: str = "") -> None:

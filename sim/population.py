@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim.codes import Activity, HouseholdType, Marital
 from sim.households import (
@@ -36,6 +35,8 @@ from sim.params import param, validate
 from sim.rng import Streams
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.region import Region
 
 #: Lower edges of the 21 census 5-year bands (0-4 ... 95-99, 100+).

@@ -77,7 +77,7 @@ class LifeEvents:
                 _balance(retire, emp_old, ret_old),
                 weekly(p.moving) * ones,
                 decline,
-                _balance(decline, lim, 1.0 - lim),
+                _balance(decline, 1.0 - lim, lim),
                 leave,
                 _balance(leave, share, 1.0 - share),
             ]
@@ -97,7 +97,7 @@ class LifeEvents:
                 mar == Marital.WIDOWED_DIVORCED,
                 emp & (age < 65),
                 (act == Activity.UNEMPLOYED) & (age < 65),
-                emp & (age >= 60),
+                emp & (age >= 60) & (age < 75),
                 (act == Activity.RETIRED) & (age >= 60) & (age < 75),
                 adult,
                 ~r.limited[who],

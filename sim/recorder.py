@@ -45,6 +45,7 @@ class Recorder:
         munis = model.region.municipalities
         self.dims: list[tuple[str, np.ndarray, list[str]]] = [
             ("all", np.zeros(pop.n, np.int64), ["all"]),
+            # band 0 (0-15) is never surveyed; it is kept as a label so codes stay aligned
             ("age_group", bands.astype(np.int64), [g for g, _, _ in AGE_GROUPS]),
             ("sex", pop.sex.astype(np.int64), ["0", "1"]),
             (
@@ -160,6 +161,8 @@ class Recorder:
                 "n": self.n[: self.i][r, g],
             }
         )
+        survey = survey[~((survey["dimension"] == "age_group") & (survey["group"] == "0-15"))]
+        survey = survey.reset_index(drop=True)
         if not self.service_frames:
             return survey
         services = pd.concat(self.service_frames, ignore_index=True)

@@ -150,7 +150,10 @@ def _lever(item: object, i: int, label: str) -> Lever:
     except TypeError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     _check_types(lever, where)
-    validate(lever, cls, prefix="")
+    try:
+        validate(lever, cls, prefix="")
+    except ConfigError as exc:
+        raise ConfigError(f"{where}.{exc}") from None
     _check_common(lever, where)
     return lever
 

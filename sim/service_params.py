@@ -157,6 +157,23 @@ class ServiceParams:
         source="assumption",
         doc="referral success added per platform member (saturating at +0.3)",
     )
+    venue_referral_uptake: float = param(
+        0.5,
+        unit="share",
+        low=0.0,
+        high=1.0,
+        uncertain=True,
+        source=f"{EVIDENCE}: CommunityRx, about half act on a resource referral",
+        doc="chance a referred resident joins the nearest venue with room",
+    )
+    supporter_followup: float = param(
+        0.5,
+        unit="1/week",
+        low=0.0,
+        high=1.0,
+        source="assumption",
+        doc="weekly chance (times training) a supporter visits a resident with a pending referral",
+    )
     referral_delay_weeks: int = param(2, unit="weeks", low=0, high=12, source="assumption")
     help_seeking: float = param(
         0.01,

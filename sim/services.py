@@ -34,6 +34,7 @@ class ServiceState:
     stage: np.ndarray  # int8: NONE, REFERRED, WAITING, SERVED
     stage_weeks: np.ndarray  # int16
     channel: np.ndarray  # int8 index into CHANNELS
+    case_lever: np.ndarray  # int16, consultation lever serving the current case (-1 none)
     support: np.ndarray  # float32, latent target shift while supported
     aware: np.ndarray  # int8: 0 no, 1 baseline, 2 from a campaign
     visited: np.ndarray  # bool, this week
@@ -52,7 +53,8 @@ def initial_service_state(m) -> ServiceState:
         home_y=(zones.y_km[m.pop.zone] + r * np.sin(a)).astype(np.float32),
         venue=np.full(n, -1, np.int32), role=np.zeros(n, bool),
         stage=np.zeros(n, np.int8), stage_weeks=np.zeros(n, np.int16),
-        channel=np.zeros(n, np.int8), support=np.zeros(n, np.float32),
+        channel=np.zeros(n, np.int8), case_lever=np.full(n, -1, np.int16),
+        support=np.zeros(n, np.float32),
         aware=aware, visited=np.zeros(n, bool), attended=np.zeros(n, bool),
     )  # fmt: skip
 
@@ -94,11 +96,15 @@ class Services:
         s.visited[:] = False
         s.attended[:] = False
         if not self.rt.any_active(m.week):
+            if (s.venue >= 0).any():  # every venue has closed: memberships and roles end
+                s.venue[:], s.role[:] = -1, False
             return
         rng = m.stream("outreach")
         u = rng.random((3, r.n), dtype=np.float32)
         self._venue_sessions(m, u[0], u[1], rng)
         visit_p = self.rt.visit_probability(m)
+        pending = (s.stage == REFERRED) | (s.stage == WAITING)
+        visit_p = np.where(pending, np.maximum(visit_p, self.rt.followup(m)), visit_p)
         s.visited = u[2] < visit_p
         self._count(m, "visits", np.flatnonzero(s.visited))
         r.contact += np.float32(self.p.visit_contact) * s.visited
@@ -177,7 +183,8 @@ class Services:
         self._count(m, "noticed", noticed)
         success = self.rt.referral_success(m)[noticed]
         referred = noticed[u[1][noticed] < success]
-        referred = referred[self.rt.has_service[m.pop.municipality[referred]]]
+        target = self.rt.has_service | self.rt.has_venue(self.venues)
+        referred = referred[target[m.pop.municipality[referred]]]
         s.stage[referred] = REFERRED
         s.stage_weeks[referred] = p.referral_delay_weeks
         self._count(m, "referred", referred)
@@ -214,19 +221,31 @@ class Services:
         if not (s.stage != NONE).any():
             return
         rng = m.stream("consultation")
-        u = rng.random((3, s.stage.size), dtype=np.float32)
+        u = rng.random((6, s.stage.size), dtype=np.float32)
+        self._episodes(m, u[4])  # running episodes advance before new ones start
         arriving = np.flatnonzero((s.stage == REFERRED) & (s.stage_weeks <= 0))
         s.stage_weeks[s.stage == REFERRED] -= 1
-        self._enter_waiting(m, arriving, u[0][arriving])
-        self._serve(m, u[1])
+        self._refer_to_venue(m, arriving, u[1][arriving], rng)
+        s.stage[arriving] = NONE
+        has = self.rt.has_service[m.pop.municipality[arriving]]
+        self._enter_waiting(m, arriving[has], u[0][arriving[has]])
+        self._serve(m, u[2], u[5])
         waiting = np.flatnonzero(s.stage == WAITING)
         s.stage_weeks[waiting] += 1
-        drop = waiting[u[2][waiting] < p.wait_dropout]
+        drop = waiting[u[3][waiting] < p.wait_dropout]
         s.stage[drop] = NONE
         self._count(m, "dropped", drop)
-        self._episodes(m, u[2])
 
-    def _serve(self, m, u: np.ndarray) -> None:
+    def _refer_to_venue(self, m, who: np.ndarray, u: np.ndarray, rng) -> None:
+        """Referred residents not yet at a venue are invited to the nearest one with room."""
+        v = self.venues
+        if v.n == 0 or who.size == 0:
+            return
+        who = who[(m.svc.venue[who] < 0) & (u < self.p.venue_referral_uptake)]
+        best, _ = candidate_venue(m, v, self.rt.active[v.lever], who)
+        self._join(m, who[best >= 0], best[best >= 0], rng)
+
+    def _serve(self, m, u: np.ndarray, u_lever: np.ndarray) -> None:
         s = m.svc
         waiting = np.flatnonzero(s.stage == WAITING)
         if waiting.size == 0:
@@ -239,13 +258,15 @@ class Services:
         waiting, key = waiting[order], key[order]
         first = np.concatenate([[0], np.flatnonzero(np.diff(key)) + 1])
         rank = np.arange(key.size) - np.repeat(first, np.diff(np.append(first, key.size)))
-        self._start_episodes(m, waiting[rank < slots.ravel()[key]])
+        served = rank < slots.ravel()[key]
+        self._start_episodes(m, waiting[served], u_lever[waiting[served]])
 
-    def _start_episodes(self, m, who: np.ndarray) -> None:
+    def _start_episodes(self, m, who: np.ndarray, u_lever: np.ndarray) -> None:
         s, p = m.svc, self.p
         if who.size == 0:
             return
-        lever = self.rt.channel_lever(m.pop.municipality[who], s.channel[who])
+        lever = self.rt.channel_lever(m.pop.municipality[who], s.channel[who], u_lever)
+        s.case_lever[who] = lever
         weeks = np.array([self.rt.levers[i].episode_weeks for i in lever], np.int16)
         gain = np.array([self.episode_gain[self.rt.levers[i].id] for i in lever], np.float32)
         remote = np.isin(
@@ -279,7 +300,13 @@ class Services:
 
     # -- step 8: costs ---------------------------------------------------------------------
     def accrue_costs(self, m) -> None:
-        """Weekly running costs of every active lever, in yen at full population scale."""
+        """Weekly running costs of every active lever, in yen at full population scale.
+
+        Flows and costs of the burn-in are discarded at week 0, so outputs cover the horizon.
+        """
+        if m.week == 0:
+            self.flows[:] = 0
+            self.costs[:] = 0
         self.costs += self.rt.weekly_costs(m, self.venues)
 
     def snapshot(self, m) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

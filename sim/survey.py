@@ -1,6 +1,7 @@
 """The simulated survey: residents answer the way the national survey measures them.
 
-The national survey (人々のつながりに関する基礎調査) asks residents aged 16+ in December. A
+The national survey (人々のつながりに関する基礎調査) asks residents aged 16+ in December; the
+model asks the same questions every month (calibration reads the December answers). A
 resident's answer is their latent loneliness plus a response error, cut at four thresholds into
 the five answers of the direct question. The UCLA 3-item score (Japanese 4-point version, 3-12)
 sums three items, each the latent level plus its own item error cut at three thresholds.

@@ -232,10 +232,13 @@ def test_plot_failure_still_leaves_the_tables(
 
     results = run(compose_config([*TINY, "years=1"]))
     monkeypatch.setattr(sim.plots, "save_figure", broken)
-    with pytest.raises(RuntimeError):
-        write_run(results, tmp_path)
-    for name in ("timeseries.parquet", "timeseries.csv", "summary.csv"):
+    paths = write_run(results, tmp_path)
+    assert "figure" not in paths
+    for name in ("timeseries.parquet", "timeseries.csv", "summary.csv", "manifest.json"):
         assert (tmp_path / name).stat().st_size > 0, name
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["outputs_sha256"]["figure_error"] == "RuntimeError: no font"
+    assert not (tmp_path / "prevalence.png").exists()
 
 
 def _sha256(path: Path) -> str:

@@ -177,7 +177,9 @@ def test_unknown_key_suggests_the_closest_key() -> None:
 
 
 def test_unknown_region_lists_the_options_from_the_files() -> None:
-    with pytest.raises(ConfigError, match=r"choose from: custom, kochi, prefecture, tottori"):
+    with pytest.raises(
+        ConfigError, match=r"choose from: custom, japan, kochi, prefecture, tottori"
+    ):
         compose_config(["region=osaka"])
 
 

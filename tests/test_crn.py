@@ -10,7 +10,6 @@ from sim.model import LonelinessModel
 from sim.processes import LifeEvents
 from sim.rng import Streams
 
-
 # Streams whose first draw each week is one number per resident (or per resident and item).
 WHOLE_POPULATION = {
     "life_events",

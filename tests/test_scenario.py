@@ -20,7 +20,7 @@ SINGLE_LEVER = {
     "supporters": "supporters",
     "welfare_volunteers_full": "welfare_volunteers",
     "consultation_24h_digital": "consultation",
-    "consultation_continuity": "consultation",
+    "consultation_continuity": "continuity",
     "awareness_campaign": "awareness",
     "platform_local": "platform",
     "prefecture_support": "prefecture_support",
@@ -139,11 +139,6 @@ def test_bad_scenario_file_gives_one_line_naming_file_and_key(tmp_path, case):
     _one_line_error(_write(tmp_path, f"{case}.yaml", text), *needles)
 
 
-@pytest.mark.xfail(
-    reason="sim/scenario.py _lever: validate() errors are raised without the file and lever "
-    "prefix ('capacity=-5 is below its range ...')",
-    strict=True,
-)
 def test_negative_capacity_names_file_and_key(tmp_path):
     path = _write(tmp_path, "neg.yaml", BASE_LEVER.format(type="venue", body="    capacity: -5"))
     _one_line_error(path, "levers[0].capacity", "-5")
