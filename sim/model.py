@@ -23,7 +23,7 @@ from sim.layers import (
     sociability,
     zone_age_order,
 )
-from sim.population import synthesize
+from sim.population import Population, synthesize
 from sim.processes import Contacts, LifeEvents, Loneliness, Ties
 from sim.recorder import Recorder
 from sim.region import Region
@@ -66,10 +66,17 @@ class LonelinessModel(mesa.Model):
     Args:
         cfg: validated run configuration.
         region: the region, if already loaded (otherwise loaded from ``cfg.region``).
+        scenario: the policy package, if already loaded (otherwise ``cfg.scenario``).
+        population: a population already synthesised for this region, seed and
+            ``cfg.population`` (calibration reuses one across parameter sets).
     """
 
     def __init__(
-        self, cfg: RunConfig, region: Region | None = None, scenario: Scenario | None = None
+        self,
+        cfg: RunConfig,
+        region: Region | None = None,
+        scenario: Scenario | None = None,
+        population: Population | None = None,
     ) -> None:
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
@@ -82,7 +89,12 @@ class LonelinessModel(mesa.Model):
         self.step_index = 0
         self.week = -cfg.burn_in_weeks
         self.region = region if region is not None else load_configured_region(cfg)
-        self.pop = synthesize(self.region, cfg.population, self.streams)
+        # a population built once (same region, seed and population settings) may be reused
+        self.pop = (
+            population
+            if population is not None
+            else synthesize(self.region, cfg.population, self.streams)
+        )
         self._build_layers()
         self.res = self._initial_state()
         self.counts: dict[str, np.ndarray | int] = {
