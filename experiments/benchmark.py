@@ -163,16 +163,17 @@ def measure_reference(overrides: list[str], weeks: int, repeats: int) -> dict[st
     """Array engine and reference on one configuration, first ``weeks`` weeks (in one child)."""
     info = pin_one_core()
     from sim.config import compose_config
-    from sim.model import LonelinessModel
 
     try:
         from sim.reference import reference_speed
     except ImportError as exc:
         return {**info, "error": f"sim.reference not available: {exc}"}
+    from sim.reference import core_array_model
+
     cfg = compose_config(overrides)
     seconds, n = 0.0, 0
     for _ in range(repeats):
-        model = LonelinessModel(cfg)
+        model = core_array_model(cfg)  # like for like: the reference has no policy levers
         t0 = time.perf_counter()
         for _ in range(weeks):
             model.step()
@@ -182,6 +183,51 @@ def measure_reference(overrides: list[str], weeks: int, repeats: int) -> dict[st
     ref = reference_speed(cfg, weeks)
     return {**info, "n": n, "weeks": weeks, "repeats": repeats, "array": array,
             "reference": ref, "ratio": array / ref, "peak_mib": peak_mib()}  # fmt: skip
+
+
+def all_levers_scenario():
+    """Every lever of the three combined packages at once (ids made unique)."""
+    from sim.scenario import Scenario, load_scenario
+
+    levers, seen = [], set()
+    for name in ("places_first", "people_first", "digital_first"):
+        for lv in load_scenario(name).levers:
+            if lv.id not in seen:
+                seen.add(lv.id)
+                levers.append(lv)
+    return Scenario(name="all_levers", levers=levers)
+
+
+def measure_levers(overrides: list[str], warm: int, timed: int) -> dict[str, Any]:
+    """Weekly step time with no levers, the status quo, and every lever on (one child)."""
+    info = pin_one_core()
+    from sim.config import compose_config
+    from sim.model import LonelinessModel
+    from sim.scenario import Scenario, load_scenario
+
+    # start just before the packages' levers (April 2026), so every lever is active when timed
+    cfg = compose_config([*overrides, "start_date=2026-03-29"])
+    arms = {
+        "core": Scenario(name="core"),
+        "baseline": load_scenario("baseline"),
+        "all_levers": all_levers_scenario(),
+    }
+    models = {k: LonelinessModel(cfg, scenario=s) for k, s in arms.items()}
+    for m in models.values():
+        for _ in range(warm):
+            m.step()
+    seconds = dict.fromkeys(models, 0.0)
+    for _ in range(timed):  # interleaved, so load on the machine hits every arm alike
+        for k, m in models.items():
+            c0 = time.process_time()
+            m.step()
+            seconds[k] += time.process_time() - c0
+    n = next(iter(models.values())).pop.n
+    out = {**info, "n": n, "weeks": timed, "levers": len(arms["all_levers"].levers)}
+    for k, s in seconds.items():
+        out[f"{k}_step_s"] = s / timed
+    out["ratio_all_vs_core"] = seconds["all_levers"] / seconds["core"]
+    return out
 
 
 def measure_memory(overrides: list[str]) -> dict[str, Any]:
@@ -271,6 +317,13 @@ def run_benchmark(quick: bool, log: Callable[[str], None]) -> dict[str, Any]:
     )
     res["reference"]["overrides"] = ref_ov
     log(f"  {res['reference']}")
+    lev_ov = overrides_for(
+        "100k", scales["100k"][0] if "100k" in scales else scale_for(*targets["100k"])[0], 5, 0
+    )
+    log(f"levers: {' '.join(lev_ov)}")
+    res["levers"] = in_child(measure_levers, lev_ov, proto["warm"], 26)
+    res["levers"]["overrides"] = lev_ov
+    log(f"  {res['levers']}")
     res["speed"] = {}
     for label, timed in proto["timed"].items():
         ov = overrides_for(label, scales[label][0], 2, 0)
@@ -316,6 +369,9 @@ def render(res: dict[str, Any], info: dict[str, str], command: str, started) -> 
              lambda v: f"{v:.0f}x", lambda v: v >= AIM_RATIO),
         _aim(f"peak memory ({mem_label})", "< 2 GiB (2048 MiB)", mem["peak_mib"],
              lambda v: f"{v:,.0f} MiB", lambda v: v < AIM_MEMORY_MIB),
+        _aim("all levers on vs core engine (100k, CPU time)", "≤ 2x",
+             res.get("levers", {}).get("ratio_all_vs_core"),
+             lambda v: f"{v:.2f}x", lambda v: v <= 2.0),
         "",
         "## Speed (array engine)",
         "",
@@ -331,6 +387,20 @@ def render(res: dict[str, Any], info: dict[str, str], command: str, started) -> 
             f"{r['speed'] / 1e6:.2f} | {r['cpu_speed'] / 1e6:.2f} | {r['friend_ties']:,} | "
             f"{r['neighbour_ties']:,} | {r['groups']:,} | {r['peak_mib']:,.0f} |"
         )
+    lev = res.get("levers")
+    if lev:
+        lines += [
+            "", "## Policy levers against the core engine", "",
+            f"Configuration `{' '.join(lev['overrides'])}` ({lev['n']:,} residents). Three models "
+            f"from the same set-up, stepped in turn ({lev['weeks']} weeks after "
+            f"{res['protocol']['warm']} warm-up weeks, CPU time per step): no levers at all "
+            "(core dynamics only), the status quo (`baseline`), and every lever of the three "
+            f"combined packages at once ({lev['levers']} levers).", "",
+            "| core (s/week) | baseline (s/week) | all levers (s/week) | all levers / core |",
+            "|---|---|---|---|",
+            f"| {lev['core_step_s']:.4f} | {lev['baseline_step_s']:.4f} | "
+            f"{lev['all_levers_step_s']:.4f} | {lev['ratio_all_vs_core']:.2f}x |",
+        ]  # fmt: skip
     lines += ["", "## Against the reference implementation", ""]
     if "error" in ref:
         lines.append(f"Not measured: {ref['error']}.")
@@ -338,7 +408,8 @@ def render(res: dict[str, Any], info: dict[str, str], command: str, started) -> 
         lines += [
             f"Configuration `{' '.join(ref['overrides'])}` ({ref['n']:,} residents), both engines "
             f"started from the same set-up and timed over its first {ref['weeks']} weeks "
-            f"(array engine: {ref['repeats']} fresh models, times summed; reference: "
+            f"(array engine with the core dynamics only, like the reference: {ref['repeats']} "
+            "fresh models, times summed; reference: "
             "`sim.reference.reference_speed`, set-up excluded, monthly recording), in one "
             "process.",
             "",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 
 import numpy as np
 
@@ -25,6 +26,24 @@ from sim.levers import (
 )
 from sim.params import ConfigError
 from sim.scenario import week_of
+
+
+def per_active_set(method):
+    """Cache a method's result until the set of active levers changes.
+
+    The cached methods depend only on which levers are active and on static inputs (the
+    population, the region, the configuration), so they are computed once per change of the
+    active set instead of every week.
+    """
+    name = method.__name__
+
+    @functools.wraps(method)
+    def cached(self, *args):
+        if name not in self._cache:
+            self._cache[name] = method(self, *args)
+        return self._cache[name]
+
+    return cached
 
 
 class LeverRuntime:
@@ -68,6 +87,7 @@ class LeverRuntime:
         self.active = np.zeros(len(self.levers), bool)
         self.has_service = np.zeros(self.n_mun, bool)
         self._week = None
+        self._cache: dict[str, object] = {}
         self._volunteer_cover = self._draw_vacancies(m)
 
     def _munis(self, lv, mun, source: str, i: int) -> np.ndarray:
@@ -101,7 +121,11 @@ class LeverRuntime:
         if week == self._week:
             return
         self._week = week
-        self.active = (self.weeks[:, 0] <= week) & (week <= self.weeks[:, 1])
+        active = (self.weeks[:, 0] <= week) & (week <= self.weeks[:, 1])
+        if np.array_equal(active, self.active) and self._cache:
+            return
+        self._cache = {}
+        self.active = active
         self.has_service = np.zeros(self.n_mun, bool)
         for i, lv in enumerate(self.levers):
             if self.active[i] and isinstance(lv, Consultation) and lv.capacity_per_10k > 0:
@@ -117,6 +141,7 @@ class LeverRuntime:
             if self.active[i] and isinstance(lv, kind):
                 yield i, lv
 
+    @per_active_set
     def training_boost(self, m) -> np.ndarray:
         """Prefecture training added per municipality (share)."""
         out = np.zeros(self.n_mun, np.float32)
@@ -124,6 +149,7 @@ class LeverRuntime:
             out += np.float32(lv.training_boost) * self.muni_mask[i]
         return out
 
+    @per_active_set
     def notice_hazard(self, m) -> np.ndarray:
         """Weekly noticing hazard of each resident from neighbours and supporters."""
         zones = m.pop.zones.n
@@ -138,6 +164,7 @@ class LeverRuntime:
         base = np.float32(self.p.notice_neighbour) * (1 + campaign)
         return (hz[m.pop.zone] + base[m.pop.municipality]).astype(np.float32)
 
+    @per_active_set
     def has_venue(self, venues) -> np.ndarray:
         """Municipalities with at least one open venue this week."""
         out = np.zeros(self.n_mun, bool)
@@ -145,6 +172,7 @@ class LeverRuntime:
         out[venues.municipality[open_]] = True
         return out
 
+    @per_active_set
     def followup(self, m) -> np.ndarray:
         """Weekly chance a supporter visits a resident they referred, while the case is pending."""
         zones = m.pop.zones.n
@@ -154,6 +182,7 @@ class LeverRuntime:
             out = np.maximum(out, share * (self.zone_mask[i] & (lv.per_1000 > 0)))
         return out[m.pop.zone]
 
+    @per_active_set
     def referral_success(self, m) -> np.ndarray:
         """Chance that a noticed resident's referral goes through (per resident)."""
         boost = np.zeros(self.n_mun, np.float32)
@@ -161,6 +190,7 @@ class LeverRuntime:
             boost += np.float32(min(0.3, self.p.platform_boost * lv.members)) * self.muni_mask[i]
         return np.minimum(0.95, self.p.referral_success + boost)[m.pop.municipality]
 
+    @per_active_set
     def visit_probability(self, m) -> np.ndarray:
         """Weekly chance of a welfare volunteer's visit (older residents living alone)."""
         out = np.zeros(m.pop.n, np.float32)
@@ -179,6 +209,7 @@ class LeverRuntime:
                        lv.households_per_volunteer_town)  # fmt: skip
         return self.households / per * lv.fill_rate * self.muni_mask[i]
 
+    @per_active_set
     def campaign_reach(self, m) -> np.ndarray:
         """Weekly chance an unaware resident is reached by an active campaign."""
         out = np.zeros(self.n_mun, np.float32)
@@ -193,6 +224,7 @@ class LeverRuntime:
         memory = [lv.memory_weeks for lv in self.levers if isinstance(lv, Awareness)]
         return np.float32(1.0 / max(memory)) if memory else np.float32(0.0)
 
+    @per_active_set
     def capacity(self, m) -> np.ndarray:
         """New cases each municipality can take this week, by channel (simulated residents)."""
         cap = np.zeros((self.n_mun, len(CHANNELS)))
@@ -261,6 +293,7 @@ class LeverRuntime:
         rate = np.array([0.0 if j < 0 else lv[j].transfer_rate for j in lever])
         return (rate * (1 - keep)).astype(np.float32)
 
+    @per_active_set
     def weekly_costs(self, m, venues) -> np.ndarray:
         """Running cost of each lever this week, yen, at full population scale."""
         out = np.zeros(len(self.levers))
