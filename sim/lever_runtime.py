@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.levers import (
     CHANNELS,
+    DIGITAL_CHANNELS,
     Awareness,
     Consultation,
     Continuity,
@@ -238,24 +239,33 @@ class LeverRuntime:
             cap[:, office] += np.where(cap[:, office] > 0, staff * lv.cases_per_staff_week, 0)
         return cap
 
-    def choose_channel(self, muni: np.ndarray, prefers_digital: np.ndarray,
-                       digital: np.ndarray) -> np.ndarray:  # fmt: skip
-        """Channel each help-seeker uses: digital if preferred and offered, else phone, else office.
+    def choose_channel(
+        self, muni: np.ndarray, prefers_digital: np.ndarray, digital: np.ndarray, u: np.ndarray
+    ) -> np.ndarray:
+        """Channel each help-seeker uses, in proportion to capacity among the usable ones.
 
-        Residents without digital access cannot use SNS or AI chat. Returns -1 where no usable
-        channel is offered.
+        Residents who prefer a digital channel choose among SNS, AI chat and the 24-hour phone;
+        the others among office hours and the phone. Without such a channel they use any
+        channel they can (SNS and AI chat need digital access). ``u`` is one uniform per
+        resident. Returns -1 where no usable channel is offered.
         """
-        avail = self.capacity(None) > 0
-        out = np.full(muni.size, -1, np.int8)
-        orders = (("office", "phone24", "sns", "ai_chat"), ("sns", "ai_chat", "phone24", "office"))
-        for group, order in zip((~prefers_digital, prefers_digital), orders, strict=True):
-            for name in reversed(order):  # the first usable channel in the order wins
-                c = CHANNELS.index(name)
-                usable = avail[muni, c] & group
-                if name in ("sns", "ai_chat"):
-                    usable &= digital
-                out = np.where(usable, c, out).astype(np.int8)
-        return out
+        cap = self.capacity(None)[muni]  # (residents, channels)
+        usable = cap > 0
+        for name in DIGITAL_CHANNELS:
+            usable[:, CHANNELS.index(name)] &= digital
+        wanted = np.zeros_like(usable)
+        for name in ("sns", "ai_chat", "phone24"):
+            wanted[:, CHANNELS.index(name)] = prefers_digital
+        for name in ("office", "phone24"):
+            wanted[:, CHANNELS.index(name)] |= ~prefers_digital
+        pick = usable & wanted
+        fallback = ~pick.any(axis=1)
+        pick[fallback] = usable[fallback]
+        w = np.where(pick, cap, 0.0)
+        total = w.sum(axis=1)
+        cum = np.cumsum(w, axis=1) / np.where(total > 0, total, 1)[:, None]
+        choice = (u[:, None] >= cum).sum(axis=1)
+        return np.where(total > 0, np.minimum(choice, len(CHANNELS) - 1), -1).astype(np.int8)
 
     def channel_lever(self, muni: np.ndarray, channel: np.ndarray, u: np.ndarray) -> np.ndarray:
         """The consultation lever that takes each new case of (municipality, channel).

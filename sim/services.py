@@ -207,8 +207,11 @@ class Services:
 
     def _enter_waiting(self, m, who: np.ndarray, u: np.ndarray) -> None:
         s = m.svc
-        digital = m.pop.digital[who] & (u < self.p.digital_preference)
-        channel = self.rt.choose_channel(m.pop.municipality[who], digital, m.pop.digital[who])
+        dp = np.float32(self.p.digital_preference)
+        digital = m.pop.digital[who] & (u < dp)
+        # the same uniform, rescaled inside the branch it fell in, picks the channel
+        v = np.where(u < dp, u / max(dp, 1e-9), (u - dp) / max(1 - dp, 1e-9))
+        channel = self.rt.choose_channel(m.pop.municipality[who], digital, m.pop.digital[who], v)
         who, channel = who[channel >= 0], channel[channel >= 0]
         s.channel[who] = channel
         s.stage[who] = WAITING
