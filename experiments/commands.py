@@ -1,0 +1,144 @@
+"""The ``tsunagari compare`` and ``tsunagari sensitivity`` commands.
+
+Each composes an experiment config, prepares the sweep, runs what the store does not hold yet
+(so rerunning a killed command resumes it), analyses the store and writes tables and figures
+into the store folder. User errors raise :class:`sim.params.ConfigError` (one line).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments import compare as cmp
+from experiments import design, figures
+from experiments import sensitivity as sa
+from experiments.config import compose_experiment
+from experiments.store import atomic_write_bytes
+from experiments.sweep import Sweep, execute, prepare, require_complete
+
+
+def compare_sweep(overrides: list[str]) -> Sweep:
+    """The sweep of ``tsunagari compare``: baseline and packages on shared samples and seeds."""
+    xcfg, model = compose_experiment("compare", overrides)
+    packages = [xcfg.baseline, *[p for p in dict.fromkeys(xcfg.packages) if p != xcfg.baseline]]
+    params = design.uncertainties(xcfg.params, xcfg.ranges) if xcfg.samples else []
+    unit = design.latin_hypercube(xcfg.samples, len(params), xcfg.seed)
+    return prepare("compare", xcfg, model, params, design.scale_unit(params, unit), packages)
+
+
+def run_compare(overrides: list[str]) -> int:
+    """Run (or resume) a comparison, then print and save its tables and figures."""
+    sweep = compare_sweep(overrides)
+    counts = _execute(sweep)
+    x = sweep.xcfg
+    df = sweep.store.outcomes()
+    packages = [p for p in sweep.design["packages"] if p != x.baseline]
+    table = cmp.comparison_table(df, x.baseline, packages, x.outcomes, target=x.target,
+                                 conf=x.conf_level, resamples=x.resamples, seed=x.seed)  # fmt: skip
+    robust = cmp.robustness(df, x.baseline, x.target, x.budget)
+    out = sweep.store.path
+    paths = cmp.write_tables(out, table, robust)
+    paths.append(figures.save(
+        figures.cost_effectiveness_plane(table, x.target, x.budget, x.lang),
+        out / "cost_effectiveness.png"))  # fmt: skip
+    series = sweep.store.series()
+    if len(series):
+        measure = "any_loneliness"
+        fig = figures.outcome_bands(series, df, x.baseline, measure, x.lang)
+        paths.append(figures.save(fig, out / f"bands_{measure}.png"))
+    print(cmp.format_table(table, x.conf_level))
+    print(f"\nrobustness (share of worlds best, regret in person-years of {x.target} averted):")
+    print(robust.to_string(index=False, float_format="%.4g"))
+    _footer(counts, out, paths)
+    return 0
+
+
+def sensitivity_sweep(overrides: list[str]) -> tuple[Sweep, dict, np.ndarray]:
+    """The sweep of ``tsunagari sensitivity``: one package at every SALib sample."""
+    from sim.scenario import load_scenario
+
+    xcfg, model = compose_experiment("sensitivity", overrides)
+    lever_ranges = {k: v for k, v in xcfg.ranges.items() if k in xcfg.levers}
+    other = {k: v for k, v in xcfg.ranges.items() if k not in xcfg.levers}
+    names = xcfg.params if xcfg.params == "uncertain" else list(xcfg.params)
+    params = design.uncertainties(names, other)
+    params += design.levers(load_scenario(xcfg.package), list(xcfg.levers), lever_ranges)
+    if xcfg.dummy and design.DUMMY not in [p.name for p in params]:
+        params.append(design.Parameter(design.DUMMY, 0.0, 1.0, kind="dummy"))
+    prob = sa.problem(params)
+    size = xcfg.r if xcfg.method == "morris" else xcfg.n
+    X = sa.sample(xcfg.method, prob, size, num_levels=xcfg.num_levels,
+                  second_order=xcfg.second_order, seed=xcfg.seed)  # fmt: skip
+    sweep = prepare("sensitivity", xcfg, model, params, X, [xcfg.package])
+    return sweep, prob, X
+
+
+def run_sensitivity(overrides: list[str]) -> int:
+    """Run (or resume) a Morris or Sobol analysis; save indices, convergence and figures."""
+    sweep, prob, X = sensitivity_sweep(overrides)
+    counts = _execute(sweep)
+    require_complete(sweep)
+    x = sweep.xcfg
+    df = sweep.store.outcomes()
+    out = sweep.store.path
+    kw = {"num_levels": x.num_levels, "second_order": x.second_order,
+          "resamples": x.resamples, "conf_level": x.conf_level, "seed": x.seed}  # fmt: skip
+    tables, seconds, conv, paths = [], [], [], []
+    for outcome in x.outcomes:
+        Y = df.groupby("sample")[outcome].mean().sort_index().to_numpy(float)
+        first, s2 = sa.analyze(x.method, prob, X, Y, **kw)
+        tables.append(first.assign(outcome=outcome))
+        if s2 is not None:
+            seconds.append(s2.assign(outcome=outcome))
+        conv.append({"outcome": outcome, **sa.convergence(x.method, prob, X, Y, first, **kw)})
+        draw = figures.morris_figure if x.method == "morris" else figures.sobol_figure
+        fig = draw(first, outcome, x.lang)
+        paths.append(figures.save(fig, out / f"{x.method}_{outcome}.png"))
+        _print_indices(x.method, outcome, first, conv[-1])
+    indices = pd.concat(tables, ignore_index=True)
+    paths.append(_csv(out / f"{x.method}_indices.csv", indices))
+    if seconds:
+        paths.append(_csv(out / "sobol_second_order.csv", pd.concat(seconds, ignore_index=True)))
+    paths.append(_csv(out / "convergence.csv", pd.DataFrame(conv)))
+    _footer(counts, out, paths)
+    return 0
+
+
+def _execute(sweep: Sweep) -> dict:
+    counts = execute(sweep)
+    done = counts["total"] - counts["ran"]
+    print(
+        f"{sweep.command}: {counts['total']} runs ({done} already in the store, {counts['ran']} "
+        f"run now in {counts['seconds']:.1f} s, {counts['failed']} failed) "
+        f"[{sweep.xcfg.executor.kind}]"
+    )
+    return counts
+
+
+def _print_indices(method: str, outcome: str, first: pd.DataFrame, conv: dict) -> None:
+    key = "mu_star" if method == "morris" else "ST"
+    top = first.sort_values(key, ascending=False)
+    print(f"\n{method} {outcome}:")
+    print(top.to_string(index=False, float_format="%.4g"))
+    print(f"  {sa.dummy_check(method, first)}")
+    state = "converged" if conv["converged"] else "NOT converged: increase r or n"
+    print(
+        f"  convergence: largest change of normalised indices between {conv['runs_half']} and "
+        f"{conv['runs_full']} runs = {conv['max_change']:.3f} ({state})"
+    )
+
+
+def _csv(path: Path, df: pd.DataFrame) -> Path:
+    atomic_write_bytes(path, df.to_csv(index=False, float_format="%.6g").encode("utf-8"))
+    return path
+
+
+def _footer(counts: dict, out: Path, paths: list[Path]) -> None:
+    summary = {**counts, "files": [p.name for p in paths]}
+    atomic_write_bytes(out / "last_command.json", json.dumps(summary, indent=1).encode())
+    print(f"\nstore: {out}/ (runs/, series/, manifest.json); "
+          f"written: {', '.join(p.name for p in paths)}")  # fmt: skip

@@ -1,0 +1,168 @@
+"""Policy comparison: packages against the baseline on the same seeds and uncertainty samples.
+
+Each package run is paired with the baseline run of the same uncertainty sample and replicate
+(same seed, same parameter values), so the difference removes most of the noise. For each
+package and outcome the table gives the mean paired difference (package - baseline) with a
+t-interval; the cost per person-year of loneliness averted is the ratio of the mean added cost
+to the mean person-years averted, with a percentile bootstrap interval over pairs. Robustness
+looks at each world (an uncertainty sample, averaged over replicates; each replicate when the
+design has no uncertainty samples): the share of worlds in which each option, the baseline
+included, averts the most person-years within the budget, and its regret (the best option's
+person-years averted minus its own).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+KEYS = ["sample", "replicate"]
+
+
+def paired(df: pd.DataFrame, baseline: str, package: str, outcome: str) -> pd.DataFrame:
+    """Pairs (sample, replicate) with both arms finished: columns base, arm, diff."""
+    ok = df[df["error"] == ""]
+    b = ok[ok["package"] == baseline].set_index(KEYS)[outcome]
+    a = ok[ok["package"] == package].set_index(KEYS)[outcome]
+    both = pd.concat({"base": b, "arm": a}, axis=1, join="inner").sort_index()
+    both["diff"] = both["arm"] - both["base"]
+    return both
+
+
+def mean_interval(x: np.ndarray, conf: float = 0.95) -> tuple[float, float, float]:
+    """Mean and t-interval; an exactly constant sample has a zero-width interval."""
+    x = np.asarray(x, float)
+    n = x.size
+    if n == 0:
+        return (np.nan, np.nan, np.nan)
+    m = float(x.mean())
+    if n == 1:
+        return (m, np.nan, np.nan)
+    half = float(stats.t.ppf(0.5 + conf / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
+    return (m, m - half, m + half)
+
+
+def cost_per_averted(
+    cost: np.ndarray, averted: np.ndarray, conf: float, resamples: int, seed: int
+) -> tuple[float, float, float]:
+    """Mean added cost / mean person-years averted, with a bootstrap interval over pairs.
+
+    NaN when the package does not avert person-years on average (it is then dominated or
+    only adds cost); bootstrap resamples with no averted person-years are dropped.
+    """
+    cost, averted = np.asarray(cost, float), np.asarray(averted, float)
+    if cost.size == 0 or averted.mean() <= 0:
+        return (np.nan, np.nan, np.nan)
+    ratio = float(cost.mean() / averted.mean())
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, cost.size, (resamples, cost.size))
+    c, a = cost[idx].mean(axis=1), averted[idx].mean(axis=1)
+    r = c[a > 0] / a[a > 0]
+    if r.size < 2:
+        return (ratio, np.nan, np.nan)
+    lo, hi = np.quantile(r, [0.5 - conf / 2, 0.5 + conf / 2])
+    return (ratio, float(lo), float(hi))
+
+
+def comparison_table(
+    df: pd.DataFrame,
+    baseline: str,
+    packages: list[str],
+    outcomes: list[str],
+    *,
+    target: str = "py_lonely",
+    conf: float = 0.95,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row per package and outcome: baseline mean, package mean, paired difference and CI.
+
+    Rows with outcome ``cost_per_py_averted`` give the cost-effectiveness (yen per person-year
+    of ``target`` averted).
+    """
+    rows = []
+    for package in packages:
+        for outcome in outcomes:
+            p = paired(df, baseline, package, outcome)
+            m, lo, hi = mean_interval(p["diff"].to_numpy(), conf)
+            rows.append((package, outcome, len(p), p["base"].mean(), p["arm"].mean(), m, lo, hi))
+        if "cost_total" in outcomes:
+            c = paired(df, baseline, package, "cost_total")
+            a = paired(df, baseline, package, target)
+            both = c[["diff"]].join(a[["diff"]], lsuffix="_cost", rsuffix="_py", how="inner")
+            ratio = cost_per_averted(
+                both["diff_cost"].to_numpy(), -both["diff_py"].to_numpy(), conf, resamples, seed
+            )
+            rows.append((package, "cost_per_py_averted", len(both), np.nan, np.nan, *ratio))
+    cols = ["package", "outcome", "pairs", "baseline", "package_mean", "difference",
+            "ci_low", "ci_high"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+def worlds(df: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Outcome by world (rows) and package (columns): sample means, or replicates if 1 sample."""
+    ok = df[df["error"] == ""]
+    key = "sample" if ok["sample"].nunique() > 1 else "replicate"
+    return ok.pivot_table(index=key, columns="package", values=outcome, aggfunc="mean")
+
+
+def robustness(
+    df: pd.DataFrame, baseline: str, target: str = "py_lonely", budget: float | None = None
+) -> pd.DataFrame:
+    """Per option: share of worlds where it is best within budget, mean and max regret.
+
+    Options are the packages and the baseline (doing nothing more). In each world, an option
+    whose added cost exceeds ``budget`` is not eligible.
+    """
+    py = worlds(df, target)
+    averted = -(py.sub(py[baseline], axis=0))
+    if budget is not None and "cost_total" in df:
+        cost = worlds(df, "cost_total")
+        added = cost.sub(cost[baseline], axis=0)
+        averted = averted.where(added <= budget)
+    best = averted.max(axis=1)
+    is_best = averted.eq(best, axis=0) & averted.notna()
+    share = is_best.div(is_best.sum(axis=1), axis=0).mean()
+    regret = averted.rsub(best, axis=0)
+    out = pd.DataFrame({
+        "share_best": share,
+        "mean_regret": regret.mean(),
+        "max_regret": regret.max(),
+        "eligible_share": averted.notna().mean(),
+        "worlds": len(averted),
+    })  # fmt: skip
+    out.index.name = "package"
+    return out.reset_index().sort_values("share_best", ascending=False, kind="stable")
+
+
+def write_tables(out: Path, table: pd.DataFrame, robust: pd.DataFrame) -> list[Path]:
+    """Write the comparison and robustness tables as CSV (atomically)."""
+    from experiments.store import atomic_write_bytes
+
+    paths = [out / "comparison.csv", out / "robustness.csv"]
+    for path, df in zip(paths, (table, robust), strict=True):
+        atomic_write_bytes(path, df.to_csv(index=False, float_format="%.6g").encode("utf-8"))
+    return paths
+
+
+def format_table(table: pd.DataFrame, conf: float = 0.95) -> str:
+    """The comparison table as aligned text for the terminal."""
+    lines = [
+        f"{'package':<16}{'outcome':<26}{'pairs':>6}{'baseline':>15}{'difference':>15}"
+        f"  {int(conf * 100)}% interval"
+    ]
+    for r in table.itertuples():
+        lines.append(
+            f"{r.package:<16}{r.outcome:<26}{r.pairs:>6}{_num(r.baseline):>15}"
+            f"{_num(r.difference):>15}  [{_num(r.ci_low)}, {_num(r.ci_high)}]"
+        )
+    return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    if not np.isfinite(x):
+        return "-"
+    return f"{x:,.4f}" if abs(x) < 10 else f"{x:,.0f}"

@@ -1,0 +1,240 @@
+"""Experiment configs composed with Hydra: a typed schema, two base files, and overlays.
+
+The config folder is the ``experiments`` package itself (so the files ship in the wheel):
+
+    experiments/compare.yaml, sensitivity.yaml   base config of each command
+    experiments/executor/{serial,process,dask}.yaml
+    experiments/experiment/*.yaml                 overlays (``# @package _global_``)
+
+A new experiment is an overlay, not a copy: a file in ``experiments/experiment/`` that sets
+only what differs, chosen with ``experiment=NAME`` (or a file path). Command-line overrides
+whose first key is an experiment key (see :class:`ExperimentConfig`) go to the experiment;
+every other override (``population.scale=0.01``, ``years=2``) goes to the model
+configuration and is checked by :func:`sim.config.compose_config`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from sim.params import ConfigError
+
+SCHEMA_NAME = "tsunagari_experiment_schema"
+GROUPS = ("executor", "experiment")
+
+
+@dataclass
+class ExecutorConfig:
+    """Where runs execute (choose with ``executor=serial|process|dask``)."""
+
+    kind: str = "process"
+    workers: int | None = None  # default: all cores (process) or 2 (dask LocalCluster)
+    address: str | None = None  # dask: scheduler address; None starts a LocalCluster
+    processes: bool = True  # dask LocalCluster: worker processes (True) or threads
+    batch_seconds: float = 2.0  # target duration of one batch of runs (>= 1 s)
+
+
+@dataclass
+class ExperimentConfig:
+    """An experiment: design, analysis and execution (model settings go in ``model``)."""
+
+    name: str = "default"
+    out: str | None = None  # default outputs/experiments/<command>-<name>-<design hash>
+    seed: int = 20250406  # experiment seed: run seeds and samples derive from it
+    seeds: int = 10  # replicates (seeds) per uncertainty sample
+    samples: int = 0  # compare: uncertainty samples (Latin hypercube); 0 = declared defaults
+    packages: list[str] = field(
+        default_factory=lambda: ["places_first", "people_first", "digital_first"]
+    )
+    baseline: str = "baseline"
+    package: str = "baseline"  # sensitivity: the package run at every sample
+    params: Any = "uncertain"  # 'uncertain' (all declared uncertain scalars) or a list of keys
+    ranges: Any = field(default_factory=dict)  # KEY: [low, high], narrowing declared ranges
+    levers: list[str] = field(default_factory=list)  # sensitivity: LEVER_ID.FIELD of package
+    dummy: bool = True  # sensitivity: add the DUMMY parameter (noise floor)
+    outcomes: list[str] = field(
+        default_factory=lambda: [
+            "py_lonely", "py_any_loneliness", "py_no_in_person_contact", "cost_total",
+            "final_any_loneliness",
+        ]
+    )  # fmt: skip
+    target: str = "py_lonely"  # primary outcome: cost-effectiveness, robustness, figures
+    method: str = "morris"  # sensitivity: morris | sobol
+    r: int = 10  # morris: trajectories
+    num_levels: int = 4  # morris: grid levels
+    n: int = 64  # sobol: base sample size (a power of 2)
+    second_order: bool = False  # sobol: also second-order indices
+    resamples: int = 1000  # bootstrap resamples for confidence intervals
+    conf_level: float = 0.95
+    budget: float | None = None  # compare: budget for added cost over the horizon (yen)
+    series: bool = True  # keep each run's monthly survey series (bands over time)
+    model: list[str] = field(default_factory=list)  # model overrides, e.g. [years=2]
+    lang: str = "ja"
+    progress: str = "auto"  # auto (on a terminal) | on | off
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+
+
+def experiment_keys() -> set[str]:
+    """Top-level keys that belong to the experiment rather than the model."""
+    return {f.name for f in dataclasses.fields(ExperimentConfig)} | set(GROUPS)
+
+
+def split_overrides(overrides: list[str]) -> tuple[list[str], list[str]]:
+    """Split command-line overrides into (experiment, model) by their first key."""
+    exp, model = [], []
+    keys = experiment_keys()
+    for text in overrides:
+        key = text.split("=", 1)[0].lstrip("+~")
+        head = key.split(".", 1)[0]
+        if "=" in text and head in keys:
+            exp.append(f"+{text}" if head == "ranges" and "." in key else text)
+        else:
+            model.append(text)
+    return exp, model
+
+
+def register_configs() -> None:
+    """Store the schema in Hydra's ConfigStore (explicit; storing twice is a no-op)."""
+    from hydra.core.config_store import ConfigStore
+
+    store = ConfigStore.instance()
+    if f"{SCHEMA_NAME}.yaml" not in store.list(""):
+        store.store(name=SCHEMA_NAME, node=ExperimentConfig)
+
+
+def config_dir() -> str:
+    """Folder of the experiment configs (the installed ``experiments`` package)."""
+    return str(files("experiments"))
+
+
+def compose_experiment(command: str, overrides: list[str]) -> tuple[ExperimentConfig, list[str]]:
+    """Compose an experiment config for ``command`` (compare | sensitivity).
+
+    Args:
+        command: base config name.
+        overrides: command-line overrides (experiment and model keys mixed).
+
+    Returns:
+        The typed experiment config, and the model overrides (the experiment's ``model`` list
+        followed by the command line's).
+
+    Raises:
+        ConfigError: one line naming the key at fault.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    exp, model = split_overrides(overrides)
+    exp = _overlay_paths(exp)
+    register_configs()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+            cfg = compose(config_name=command, overrides=exp)
+        obj = OmegaConf.to_object(cfg)
+    except Exception as exc:  # Hydra/OmegaConf errors are user errors here
+        raise ConfigError(_one_line(exc)) from None
+    finally:
+        GlobalHydra.instance().clear()
+    obj.ranges = _flatten(obj.ranges)
+    check(obj)
+    return obj, [*obj.model, *model]
+
+
+def _overlay_paths(overrides: list[str]) -> list[str]:
+    """``experiment=DIR/experiment/NAME.yaml``: add DIR to Hydra's search path, select NAME.
+
+    Raises:
+        ConfigError: the file is missing or not inside a folder named ``experiment``.
+    """
+    out = []
+    for text in overrides:
+        key, _, value = text.partition("=")
+        if key != "experiment" or not value.endswith(".yaml"):
+            out.append(text)
+            continue
+        path = Path(value).resolve()
+        if not path.is_file():
+            raise ConfigError(f"experiment: file not found: {value}")
+        if path.parent.name != "experiment":
+            raise ConfigError(f"experiment: put '{path.name}' in a folder named experiment/")
+        out += [f"hydra.searchpath=[file://{path.parent.parent}]", f"experiment={path.stem}"]
+    return out
+
+
+def _flatten(node: Any, prefix: str = "") -> dict[str, list[float]]:
+    """Nested ``ranges`` (from dotted CLI keys) -> ``{dotted.key: [low, high]}``."""
+    if not isinstance(node, dict):
+        raise ConfigError(f"ranges{'.' + prefix if prefix else ''}: expected KEY: [low, high]")
+    out: dict[str, list[float]] = {}
+    for key, value in node.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = list(value) if isinstance(value, list | tuple) else value
+    return out
+
+
+def check(cfg: ExperimentConfig) -> None:
+    """Cross-field checks of an experiment config.
+
+    Raises:
+        ConfigError: naming the key at fault.
+    """
+    positive = {"seeds": cfg.seeds, "r": cfg.r, "n": cfg.n, "num_levels": cfg.num_levels,
+                "resamples": cfg.resamples}  # fmt: skip
+    for key, value in positive.items():
+        if value < 1:
+            raise ConfigError(f"{key}: must be at least 1, got {value}")
+    if cfg.samples < 0:
+        raise ConfigError(f"samples: must be 0 (defaults) or more, got {cfg.samples}")
+    if cfg.method not in ("morris", "sobol"):
+        raise ConfigError(f"method: unknown method '{cfg.method}' (choose from: morris, sobol)")
+    if not 0 < cfg.conf_level < 1:
+        raise ConfigError(f"conf_level: must be between 0 and 1, got {cfg.conf_level}")
+    if cfg.progress not in ("auto", "on", "off"):
+        raise ConfigError(f"progress: must be auto, on or off, got '{cfg.progress}'")
+    if cfg.lang not in ("ja", "en"):
+        raise ConfigError(f"lang: must be 'ja' or 'en', got '{cfg.lang}'")
+    if cfg.executor.kind not in ("serial", "process", "dask"):
+        raise ConfigError(
+            f"executor.kind: unknown executor '{cfg.executor.kind}' (serial, process, dask)"
+        )
+    if cfg.executor.workers is not None and cfg.executor.workers < 1:
+        raise ConfigError(f"executor.workers: must be at least 1, got {cfg.executor.workers}")
+    if not cfg.packages:
+        raise ConfigError("packages: give at least one package, e.g. packages=[places_first]")
+    if cfg.target not in cfg.outcomes:
+        raise ConfigError(
+            f"target: '{cfg.target}' is not among outcomes ({', '.join(cfg.outcomes)})"
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    """One line for a Hydra or OmegaConf error, naming the key where one is known."""
+    import re
+
+    from omegaconf.errors import OmegaConfBaseException
+
+    text = str(exc)
+    if hit := re.search(r"Could not find '([^/']+)/([^']*)'", text):
+        group, option = hit.groups()
+        folder = files("experiments") / group
+        options = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+        return f"{group}: unknown option '{option}' (choose from: {', '.join(options)})"
+    if hit := re.search(r"Could not override '([^']+)'", text):
+        return f"unknown experiment key '{hit.group(1)}'"
+    err: BaseException | None = exc
+    while err is not None:
+        if isinstance(err, OmegaConfBaseException) and getattr(err, "full_key", None):
+            first = str(err).splitlines()[0]
+            return f"{err.full_key}: {first}"
+        err = err.__cause__ or err.__context__
+    return next((s.strip() for s in text.splitlines() if s.strip()), type(exc).__name__)

@@ -1,0 +1,132 @@
+"""Streaming result store: one Parquet file per finished run, plus a manifest of the design.
+
+Layout of a store folder::
+
+    manifest.json              the design: parameters, samples, packages, seeds, base config
+    runs/<run_id>.parquet      one row per finished run: spec, values, outcomes, error
+    series/<run_id>.parquet    the run's monthly whole-region survey series (if kept)
+
+Every file is written to a hidden temporary name in the same folder and renamed into place
+(atomic on POSIX), so a killed sweep leaves only whole files. The run file is written last and
+marks the run finished: a rerun skips exactly those, so nothing is lost or repeated. Readers
+(pandas, pyarrow, DuckDB) skip hidden files::
+
+    pd.read_parquet("outputs/experiments/NAME/runs")
+    duckdb.sql("SELECT package, avg(py_lonely) FROM 'outputs/experiments/NAME/runs/*.parquet' "
+               "GROUP BY package")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from experiments.evaluators import RunOutput
+from sim.params import ConfigError
+
+MANIFEST = "manifest.json"
+
+
+class ResultStore:
+    """A folder of finished runs.
+
+    Args:
+        path: the store folder (created if missing).
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.runs = self.path / "runs"
+        self.series_dir = self.path / "series"
+
+    def open(self, design: dict) -> None:
+        """Create the folder and manifest, or check an existing manifest holds the same design.
+
+        Raises:
+            ConfigError: the folder cannot be written, or holds a different design.
+        """
+        key = design_hash(design)
+        manifest = self.path / MANIFEST
+        try:
+            self.runs.mkdir(parents=True, exist_ok=True)
+            self.series_dir.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"out: cannot write to '{self.path}': {exc.strerror or exc}"
+            ) from None
+        if manifest.exists():
+            old = json.loads(manifest.read_text(encoding="utf-8"))
+            if old.get("design_hash") != key:
+                raise ConfigError(
+                    f"out: '{self.path}' holds a different experiment (design changed); "
+                    "use another out=FOLDER or remove it"
+                )
+            return
+        body = json.dumps({"design_hash": key, **design}, ensure_ascii=False, indent=1)
+        atomic_write_bytes(manifest, body.encode("utf-8"))
+
+    def manifest(self) -> dict:
+        """The stored design."""
+        return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+
+    def done(self) -> set[str]:
+        """Run ids already finished (their run file exists)."""
+        if not self.runs.is_dir():
+            return set()
+        return {p.stem for p in self.runs.glob("*.parquet") if not p.name.startswith(".")}
+
+    def write(self, out: RunOutput) -> None:
+        """Write one finished run: its series first, then its row (which marks it finished)."""
+        run_id = out.row["run_id"]
+        if out.series is not None:
+            series = out.series.assign(run_id=run_id)
+            atomic_write_table(self.series_dir / f"{run_id}.parquet", series)
+        atomic_write_table(self.runs / f"{run_id}.parquet", pd.DataFrame([out.row]))
+
+    def outcomes(self) -> pd.DataFrame:
+        """Every finished run as one table (one row per run, sorted by run id)."""
+        return _read_folder(self.runs)
+
+    def series(self) -> pd.DataFrame:
+        """Monthly series of every finished run that kept one."""
+        return _read_folder(self.series_dir)
+
+
+def _read_folder(folder: Path) -> pd.DataFrame:
+    files = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith("."))
+    if not files:
+        return pd.DataFrame()
+    table = pa.concat_tables([pq.read_table(p) for p in files], promote_options="default")
+    df = table.to_pandas()
+    return df.sort_values(
+        [c for c in ("run_id", "week", "measure") if c in df], kind="stable"
+    ).reset_index(drop=True)
+
+
+def atomic_write_table(path: Path, df: pd.DataFrame) -> None:
+    """Write a DataFrame as Parquet (one row group) to ``path`` atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
+    os.replace(tmp, path)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes to ``path`` atomically (temporary file in the same folder, then rename)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def design_hash(design: dict) -> str:
+    """A short hash of the design (what decides the runs and their numbers)."""
+    text = json.dumps(design, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
