@@ -93,6 +93,12 @@ class RunConfig:
     )
     lang: str = param("ja", unit="-", source="user choice", doc="ja or en (figure and summary)")
     scenario: str = param("baseline", unit="-", source="user choice", doc="scenario name")
+    calibration: str = param(
+        "calibrated",
+        unit="-",
+        source="tsunagari calibrate (docs/calibration.md)",
+        doc="calibrated parameter set applied before overrides (calibration/NAME.yaml) or none",
+    )
     output_dir: str | None = field(
         default=None,
         metadata={"doc": "output folder (default outputs/<region>-<scenario>-seed<seed>)"},
@@ -332,6 +338,7 @@ def compose_config(overrides: list[str] | None = None, *, check_region: bool = T
     from hydra.core.global_hydra import GlobalHydra
 
     cleaned = [_prepare(o) for o in overrides or []]
+    cleaned = calibrated_overrides(cleaned) + cleaned
     register_configs()
     GlobalHydra.instance().clear()
     try:
@@ -350,6 +357,39 @@ def compose_config(overrides: list[str] | None = None, *, check_region: bool = T
         load_configured_region(obj)
         check_scenario(obj)
     return obj
+
+
+def calibrated_overrides(overrides: list[str]) -> list[str]:
+    """Overrides of the calibrated set named by ``calibration=NAME`` (default ``calibrated``).
+
+    The set is ``calibration/NAME.yaml`` (written by ``tsunagari calibrate``); its overrides are
+    applied before the user's, so a user override of the same key wins. ``calibration=none``
+    applies nothing; a missing default set (before any calibration) is skipped.
+
+    Raises:
+        ConfigError: for a named set that does not exist or cannot be read.
+    """
+    name = "calibrated"
+    for o in overrides:
+        key, _, value = o.partition("=")
+        if key.strip() == "calibration":
+            name = value.strip().strip("'\"")
+    if name == "none":
+        return []
+    path = files("calibration") / f"{name}.yaml"
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not path.is_file():
+        if name == "calibrated" and re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            return []
+        raise ConfigError(f"calibration: no calibrated set '{name}' in calibration/ (or none)")
+    try:
+        sets = yaml.safe_load(path.read_text(encoding="utf-8"))["overrides"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"calibration: cannot read calibration/{name}.yaml: {exc}") from None
+    out = []
+    for key, value in sets.items():
+        text = "[" + ",".join(repr(v) for v in value) + "]" if isinstance(value, list) else value
+        out.append(f"{key}={text}")
+    return out
 
 
 def _reject_extra_keys(node: DictConfig, schema: type, prefix: str = "") -> None:
