@@ -291,6 +291,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the policy scenarios shipped in scenarios/ with their titles.",
     )
     scenarios.add_argument("--lang", choices=("ja", "en"), default="ja", help="title language")
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="fit the baseline's uncertain parameters to survey targets (ABC-SMC)",
+        description="Fit the parameters of calibration/parameters.yaml to survey targets with "
+        "ABC-SMC, surveying the model in December like the national survey; write "
+        "calibration/NAME.yaml (the default set when NAME=calibrated) and a fit report. "
+        "Rerunning the same command resumes an interrupted calibration.\n\n"
+        "Options: targets=PATH workers=N name=NAME generations=N particles=N quantile=Q "
+        "abc_seed=N check_scale=S|none tottori_scale=S|none parameters=PATH; any other "
+        "KEY=VALUE is a run override (default region=japan population.scale=0.0005).\n"
+        "Guide: docs/calibration.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    calibrate.add_argument("overrides", **overrides)
+    calibrate.add_argument(
+        "--quick", action="store_true", help="smoke run: 2 generations x 24 particles"
+    )
     return parser
 
 
@@ -306,6 +323,10 @@ def main(argv: list[str] | None = None) -> int:
         return _guard(lambda: _params(args.uncertain, args.prefix))
     if args.command == "scenarios":
         return _guard(lambda: _scenarios(args.lang))
+    if args.command == "calibrate":
+        from calibration.fit import calibrate
+
+        return _guard(lambda: calibrate(args.overrides, quick=args.quick))
     parser.print_help()
     return 0
 
