@@ -111,9 +111,11 @@ class Recorder:
 
     def _service_rows(self, model, week: int) -> pd.DataFrame:
         """Service flows (since the last record), stocks and costs, at full population scale."""
-        from sim.levers import FUNDERS
-        from sim.services import FLOWS, STOCKS
+        from sim.lever_runtime import BILL_OTHERS
+        from sim.levers import FUNDERS, WideArea
+        from sim.services import FLOW_MATRICES, FLOWS, STOCKS
 
+        matrices, bills = model.services.wide_area_snapshot()
         flows, stocks, costs = model.services.snapshot(model)
         scale = model.cfg.population.scale
         counts = np.vstack([flows, stocks]) / scale
@@ -123,13 +125,29 @@ class Recorder:
         funder = np.zeros(len(FUNDERS))
         for lv, c in zip(levers, costs, strict=True):
             funder[FUNDERS.index(lv.funder)] += c
+        if any(isinstance(lv, WideArea) for lv in levers):  # after cost sharing
+            funder = np.array(
+                [
+                    bills[: len(munis)].sum()
+                    if f == "municipality"
+                    else bills[len(munis) + BILL_OTHERS.index(f)]
+                    for f in FUNDERS
+                ]
+            )
+        # home -> place flows across borders (wide-area use), nonzero cells only
+        h, d = np.nonzero(matrices.sum(axis=0) * (1 - np.eye(len(munis))))
+        flow_names = np.repeat(FLOW_MATRICES, h.size)
+        flow_groups = [f"{munis[a]}→{munis[b]}" for a, b in zip(h, d, strict=True)]
         parts = [
             (np.repeat(names, 1), "all", ["all"] * len(names), counts.sum(axis=1)),
             (np.repeat(names, len(munis)), "municipality", munis * len(names), counts.ravel()),
             (["cost_yen"] * len(levers), "lever", [lv.id for lv in levers], costs),
             (["cost_yen"] * len(FUNDERS), "funder", list(FUNDERS), funder),
             (["cost_yen"], "all", ["all"], np.array([costs.sum()])),
-        ]
+            (["cost_yen"] * bills.size, "municipality_bill", munis + list(BILL_OTHERS), bills),
+            (flow_names, "flow", flow_groups * len(FLOW_MATRICES),
+             matrices[:, h, d].ravel() / scale),
+        ]  # fmt: skip
         frames = [
             pd.DataFrame({"measure": m, "dimension": d, "group": g, "value": v})
             for m, d, g, v in parts

@@ -13,13 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.lever_runtime import LeverRuntime
+from sim.lever_runtime import BILL_OTHERS, LeverRuntime
 from sim.levers import CHANNELS, DIGITAL_CHANNELS, FUNDERS, Consultation, Venue
 from sim.venues import build_venues, candidate_venue
 
 NONE, REFERRED, WAITING, SERVED = 0, 1, 2, 3
 FLOWS = ("noticed", "referred", "waiting_entered", "served", "dropped", "cases_broken",
-         "visits", "venue_attendances", "venue_joined")  # fmt: skip
+         "visits", "venue_attendances", "venue_joined",
+         # wide-area: by residence, except served_here and capacity_offered (by place of service)
+         "served_outside", "venue_joined_outside", "venue_attendances_outside",
+         "served_here", "capacity_offered")  # fmt: skip
+#: Home -> place flows kept as matrices (wide-area cooperation): episodes started, venue
+#: joins and attendances, by municipality of residence (row) and of the service (column).
+FLOW_MATRICES = ("served", "venue_joined", "venue_attendances")
 STOCKS = ("waiting", "in_service", "venue_members")
 
 
@@ -35,6 +41,7 @@ class ServiceState:
     stage_weeks: np.ndarray  # int16
     channel: np.ndarray  # int8 index into CHANNELS
     case_lever: np.ndarray  # int16, consultation lever serving the current case (-1 none)
+    served_in: np.ndarray  # int16, municipality whose service serves the current case (-1 none)
     support: np.ndarray  # float32, latent target shift while supported
     aware: np.ndarray  # int8: 0 no, 1 baseline, 2 from a campaign
     visited: np.ndarray  # bool, this week
@@ -54,6 +61,7 @@ def initial_service_state(m) -> ServiceState:
         venue=np.full(n, -1, np.int32), role=np.zeros(n, bool),
         stage=np.zeros(n, np.int8), stage_weeks=np.zeros(n, np.int16),
         channel=np.zeros(n, np.int8), case_lever=np.full(n, -1, np.int16),
+        served_in=np.full(n, -1, np.int16),
         support=np.zeros(n, np.float32),
         aware=aware, visited=np.zeros(n, bool), attended=np.zeros(n, bool),
     )  # fmt: skip
@@ -76,6 +84,11 @@ class Services:
         self.flows = np.zeros((len(FLOWS), m_count), np.float64)
         self.costs = np.zeros(len(scenario.levers), np.float64)
         self.capacity_carry = np.zeros((m_count, len(CHANNELS)), np.float64)
+        self.matrices = np.zeros((len(FLOW_MATRICES), m_count, m_count), np.float64)
+        self.cost_lm = np.zeros((len(scenario.levers), m_count), np.float64)
+        self.bills = np.zeros(m_count + len(BILL_OTHERS), np.float64)
+        self._case_cost_lm = np.zeros_like(self.cost_lm)
+        self._use_week = np.zeros(m_count, np.float64)
         rho = m.params.loneliness.recovery
         self.episode_gain = {}
         for lv in scenario.levers:
@@ -88,6 +101,23 @@ class Services:
             self.flows[FLOWS.index(name)] += np.bincount(
                 m.pop.municipality[who], minlength=self.flows.shape[1]
             )
+
+    def _flow(self, m, name: str, who: np.ndarray, place: np.ndarray) -> None:
+        """Count residents ``who`` served at municipality ``place``: home -> place flows."""
+        if who.size == 0:
+            return
+        n = self.flows.shape[1]
+        home = m.pop.municipality[who].astype(np.int64)
+        place = place.astype(np.int64)
+        self.matrices[FLOW_MATRICES.index(name)] += np.bincount(
+            home * n + place, minlength=n * n
+        ).reshape(n, n)
+        if name in ("served", "venue_attendances"):
+            self._use_week += np.bincount(home, minlength=n)
+        outside = who[home != place]
+        self._count(m, f"{name}_outside", outside)
+        if name == "served":
+            self.flows[FLOWS.index("served_here")] += np.bincount(place, minlength=n)
 
     # -- step 2b: outreach -----------------------------------------------------------------
     def outreach(self, m) -> None:
@@ -120,7 +150,7 @@ class Services:
         s.venue[gone], s.role[gone] = -1, False
         if open_.any():
             who = np.flatnonzero((s.venue < 0) & (m.pop.age >= 16) & (u_join < p.venue_join))
-            best, dist = candidate_venue(m, v, open_, who)
+            best, dist = candidate_venue(m, v, open_, who, self.rt.venue_reach(m))
             join = rng.random(who.size, dtype=np.float32) < np.exp(-dist / p.venue_decay_km)
             self._join(m, who[join & (best >= 0)], best[join & (best >= 0)], rng)
         member = s.venue >= 0
@@ -128,7 +158,9 @@ class Services:
         s.attended = member & r.present & (u_attend < np.float32(p.venue_attend))
         sessions = np.minimum(v.sessions[vs], np.float32(2.0))
         r.contact += np.float32(p.venue_weight) * sessions * s.attended
-        self._count(m, "venue_attendances", np.flatnonzero(s.attended))
+        attended = np.flatnonzero(s.attended)
+        self._count(m, "venue_attendances", attended)
+        self._flow(m, "venue_attendances", attended, v.municipality[s.venue[attended]])
         self._co_attendance_ties(m, rng)
 
     def _join(self, m, who: np.ndarray, venue: np.ndarray, rng) -> None:
@@ -144,6 +176,7 @@ class Services:
         s.venue[who] = venue
         s.role[who] = rng.random(who.size, dtype=np.float32) < v.role_share[venue]
         self._count(m, "venue_joined", who)
+        self._flow(m, "venue_joined", who, v.municipality[venue])
 
     def _co_attendance_ties(self, m, rng) -> None:
         s, p = m.svc, self.p
@@ -245,7 +278,7 @@ class Services:
         if v.n == 0 or who.size == 0:
             return
         who = who[(m.svc.venue[who] < 0) & (u < self.p.venue_referral_uptake)]
-        best, _ = candidate_venue(m, v, self.rt.active[v.lever], who)
+        best, _ = candidate_venue(m, v, self.rt.active[v.lever], who, self.rt.venue_reach(m))
         self._join(m, who[best >= 0], best[best >= 0], rng)
 
     def _serve(self, m, u: np.ndarray, u_lever: np.ndarray) -> None:
@@ -253,10 +286,16 @@ class Services:
         waiting = np.flatnonzero(s.stage == WAITING)
         if waiting.size == 0:
             return
-        cap = self.rt.capacity(m) + self.capacity_carry
+        rt = self.rt
+        if rt.pooling:  # a pool's carry sits in the row of its first member; when a pool
+            carry = np.zeros_like(self.capacity_carry)  # forms, only the fraction of the
+            np.add.at(carry, rt.pool_of, self.capacity_carry)  # members' carries is kept
+            self.capacity_carry = np.mod(carry, 1.0)
+        cap = rt.pooled_capacity(m) + self.capacity_carry
         slots = np.floor(cap)
         self.capacity_carry = cap - slots
-        key = m.pop.municipality[waiting].astype(np.int64) * len(CHANNELS) + s.channel[waiting]
+        queue = rt.pool_of[m.pop.municipality[waiting]].astype(np.int64)
+        key = queue * len(CHANNELS) + s.channel[waiting]
         order = np.lexsort((u[waiting], -s.stage_weeks[waiting], key))
         waiting, key = waiting[order], key[order]
         first = np.concatenate([[0], np.flatnonzero(np.diff(key)) + 1])
@@ -268,7 +307,15 @@ class Services:
         s, p = m.svc, self.p
         if who.size == 0:
             return
-        lever = self.rt.channel_lever(m.pop.municipality[who], s.channel[who], u_lever)
+        home = m.pop.municipality[who]
+        place = home.astype(np.int16)
+        if self.rt.pooling:  # which member serves the case: capacity, near home or work
+            group = m.res.group[who]
+            work = np.where(group >= 0, m.groups.municipality[np.maximum(group, 0)], -1)
+            u_place = m.stream("wide_area").random(m.pop.n, dtype=np.float32)[who]
+            place = self.rt.serving_municipality(home, work, s.channel[who], u_place)
+        s.served_in[who] = place
+        lever = self.rt.channel_lever(place, s.channel[who], u_lever)
         s.case_lever[who] = lever
         weeks = np.array([self.rt.levers[i].episode_weeks for i in lever], np.int16)
         gain = np.array([self.episode_gain[self.rt.levers[i].id] for i in lever], np.float32)
@@ -276,13 +323,15 @@ class Services:
             s.channel[who], [CHANNELS.index(c) for c in (*DIGITAL_CHANNELS, "phone24")]
         )
         smd = np.where(remote, p.smd_remote, p.smd_support).astype(np.float32)
-        boost = 1 + self.rt.training_boost(m)[m.pop.municipality[who]]
+        boost = 1 + self.rt.training_boost(m)[place]
         s.stage[who] = SERVED
         s.stage_weeks[who] = weeks
         s.support[who] = smd * np.float32(p.latent_sd) * gain * boost
         per_case = np.array([self.rt.levers[i].cost_per_case for i in lever]) / self.rt.scale
         np.add.at(self.costs, lever, per_case)
+        np.add.at(self._case_cost_lm, (lever, place), per_case)
         self._count(m, "served", who)
+        self._flow(m, "served", who, place)
 
     def _episodes(self, m, u: np.ndarray) -> None:
         s = m.svc
@@ -310,7 +359,31 @@ class Services:
         if m.week == 0:
             self.flows[:] = 0
             self.costs[:] = 0
+            self.matrices[:] = 0
+            self.cost_lm[:] = 0
+            self.bills[:] = 0
+            self._case_cost_lm[:] = 0  # this week's cases were counted in the discarded flows
+            self._use_week[:] = 0
         self.costs += self.rt.weekly_costs(m, self.venues)
+        if self.rt.any_active(m.week):
+            cap = self.rt.capacity(m).sum(axis=1)
+            self.flows[FLOWS.index("capacity_offered")] += cap
+        week_lm = self.rt.weekly_costs_by_municipality(m, self.venues) + self._case_cost_lm
+        self.cost_lm += week_lm
+        self.bills += self.rt.bills(week_lm, self._use_week)
+        self._case_cost_lm[:] = 0
+        self._use_week[:] = 0
+
+    def wide_area_snapshot(self) -> tuple[np.ndarray, np.ndarray]:
+        """Home -> place flow matrices and bills since the last call (then reset).
+
+        Call before :meth:`snapshot`, which resets the other accumulators.
+        """
+        out = (self.matrices.copy(), self.bills.copy())
+        self.matrices[:] = 0
+        self.bills[:] = 0
+        self.cost_lm[:] = 0
+        return out
 
     def snapshot(self, m) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flows since the last snapshot, current stocks, and costs by lever (then reset)."""

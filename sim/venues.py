@@ -89,15 +89,22 @@ def _slots(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return order, start, count
 
 
-def candidate_venue(m, venues: VenueTable, open_: np.ndarray, who: np.ndarray) -> tuple:
+def candidate_venue(
+    m, venues: VenueTable, open_: np.ndarray, who: np.ndarray, reach: dict | None = None
+) -> tuple:
     """The nearest open venue with room and a matching age band, for each resident in ``who``.
 
     In-person venues are those of the resident's zone, at the distance between home and venue.
     Online venues are open at distance 0 to residents with digital access in the venue's
-    municipality.
+    municipality. With a wide-area platform (``reach``, from
+    :meth:`sim.lever_runtime.LeverRuntime.venue_reach`), residents of a member municipality
+    may also use the online venues of the other members of their cluster, in-person venues in
+    the nearest zones of the other members (distance from home) and venues near the centre of
+    the member where they work or study (distance from that centre); such distances are
+    scaled by ``reach["factor"]`` so that the joining decay uses ``venue_access_km``.
 
     Returns:
-        (venue index or -1, distance in km) per resident in ``who``.
+        (venue index or -1, effective distance in km) per resident in ``who``.
     """
     best = np.full(who.size, -1, np.int64)
     dist = np.full(who.size, np.inf, np.float32)
@@ -107,29 +114,67 @@ def candidate_venue(m, venues: VenueTable, open_: np.ndarray, who: np.ndarray) -
     room = open_ & (members < venues.capacity)
     age = m.pop.age[who]
     online = venues.online
-    for flag, keys, n_keys, home_key in (
-        (False, venues.zone, m.pop.zones.n, m.pop.zone[who]),
-        (
-            True,
-            venues.municipality.astype(np.int64),
-            int(m.pop.municipality.max()) + 1,
-            m.pop.municipality[who].astype(np.int64),
-        ),
-    ):
-        sel = np.flatnonzero((online == flag) & room)
-        if sel.size == 0:
-            continue
-        order, start, count = _slots(keys[sel], n_keys)
-        for j in range(int(count.max())):
-            has = count[home_key] > j
-            v = np.where(has, sel[order[np.minimum(start[home_key] + j, sel.size - 1)]], 0)
-            if flag:
-                d = np.where(has & m.pop.digital[who], np.float32(0.0), np.inf)
-            else:
-                dx = m.svc.home_x[who] - venues.x_km[v]
-                dy = m.svc.home_y[who] - venues.y_km[v]
-                d = np.where(has, np.hypot(dx, dy), np.inf)
-            ok = (age >= venues.min_age[v]) & (age <= venues.max_age[v]) & (d < dist)
-            best = np.where(ok, v, best)
-            dist = np.where(ok, d, dist).astype(np.float32)
+    home_m = m.pop.municipality[who].astype(np.int64)
+    n_mun = int(m.pop.municipality.max()) + 1
+    if reach is None:
+        v_online, r_online = venues.municipality.astype(np.int64), home_m
+    else:  # online venues of every member of the cluster
+        pool = reach["pool_of"]
+        v_online, r_online = pool[venues.municipality], pool[home_m]
+        n_mun = max(n_mun, pool.size)
+    in_person = np.flatnonzero(~online & room)
+    zone_slots = _slots(venues.zone[in_person], m.pop.zones.n) if in_person.size else None
+
+    def home_distance(v, rows):
+        dx = m.svc.home_x[who[rows]] - venues.x_km[v]
+        dy = m.svc.home_y[who[rows]] - venues.y_km[v]
+        return np.hypot(dx, dy)
+
+    def scan(sel, slots, key, rows, distance) -> None:
+        """Offer each resident ``rows`` the venues ``sel`` filed under its ``key`` (-1: none)."""
+        nonlocal best, dist
+        order, start, count = slots
+        k = np.maximum(key, 0)
+        valid = key >= 0
+        for j in range(int(count.max()) if count.size else 0):
+            has = valid & (count[k] > j)
+            v = np.where(has, sel[order[np.minimum(start[k] + j, sel.size - 1)]], 0)
+            d = np.where(has, distance(v, rows), np.inf).astype(np.float32)
+            ok = (age[rows] >= venues.min_age[v]) & (age[rows] <= venues.max_age[v])
+            ok &= d < dist[rows]
+            best[rows] = np.where(ok, v, best[rows])
+            dist[rows] = np.where(ok, d, dist[rows])
+
+    every = np.arange(who.size)
+    if zone_slots is not None:
+        scan(in_person, zone_slots, m.pop.zone[who].astype(np.int64), every, home_distance)
+    sel = np.flatnonzero(online & room)
+    if sel.size:
+        digital = m.pop.digital[who]
+        scan(sel, _slots(v_online[sel], n_mun), r_online, every,
+             lambda v, rows: np.where(digital[rows], 0.0, np.inf))  # fmt: skip
+    if reach is None or zone_slots is None:
+        return best, dist
+    factor = reach["factor"][home_m]
+    rows = np.flatnonzero(factor > 0)
+    if rows.size == 0:
+        return best, dist
+    f = factor[rows]
+    near = reach["near_zones"][m.pop.zone[who[rows]]]  # venues across the border, near home
+    for c in range(near.shape[1]):
+        scan(in_person, zone_slots, near[:, c], rows, lambda v, r: home_distance(v, r) * f)
+    group = m.res.group[who[rows]]  # venues near the workplace or school in another member
+    work = np.where(group >= 0, m.groups.municipality[np.maximum(group, 0)], -1).astype(np.int64)
+    pool = reach["pool_of"]
+    work = np.where((work >= 0) & (work != home_m[rows]), work, -1)
+    work = np.where((work >= 0) & (pool[np.maximum(work, 0)] == pool[home_m[rows]]), work, -1)
+    centre = reach["centre"][np.maximum(work, 0)]
+    wz = reach["work_zones"][np.maximum(work, 0)]
+    for c in range(wz.shape[1]):
+        key = np.where(work >= 0, wz[:, c], -1)
+
+        def from_work(v, r):
+            return np.hypot(centre[:, 0] - venues.x_km[v], centre[:, 1] - venues.y_km[v]) * f
+
+        scan(in_person, zone_slots, key, rows, from_work)
     return best, dist
