@@ -250,6 +250,25 @@ def _scenarios(lang: str) -> int:
     return 0
 
 
+def _report(folder: str, options: list[str]) -> int:
+    """Write the HTML report of an output folder (``lang=ja|en``) and print its path."""
+    lang = "ja"
+    for opt in options:
+        key, sep, value = opt.partition("=")
+        if key != "lang" or not sep:
+            raise ConfigError(f"report: unknown option '{opt}' (only lang=ja or lang=en)")
+        lang = value
+    from sim.report import build_report
+
+    try:
+        path = build_report(Path(folder), lang=lang)
+    except OSError as exc:
+        where = exc.filename or folder
+        raise OutputError(f"cannot write '{where}': {exc.strerror or exc}") from None
+    print(f"report: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``tsunagari`` command."""
     parser = _Parser(
@@ -308,6 +327,18 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument(
         "--quick", action="store_true", help="smoke run: 2 generations x 24 particles"
     )
+    report = sub.add_parser(
+        "report",
+        help="write a self-contained HTML report (and CSV/Excel tables) of an output folder",
+        description="Write report.html and tables/ into FOLDER: a run, a paired run "
+        "(scenario=...), or a compare or sensitivity store. Japanese by default.\n\n"
+        "Examples:\n  tsunagari report outputs/tottori-places_first-seed42\n"
+        "  tsunagari report outputs/tottori-places_first-seed42 lang=en\n"
+        "Guide: docs/walkthrough_ja.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument("folder", help="output folder of tsunagari run, compare or sensitivity")
+    report.add_argument("options", nargs="*", metavar="lang=ja|en", help="report language")
     return parser
 
 
@@ -327,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         from calibration.fit import calibrate
 
         return _guard(lambda: calibrate(args.overrides, quick=args.quick))
+    if args.command == "report":
+        return _guard(lambda: _report(args.folder, args.options))
     parser.print_help()
     return 0
 
