@@ -36,10 +36,11 @@ def run_compare(overrides: list[str]) -> int:
     counts = _execute(sweep)
     x = sweep.xcfg
     df = sweep.store.outcomes()
-    packages = [p for p in sweep.design["packages"] if p != x.baseline]
-    table = cmp.comparison_table(df, x.baseline, packages, x.outcomes, target=x.target,
+    baseline = sweep.design["packages"][0]
+    packages = sweep.design["packages"][1:]
+    table = cmp.comparison_table(df, baseline, packages, x.outcomes, target=x.target,
                                  conf=x.conf_level, resamples=x.resamples, seed=x.seed)  # fmt: skip
-    robust = cmp.robustness(df, x.baseline, x.target, x.budget)
+    robust = cmp.robustness(df, baseline, x.target, x.budget)
     out = sweep.store.path
     paths = cmp.write_tables(out, table, robust)
     paths.append(figures.save(
@@ -48,7 +49,7 @@ def run_compare(overrides: list[str]) -> int:
     series = sweep.store.series()
     if len(series):
         measure = "any_loneliness"
-        fig = figures.outcome_bands(series, df, x.baseline, measure, x.lang)
+        fig = figures.outcome_bands(series, df, baseline, measure, x.lang)
         paths.append(figures.save(fig, out / f"bands_{measure}.png"))
     print(cmp.format_table(table, x.conf_level))
     print(f"\nrobustness (share of worlds best, regret in person-years of {x.target} averted):")
@@ -74,6 +75,7 @@ def sensitivity_sweep(overrides: list[str]) -> tuple[Sweep, dict, np.ndarray]:
     X = sa.sample(xcfg.method, prob, size, num_levels=xcfg.num_levels,
                   second_order=xcfg.second_order, seed=xcfg.seed)  # fmt: skip
     sweep = prepare("sensitivity", xcfg, model, params, X, [xcfg.package])
+    xcfg.package = sweep.design["packages"][0]
     return sweep, prob, X
 
 

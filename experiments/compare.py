@@ -92,7 +92,7 @@ def comparison_table(
         if "cost_total" in outcomes:
             c = paired(df, baseline, package, "cost_total")
             a = paired(df, baseline, package, target)
-            both = c[["diff"]].join(a[["diff"]], lsuffix="_cost", rsuffix="_py", how="inner")
+            both = pd.concat({"diff_cost": c["diff"], "diff_py": a["diff"]}, axis=1, join="inner")
             ratio = cost_per_averted(
                 both["diff_cost"].to_numpy(), -both["diff_py"].to_numpy(), conf, resamples, seed
             )

@@ -67,9 +67,11 @@ def prepare(
     base = compose_config(model_overrides, check_region=False)
     region = load_configured_region(base)
     scenarios = {}
-    for name in packages:
-        scenarios[name] = load_scenario(name)
-        check_horizon(scenarios[name], base.start_date, base.years)
+    for name in packages:  # a library name or a file path; runs are labelled by its name
+        sc = load_scenario(name)
+        check_horizon(sc, base.start_date, base.years)
+        scenarios[sc.name] = sc
+    packages = list(scenarios)
     specs = run_specs(packages, params, samples, xcfg.seeds, xcfg.seed)
     design = {
         "command": command,
