@@ -1,0 +1,307 @@
+"""Wide-area cooperation (広域連携): arms over seeds -> per-municipality, equity and map outputs.
+
+Three arms on the same seeds (common random numbers): each municipality alone
+(``wide_area_alone``, the reference), a prefecture-led platform (``wide_area_prefecture``) and
+clusters by customary area (``wide_area_clusters``). Each run is reduced in its worker to small
+tables (the last year's survey shares by municipality, service flows, home -> place flows and
+bills), so only a few kB travel back. :func:`analyse` turns them into
+
+* ``municipalities.csv``: per arm and municipality (and the prefecture as a whole): lonely share
+  (often/always + sometimes) and no in-person contact over the last year, the paired difference
+  against "alone" (mean and 95% interval over seeds), cases served, share served outside the
+  home municipality, venue joins outside, capacity offered and used, waiting, and the yearly
+  bill under the arm's cost-sharing rule;
+* ``equity.csv``: per arm, the gap between the best and worst municipality (max - min) of both
+  shares, and the mean paired difference of small towns (town/village or < 10,000 residents)
+  and of cities, each with a 95% interval over seeds;
+* ``flows.csv``: cross-border home -> place flows per year (cases served, venue joins and
+  attendances), mean over seeds;
+* ``map_<arm>.png``: municipalities at their shipped coordinates coloured by the paired change
+  in the lonely share, with cross-border flows drawn as lines.
+
+``tsunagari wide-area region=tottori seeds=5`` runs it (see :func:`main`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ARMS = ("wide_area_alone", "wide_area_prefecture", "wide_area_clusters")
+REFERENCE = ARMS[0]
+LONELY = ("often_always", "sometimes")
+SMALL_TOWN = 10_000
+DEFAULT_MODEL = ("population.scale=0.03", "years=4", "burn_in_weeks=52")
+LABEL = {
+    "wide_area_alone": {"ja": "単独", "en": "alone"},
+    "wide_area_prefecture": {"ja": "県主導の全県連携", "en": "prefecture-led platform"},
+    "wide_area_clusters": {"ja": "圏域ごとの連携", "en": "customary-area clusters"},
+}
+
+
+def summarise(res) -> dict[str, pd.DataFrame]:
+    """Small tables of one run (computed in the worker)."""
+    t = res.table
+    scale = res.config.population.scale
+    last = t["week"] >= t["week"].max() - 52  # the last year of monthly records
+    dims = t["dimension"].isin(["all", "municipality"])
+    survey = t[last & dims & t["measure"].isin([*LONELY, "no_in_person_contact"])]
+    share = survey.pivot_table(index="group", columns="measure", values="value", aggfunc="mean")
+    share["lonely"] = share[list(LONELY)].sum(axis=1)
+    years = res.config.years
+    svc = t[(t["dimension"].isin(["all", "municipality"])) & (t["n"] == 0)]
+    flows = svc[svc["measure"].isin(["served", "served_outside", "venue_joined",
+                                     "venue_joined_outside", "venue_attendances",
+                                     "venue_attendances_outside", "served_here",
+                                     "capacity_offered", "dropped"])]  # fmt: skip
+    per_year = flows.pivot_table(index="group", columns="measure", values="value", aggfunc="sum")
+    per_year = per_year / years
+    waiting = svc[svc["measure"] == "waiting"].groupby("group")["value"].mean()
+    per_year["waiting"] = waiting
+    bills = t[(t["measure"] == "cost_yen") & (t["dimension"] == "municipality_bill")]
+    bill = bills.groupby("group")["value"].sum() / years
+    total = t[(t["measure"] == "cost_yen") & (t["dimension"] == "all")]["value"].sum() / years
+    bill["all"] = total
+    cross = t[t["dimension"] == "flow"].groupby(["measure", "group"])["value"].sum() / years
+    out = share[["lonely", "no_in_person_contact"]].join(per_year, how="outer")
+    out["bill_yen_per_year"] = bill
+    out.index.name = "municipality"
+    del scale
+    return {"municipality": out.reset_index(), "flows": cross.rename("per_year").reset_index()}
+
+
+def _one(args) -> tuple[str, int, dict]:
+    from sim.config import compose_config
+    from sim.model import run
+    from sim.scenario import load_scenario
+
+    arm, seed, overrides = args
+    cfg = compose_config([*overrides, f"seed={seed}"])
+    return arm, seed, summarise(run(cfg, scenario=load_scenario(arm)))
+
+
+def run_arms(overrides: list[str], seeds: int, workers: int = 1,
+             arms: tuple[str, ...] = ARMS) -> pd.DataFrame | tuple:  # fmt: skip
+    """Run every arm on seeds 1..``seeds``; returns (municipality table, flow table)."""
+    jobs = [(arm, seed, list(overrides)) for seed in range(1, seeds + 1) for arm in arms]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(_one, jobs))
+    else:
+        results = [_one(j) for j in jobs]
+    mun, flows = [], []
+    for arm, seed, out in results:
+        mun.append(out["municipality"].assign(arm=arm, seed=seed))
+        flows.append(out["flows"].assign(arm=arm, seed=seed))
+    return pd.concat(mun, ignore_index=True), pd.concat(flows, ignore_index=True)
+
+
+def _interval(x: np.ndarray, conf: float = 0.95) -> tuple[float, float, float]:
+    """Mean and t-interval over seeds (NaN interval with one seed)."""
+    from scipy import stats
+
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return np.nan, np.nan, np.nan
+    m = float(x.mean())
+    if x.size < 2:
+        return m, np.nan, np.nan
+    h = float(stats.t.ppf(0.5 + conf / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return m, m - h, m + h
+
+
+def analyse(mun: pd.DataFrame, flows: pd.DataFrame, region) -> dict[str, pd.DataFrame]:
+    """Per-municipality, equity and flow tables (see the module docstring)."""
+    info = region.municipalities[["name", "kind", "pop_total"]].rename(columns={"name": "group"})
+    names = list(info["group"])
+    small = set(info.loc[(info["kind"] != "city") | (info["pop_total"] < SMALL_TOWN), "group"])
+    ref = mun[mun["arm"] == REFERENCE].set_index(["seed", "municipality"])
+    rows, equity = [], []
+    for arm in mun["arm"].unique():
+        a = mun[mun["arm"] == arm].set_index(["seed", "municipality"])
+        diff = a[["lonely", "no_in_person_contact"]] - ref[["lonely", "no_in_person_contact"]]
+        for place in [*names, "all"]:
+            sub = a.xs(place, level="municipality")
+            d = diff.xs(place, level="municipality")
+            row = {"arm": arm, "municipality": place if place != "all" else "(prefecture)"}
+            for k in ("lonely", "no_in_person_contact"):
+                row[k] = float(sub[k].mean())
+                row[f"{k}_diff"], row[f"{k}_diff_lo"], row[f"{k}_diff_hi"] = _interval(d[k])
+            for k in ("served", "served_outside", "venue_joined_outside", "capacity_offered",
+                      "served_here", "waiting", "dropped", "bill_yen_per_year"):  # fmt: skip
+                row[k] = float(sub[k].mean()) if k in sub else np.nan
+            row["served_outside_share"] = row["served_outside"] / max(row["served"], 1e-9)
+            row["capacity_use"] = row["served_here"] / max(row["capacity_offered"], 1e-9)
+            if place != "all":
+                row["small_town"] = place in small
+                row["bill_per_resident_yen"] = row["bill_yen_per_year"] / float(
+                    info.loc[info["group"] == place, "pop_total"].iloc[0]
+                )
+            rows.append(row)
+        for seed in sorted(a.index.get_level_values("seed").unique()):
+            s = a.xs(seed, level="seed").loc[names]
+            ds = diff.xs(seed, level="seed").loc[names]
+            is_small = np.array([n in small for n in names])
+            equity.append({
+                "arm": arm, "seed": seed,
+                "gap_lonely": s["lonely"].max() - s["lonely"].min(),
+                "gap_no_in_person_contact": s["no_in_person_contact"].max()
+                - s["no_in_person_contact"].min(),
+                "small_towns_lonely_diff": ds["lonely"][is_small].mean(),
+                "cities_lonely_diff": ds["lonely"][~is_small].mean(),
+                "small_towns_no_contact_diff": ds["no_in_person_contact"][is_small].mean(),
+                "cities_no_contact_diff": ds["no_in_person_contact"][~is_small].mean(),
+            })  # fmt: skip
+    per_seed = pd.DataFrame(equity)
+    eq = []
+    for arm, g in per_seed.groupby("arm", sort=False):
+        for col in per_seed.columns[2:]:
+            m, lo, hi = _interval(g[col])
+            eq.append({"arm": arm, "metric": col, "mean": m, "lo95": lo, "hi95": hi})
+    fl = flows.groupby(["arm", "measure", "group"])["per_year"].mean().reset_index()
+    fl[["home", "place"]] = fl["group"].str.split("→", expand=True)
+    return {"municipalities": pd.DataFrame(rows), "equity": pd.DataFrame(eq),
+            "equity_per_seed": per_seed, "flows": fl}  # fmt: skip
+
+
+def map_figure(tables: dict[str, pd.DataFrame], region, arm: str, lang: str = "ja"):
+    """Schematic map of one arm: change by municipality and cross-border flows.
+
+    Municipalities sit at their shipped coordinates (``x_km``, ``y_km``), sized by population
+    and coloured by the paired change in the lonely share against "alone" (percentage points);
+    the arm's 40 largest cross-border flows (cases served plus venue joins per year) are
+    arrows from home to the place of service. Returns a matplotlib Figure (no pyplot).
+    """
+    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.figure import Figure
+
+    from sim.plots import use_japanese_font
+
+    use_japanese_font()
+    mun = region.municipalities
+    xy = dict(zip(mun["name"], zip(mun["x_km"], mun["y_km"], strict=True), strict=True))
+    t = tables["municipalities"]
+    t = t[(t["arm"] == arm) & (t["municipality"] != "(prefecture)")].set_index("municipality")
+    change = 100 * t["lonely_diff"].reindex(mun["name"]).to_numpy(float)
+    fig = Figure(figsize=(9, 6.5), layout="constrained")
+    ax = fig.add_subplot()
+    fl = tables["flows"]
+    fl = fl[(fl["arm"] == arm) & fl["measure"].isin(["served", "venue_joined"])]
+    fl = fl.groupby(["home", "place"])["per_year"].sum().nlargest(40).reset_index()
+    top = max(float(fl["per_year"].max()), 1.0) if len(fl) else 1.0
+    for _, r in fl.iterrows():
+        (x0, y0), (x1, y1) = xy[r["home"]], xy[r["place"]]
+        w = 0.4 + 5 * r["per_year"] / top
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), zorder=1,
+                    arrowprops={"arrowstyle": "-|>", "lw": w, "color": "#555555", "alpha": 0.5,
+                                "shrinkA": 6, "shrinkB": 6,
+                                "connectionstyle": "arc3,rad=0.15"})  # fmt: skip
+    lim = np.nanmax(np.abs(change)) if np.isfinite(change).any() else 1.0
+    lim = max(float(lim), 0.1)
+    sc = ax.scatter(mun["x_km"], mun["y_km"], s=40 + 600 * np.sqrt(mun["pop_total"] / 2e5),
+                    c=change, cmap="RdBu_r", norm=TwoSlopeNorm(0, -lim, lim),
+                    edgecolor="black", linewidth=0.6, zorder=2)  # fmt: skip
+    for name, (x, y) in xy.items():
+        ax.annotate(name, (x, y), xytext=(0, -11), textcoords="offset points",
+                    ha="center", va="top", fontsize=8, zorder=3)  # fmt: skip
+    ja = lang == "ja"
+    cb = fig.colorbar(sc, ax=ax, shrink=0.8)
+    cb.set_label("孤独（しばしば・時々）の変化（%ポイント、単独との差）" if ja
+                 else "change in lonely share vs alone (percentage points)")  # fmt: skip
+    title = LABEL.get(arm, {}).get(lang, arm)
+    ax.set_title(f"{title}：市町村別の変化と越境利用（線：他市町村での相談・居場所の利用/年）" if ja
+                 else f"{title}: change by municipality and cross-border use (lines: cases "
+                 "and venue joins per year)")  # fmt: skip
+    ax.set_xlabel("km (東西)" if ja else "km (east-west)")
+    ax.set_ylabel("km (南北)" if ja else "km (north-south)")
+    ax.set_aspect("equal")
+    ax.margins(0.08)
+    return fig
+
+
+def write(out: Path, tables: dict[str, pd.DataFrame], region, lang: str = "ja") -> list[Path]:
+    """Write the tables (CSV) and one map per wide-area arm (PNG)."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, df in tables.items():
+        p = out / f"{name}.csv"
+        df.to_csv(p, index=False, float_format="%.6g", encoding="utf-8")
+        paths.append(p)
+    for arm in tables["municipalities"]["arm"].unique():
+        if arm == REFERENCE:
+            continue
+        p = out / f"map_{arm}.png"
+        map_figure(tables, region, arm, lang).savefig(p, dpi=120)
+        paths.append(p)
+    return paths
+
+
+def report(tables: dict[str, pd.DataFrame]) -> str:
+    """Plain-text summary: prefecture change, equity and bills per arm."""
+    t, eq = tables["municipalities"], tables["equity"]
+    lines = []
+    for arm in t["arm"].unique():
+        p = t[(t["arm"] == arm) & (t["municipality"] == "(prefecture)")].iloc[0]
+        lines.append(
+            f"{arm}: lonely {100 * p['lonely']:.2f}% (vs alone {100 * p['lonely_diff']:+.2f} pp, "
+            f"95% [{100 * p['lonely_diff_lo']:+.2f}, {100 * p['lonely_diff_hi']:+.2f}]); no "
+            f"in-person contact vs alone {100 * p['no_in_person_contact_diff']:+.2f} pp "
+            f"[{100 * p['no_in_person_contact_diff_lo']:+.2f}, "
+            f"{100 * p['no_in_person_contact_diff_hi']:+.2f}]; served outside "
+            f"{100 * p['served_outside_share']:.1f}%; cost {p['bill_yen_per_year'] / 1e6:.0f}M "
+            "yen/year"
+        )
+        e = eq[eq["arm"] == arm].set_index("metric")
+        for k in e.index:
+            m, lo, hi = (100 * e.loc[k, c] for c in ("mean", "lo95", "hi95"))
+            lines.append(f"   {k}: {m:+.2f} pp [{lo:+.2f}, {hi:+.2f}]")
+    return "\n".join(lines)
+
+
+def main(overrides: list[str]) -> int:
+    """``tsunagari wide-area [region=tottori] [seeds=N] [workers=N] [out=DIR] [lang=ja] [KEY=V]``.
+
+    Other ``KEY=VALUE`` overrides go to the model configuration (defaults:
+    ``population.scale=0.03 years=4 burn_in_weeks=52``).
+    """
+    from sim.config import compose_config, load_configured_region
+
+    opts = {"seeds": "5", "workers": "2", "out": None, "lang": "ja", "region": "tottori"}
+    model = list(DEFAULT_MODEL)
+    for text in overrides:
+        key, _, value = text.partition("=")
+        if key in opts:
+            opts[key] = value
+        else:
+            model.append(text)
+    model.append(f"region={opts['region']}")
+    cfg = compose_config(model)  # validates the overrides before any run
+    region = load_configured_region(cfg)
+    out = Path(opts["out"] or f"outputs/wide_area-{opts['region']}")
+    t0 = time.perf_counter()
+    mun, flows = run_arms(model, int(opts["seeds"]), int(opts["workers"]))
+    tables = analyse(mun, flows, region)
+    paths = write(out, tables, region, opts["lang"])
+    manifest = {"command": "wide-area", "overrides": model, "seeds": int(opts["seeds"]),
+                "arms": list(ARMS), "seconds": round(time.perf_counter() - t0, 1),
+                "config": dataclasses.asdict(cfg)}  # fmt: skip
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1, default=str)
+    )
+    print(report(tables))
+    print(f"\nwritten to {out}/: {', '.join(p.name for p in paths)}, manifest.json "
+          f"({manifest['seconds']} s)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))
