@@ -704,8 +704,11 @@ def _compare(doc: _Doc) -> None:
         pts = []
         for p in packages[1:]:
             a = runs[runs["package"] == p].set_index(key)
-            both = a[[target, "cost_total"]].join(
-                b[[target, "cost_total"]], rsuffix="_b", how="inner"
+            both = a[[target, "cost_total"]].merge(
+                b[[target, "cost_total"]],
+                left_index=True,
+                right_index=True,
+                suffixes=("", "_b"),
             )
             pts.append(
                 pd.DataFrame(

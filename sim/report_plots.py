@@ -36,10 +36,10 @@ WIDTH = 7.0  # inches: the text width of an A4 page with 15 mm margins
 DPI = 170
 
 
-def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
-    """Render a figure as PNG bytes (tight bounding box)."""
+def png_bytes(fig: Figure, dpi: int | None = None) -> bytes:
+    """Render a figure as PNG bytes (tight bounding box; default :data:`DPI`)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    fig.savefig(buf, format="png", dpi=dpi or DPI, bbox_inches="tight", facecolor="white")
     return buf.getvalue()
 
 
@@ -58,6 +58,7 @@ def _format_dates(ax, dates: pd.Series, lang: str) -> None:
     months = max(1.0, (d.max() - d.min()).days / 30.4)
     step = next((s for s in (1, 2, 3, 6) if months / s <= 12), 12)
     ax.xaxis.set_major_locator(mdates.MonthLocator(interval=step))
+
     def fmt(x: float, pos: int | None) -> str:
         day = mdates.num2date(x)
         month = f"{day.month}月" if lang == "ja" else MONTHS_EN[day.month - 1]
