@@ -114,11 +114,16 @@ def plot_arms_over_time(series: pd.DataFrame, *, lang: str = "ja", title: str = 
                 )
         ax.set_ylabel(label("share_pct", lang))
         _pct_axis(ax)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
-        note = f"{label('median', lang)} / {label('range', lang)} ({seeds})" if seeds > 1 else ""
+        note = f"{label('median', lang)}\n{label('range', lang)} (n={seeds})" if seeds > 1 else None
+        ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            fontsize=8,
+            title=note,
+            title_fontsize=7,
+        )
         ax.set_title(title or label("lonely", lang), loc="left")
-        if note:
-            ax.set_title(note, loc="right", fontsize=8, color="#555555")
         _format_dates(ax, series["date"], lang)
     return fig
 
