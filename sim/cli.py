@@ -340,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("folder", help="output folder of tsunagari run, compare or sensitivity")
     report.add_argument("options", nargs="*", metavar="lang=ja|en", help="report language")
     _add_experiment_commands(sub, overrides)
+    _add_dashboard_command(sub)
     return parser
 
 
@@ -354,6 +355,19 @@ Any other KEY=VALUE is a model override (population.scale=0.01 years=2; see tsun
 A killed command, rerun the same way, resumes: finished runs are kept in the store (out=...).
 Guide: docs/experiments.md
 """
+
+
+def _add_dashboard_command(sub) -> None:
+    """The ``dashboard`` subcommand (code in sim/dashboard.py and sim/dashboard_app.py)."""
+    dash = sub.add_parser(
+        "dashboard",
+        help="open the interactive dashboard (Mesa SolaraViz) on this computer",
+        description="Serve the dashboard: pick a region and a package, move the lever sliders "
+        "and watch prevalence and service flows at a reduced scale. Binds to 127.0.0.1 (only "
+        "this computer) unless --host is given. Guide: docs/dashboard.md",
+    )
+    dash.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    dash.add_argument("--port", type=int, default=8765, help="TCP port (default 8765)")
 
 
 def _add_experiment_commands(sub, overrides: dict) -> None:
@@ -417,6 +431,10 @@ def main(argv: list[str] | None = None) -> int:
 
         action = commands.run_compare if args.command == "compare" else commands.run_sensitivity
         return _guard(lambda: action(args.overrides))
+    if args.command == "dashboard":
+        from sim.dashboard import serve
+
+        return _guard(lambda: serve(args.host, args.port))
     if args.command == "report":
         return _guard(lambda: _report(args.folder, args.options))
     parser.print_help()
