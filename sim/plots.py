@@ -327,7 +327,7 @@ def _mark_policy_start(ax: Axes, rows: pd.DataFrame, lang: str) -> None:
 
 
 def _format_dates(ax: Axes, rows: pd.DataFrame, lang: str) -> None:
-    """Put month ticks on the date axis, labelled 「4月」 / "Apr" with the year under January."""
+    """Put month ticks on the date axis, labelled 「4月」 / "Apr", the year under each year's first."""
     dates = pd.to_datetime(rows["date"])
     span_days = (dates.max() - dates.min()).days
     if span_days < 60:
@@ -342,7 +342,8 @@ def _format_dates(ax: Axes, rows: pd.DataFrame, lang: str) -> None:
         day = mdates.num2date(x)
         month = f"{day.month}月" if lang == "ja" else MONTHS_EN[day.month - 1]
         year = f"{day.year}年" if lang == "ja" else str(day.year)
-        return f"{month}\n{year}" if day.month == 1 or pos == 0 else month
+        first_of_year = day.month <= interval  # the first tick that falls in a new year
+        return f"{month}\n{year}" if first_of_year or pos == 0 else month
 
     ax.xaxis.set_major_formatter(FuncFormatter(label))
 
