@@ -327,7 +327,7 @@ def _mark_policy_start(ax: Axes, rows: pd.DataFrame, lang: str) -> None:
 
 
 def _format_dates(ax: Axes, rows: pd.DataFrame, lang: str) -> None:
-    """Put month ticks on the date axis, labelled 「4月」 / "Apr", the year under each year's first."""
+    """Put month ticks on the date axis (「4月」 / "Apr"), with the year under each year's first."""
     dates = pd.to_datetime(rows["date"])
     span_days = (dates.max() - dates.min()).days
     if span_days < 60:
