@@ -9,6 +9,8 @@ Writes into the report folder: ``fit_table.csv`` (every target: survey against m
 
 from __future__ import annotations
 
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -136,7 +138,7 @@ def figures(table: pd.DataFrame, post: pd.DataFrame, summary: pd.DataFrame, out:
     ax.tick_params(axis="y", labelsize=7)
     ax.set_xlabel("割合 (%)")
     ax.set_title("較正結果: 全国調査とモデル（12月、16歳以上）")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     fig.savefig(out / "fit.png", dpi=110)
     k = len(summary)
@@ -167,13 +169,25 @@ def write_report(result: dict, opts: dict, out: Path, set_name: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     targets = result["targets"]
     base = [*_base_without(result["base"], ("calibration",)), f"calibration={set_name}"]
-    tottori = {}
     tt = targets[targets["role"] == "holdout_tottori"]
+    national = targets[targets["role"] != "holdout_tottori"]
+    scale = next(o for o in reversed(base) if o.startswith("population.scale=")).partition("=")[2]
+    runs = [(f"seed_{s}", [*base, f"seed={s}"], national) for s in (43, 44)]
     if len(tt) and opts["tottori_scale"] != "none":
         ov = [*_base_without(base, ("region", "population.scale")), "region=tottori",
               f"population.scale={opts['tottori_scale']}"]  # fmt: skip
-        tottori = survey_run(ov, tt)
-    table = fit_table(result, tottori)
+        runs.insert(0, ("tottori", ov, tt))
+    if opts["check_scale"] != "none":
+        ov = [
+            *_base_without(base, ("population.scale",)),
+            f"population.scale={opts['check_scale']}",
+        ]
+        runs.insert(0, (f"scale_{opts['check_scale']}", ov, national))
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(int(opts["workers"]), mp_context=ctx) as pool:
+        futures = {label: pool.submit(survey_run, ov, t) for label, ov, t in runs}
+        done = {label: f.result() for label, f in futures.items()}
+    table = fit_table(result, done.pop("tottori", {}))
     table.to_csv(out / "fit_table.csv", index=False, float_format="%.3f")
     post, summary, gens = posterior_tables(result)
     post.to_csv(out / "posterior.csv", index=False, float_format="%.6g")
@@ -181,17 +195,9 @@ def write_report(result: dict, opts: dict, out: Path, set_name: str) -> None:
     gens.to_csv(out / "generations.csv", index=False, float_format="%.4f")
     net = network_table(result["chosen"]["network"])
     net.to_csv(out / "network.csv", index=False, float_format="%.4f")
-    national = targets[targets["role"] != "holdout_tottori"]
     checks = table[table["role"] != "holdout_tottori"][["target", "role", "value_pct", "model_pct"]]
-    checks = checks.rename(columns={"model_pct": "calibration_scale"})
-    scale = next(o for o in reversed(base) if o.startswith("population.scale=")).partition("=")[2]
-    extra = [(f"seed_{s}", [*base, f"seed={s}"]) for s in (43, 44)]
-    if opts["check_scale"] != "none":
-        extra.append((f"scale_{opts['check_scale']}",
-                      [*_base_without(base, ("population.scale",)),
-                       f"population.scale={opts['check_scale']}"]))  # fmt: skip
-    for label, ov in extra:
-        vals = survey_run(ov, national)
+    checks = checks.rename(columns={"model_pct": f"scale_{scale}"})
+    for label, vals in sorted(done.items()):
         checks[label] = [vals.get(k, np.nan) for k in checks["target"]]
     checks.to_csv(out / "scale_check.csv", index=False, float_format="%.3f")
     figures(table, post, summary, out)
