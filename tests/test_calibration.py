@@ -81,9 +81,9 @@ def test_store_drops_torn_line_and_checks_settings(tmp_path):
         EvaluationStore(tmp_path, {"x": 2})
 
 
-TRUTH = {"dynamics.contacts.friend_meet": 0.35, "dynamics.loneliness.no_confidant": 1.1}
+TRUTH = {"dynamics.loneliness.gap_effect": 2.6, "dynamics.loneliness.no_confidant": 1.1}
 PRIOR = {
-    "dynamics.contacts.friend_meet": (0.15, 0.8),
+    "dynamics.loneliness.gap_effect": (0.5, 3.5),
     "dynamics.loneliness.no_confidant": (0.2, 1.6),
 }
 TINY = ["region=tottori", "population.scale=0.01", "calibration=none"]
@@ -123,8 +123,27 @@ def test_fit_recovers_known_parameters(tmp_path):
     width = prior.high - prior.low
     truth = np.array([TRUTH[k] for k in prior.names])
     assert np.all(np.abs(last.mean() - truth) < 0.2 * width), (last.mean(), truth)
-    assert np.all(last.sd() < 0.6 * prior.sd()), (last.sd(), prior.sd())
+    assert np.all(last.sd() < 0.75 * prior.sd()), (last.sd(), prior.sd())  # spread shrank
     # rerunning the same calibration resumes: nothing is re-evaluated, results are identical
     again = run_abc(opts, TINY[:2], out=tmp_path / "run", log=lambda *_: None)
     assert again["evaluations"] == res["evaluations"]
     assert np.array_equal(again["generations"][-1].mean(), last.mean())
+
+
+@pytest.mark.skipif(
+    not (calibration_dir() / "calibrated.yaml").is_file(), reason="no calibrated set yet"
+)
+def test_calibrated_set_is_default_and_user_overrides_win():
+    import yaml
+
+    sets = yaml.safe_load((calibration_dir() / "calibrated.yaml").read_text())["overrides"]
+    cfg = compose_config([], check_region=False)
+    assert cfg.calibration == "calibrated"
+    assert cfg.survey.thresholds == pytest.approx(sets["survey.thresholds"])
+    mine = compose_config(["dynamics.loneliness.gap_effect=0.9"], check_region=False)
+    assert mine.dynamics.loneliness.gap_effect == 0.9
+    assert mine.survey.thresholds == pytest.approx(sets["survey.thresholds"])
+    none = compose_config(["calibration=none"], check_region=False)
+    assert none.survey.thresholds == [-1.05, 0.05, 0.6, 1.5]
+    with pytest.raises(ValueError, match="no calibrated set 'nosuch'"):
+        compose_config(["calibration=nosuch"], check_region=False)
