@@ -172,6 +172,12 @@ class TieParams:
         source="Cacioppo et al. 2009: lonely people lose ties and drift to the periphery",
         doc="extra decay per lonely endpoint (multiplies decay)",
     )
+    turnover: float = param(
+        0.1, unit="1/year", low=0.0, high=0.3, uncertain=True,
+        source="Mollenhorst, Volker & Flap 2014 (Social Networks): about half of personal "
+        "network members replaced within 7 years; friendship ties assumed steadier",
+        doc="annual chance a friendship ends for reasons outside the model (drifting apart)",
+    )
     floor: float = param(
         0.05,
         unit="strength",

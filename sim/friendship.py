@@ -57,7 +57,12 @@ class FriendshipNetwork:
         ).astype(np.float32)
 
     def meet(
-        self, willing: np.ndarray, lonely: np.ndarray, p_meet: float, u: np.ndarray
+        self,
+        willing: np.ndarray,
+        lonely: np.ndarray,
+        p_meet: float,
+        u: np.ndarray,
+        p_end: float = 0.0,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Which pairs meet this week, and what each resident gets from the meetings.
 
@@ -70,6 +75,9 @@ class FriendshipNetwork:
             lonely: per-resident lonely flag.
             p_meet: meeting probability of a pair when both take part.
             u: one uniform draw per tie.
+            p_end: weekly chance a tie ends regardless of contact; drawn from the top of the
+                same uniform (``u > 1 - p_end``), which never overlaps a meeting while
+                ``p_meet + p_end <= 1``. Ended ties get strength 0 and go at the next compaction.
 
         Returns:
             ``met`` per tie, lonely endpoints per tie (0-2, int8), friends met per resident,
@@ -77,7 +85,10 @@ class FriendshipNetwork:
         """
         packed = np.where(lonely, -willing, willing).astype(np.float32, copy=False)
         ps, pd = packed[self.src], packed[self.dst]
-        met = u < np.float32(p_meet) * np.abs(ps) * np.abs(pd)
+        # a tie that has ended (strength 0) meets no more; it goes at the next compaction
+        met = (u < np.float32(p_meet) * np.abs(ps) * np.abs(pd)) & (self.strength > 0)
+        if p_end > 0:
+            self.strength[u > np.float32(1.0 - p_end)] = 0.0
         lonely_ends = (ps < 0).view(np.int8) + (pd < 0).view(np.int8)
         idx = np.flatnonzero(met)
         both = np.concatenate([self.src[idx], self.dst[idx]])

@@ -159,6 +159,7 @@ class Contacts:
         self.household = np.minimum(size - 1, c.household_cap).astype(np.float32) * np.float32(
             c.household_weight
         )
+        self.p_end = float(weekly(m.params.ties.turnover))
         n = m.pop.n
         e = m.nb_edges
         w = np.float32(c.neighbour_meet * c.neighbour_weight)
@@ -185,7 +186,7 @@ class Contacts:
         f = m.friends
         u_ties = rng.random(f.n_edges, dtype=np.float32)
         m.met, m.lonely_ends, r.friends_met, m.lonely_friends_met = f.meet(
-            r.willing, r.lonely, c.friend_meet, u_ties
+            r.willing, r.lonely, c.friend_meet, u_ties, self.p_end
         )
         r.weeks_no_friend = np.where(
             r.friends_met > 0, 0, np.minimum(r.weeks_no_friend + 1, 10_000)

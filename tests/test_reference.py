@@ -125,6 +125,7 @@ def forced_pair(friend_meet: float) -> tuple[LonelinessModel, ReferenceModel]:
     # outside the declared ranges, set directly: no mobility penalty, no telework, fixed meeting
     c.mobility_factor, c.telework_share, c.friend_meet = 1.0, 0.0, friend_meet
     lp.noise_sd, lp.onset_rate, tp.form_group, tp.form_zone = 0.0, 0.0, 0.0, 0.0
+    tp.turnover = 0.0  # no tie ends at random either
     m = core_array_model(cfg)
     rng = np.random.default_rng(0)
     r = m.res
