@@ -24,7 +24,8 @@ IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "
 def top_packages() -> list[str]:
     """Top-level packages named in pyproject.toml (sim, scenarios, calibration, experiments)."""
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    return sorted({p.split(".")[0] for p in meta["tool"]["setuptools"]["packages"]})
+    include = meta["tool"]["setuptools"]["packages"]["find"]["include"]
+    return sorted({p.rstrip("*").split(".")[0] for p in include})
 
 
 def source_files(predicate: Callable[[Path], bool]) -> set[str]:
@@ -33,7 +34,8 @@ def source_files(predicate: Callable[[Path], bool]) -> set[str]:
     for top in top_packages():
         for path in (ROOT / top).rglob("*"):
             rel = path.relative_to(ROOT)
-            if path.is_file() and "__pycache__" not in rel.parts and predicate(path):
+            local = "__pycache__" in rel.parts or rel.parts[:2] == ("calibration", "runs")
+            if path.is_file() and not local and predicate(path):  # runs/: git-ignored stores
                 out.add(rel.as_posix())
     return out
 
