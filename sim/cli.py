@@ -116,7 +116,8 @@ def _run(overrides: list[str]) -> int:
 
     cfg = compose_config(overrides, check_region=False)
     region = load_configured_region(cfg)
-    default = f"outputs/{region.key.replace(':', '-')}-{cfg.scenario}-seed{cfg.seed}"
+    label = Path(cfg.scenario).stem  # a scenario given by path is named by its file
+    default = f"outputs/{region.key.replace(':', '-')}-{label}-seed{cfg.seed}"
     out = _output_folder(cfg.output_dir or default)
     from sim.model import run  # imported late: bad input is reported without loading the engine
 

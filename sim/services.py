@@ -351,19 +351,21 @@ class Services:
         return np.float32(self.p.smd_role * self.p.latent_sd) * s.role
 
     # -- step 8: costs ---------------------------------------------------------------------
-    def accrue_costs(self, m) -> None:
-        """Weekly running costs of every active lever, in yen at full population scale.
+    def reset_counters(self) -> None:
+        """Discard the flows, costs and bills accumulated so far.
 
-        Flows and costs of the burn-in are discarded at week 0, so outputs cover the horizon.
+        The model calls this as week 0 starts, so outputs cover the horizon, not the burn-in.
         """
-        if m.week == 0:
-            self.flows[:] = 0
-            self.costs[:] = 0
-            self.matrices[:] = 0
-            self.cost_lm[:] = 0
-            self.bills[:] = 0
-            self._case_cost_lm[:] = 0  # this week's cases were counted in the discarded flows
-            self._use_week[:] = 0
+        self.flows[:] = 0
+        self.costs[:] = 0
+        self.matrices[:] = 0
+        self.cost_lm[:] = 0
+        self.bills[:] = 0
+        self._case_cost_lm[:] = 0
+        self._use_week[:] = 0
+
+    def accrue_costs(self, m) -> None:
+        """Weekly running costs of every active lever, in yen at full population scale."""
         self.costs += self.rt.weekly_costs(m, self.venues)
         if self.rt.any_active(m.week):
             cap = self.rt.capacity(m).sum(axis=1)
