@@ -212,7 +212,7 @@ class LonelinessModel(mesa.Model):
     def step(self) -> None:
         """Advance one week in :data:`STEP_ORDER`."""
         if self.week == 0:  # flows and costs of the burn-in are not part of the horizon
-            self.services.reset_counters()
+            self.services.reset_counters(self)
         for name in STEP_ORDER[:-1]:
             self.processes[name](self)
         if self.week >= 0 and self.recorder.due(self.week):

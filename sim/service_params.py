@@ -2,7 +2,7 @@
 
 Effect sizes come from ``sim/data/intervention_evidence.csv``. A standardised mean difference
 (SMD) is converted to the model's latent scale by multiplying by the standard deviation of
-latent loneliness among residents aged 16+ in the uncalibrated baseline (``latent_sd``), and
+latent loneliness among residents aged 16+ (measured in the run unless ``latent_sd`` is set), and
 applied as a shift of the latent target during a support episode, scaled so that the expected
 fall at the end of the episode equals ``SMD x latent_sd`` (see docs/ODD.md, "Support").
 """
@@ -50,12 +50,13 @@ class ServiceParams:
         doc="extra effect of having a role at a venue, beyond the contact of attending",
     )
     latent_sd: float = param(
-        0.88,
+        0.0,
         unit="latent",
-        low=0.5,
+        low=0.0,
         high=1.5,
-        source="measured: SD of latent loneliness, ages 16+, default baseline (docs/ODD.md)",
-        doc="converts SMD into latent units",
+        source="0 = measured in each run: SD of latent loneliness among residents 16+, taken at "
+        "the first support episode and again as the horizon starts (docs/ODD.md)",
+        doc="converts SMD into latent units; 0 measures it from the simulated population",
     )
     venue_weight: float = param(
         1.5,

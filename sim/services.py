@@ -75,6 +75,7 @@ class Services:
     """
 
     def __init__(self, m, scenario) -> None:
+        self._latent_sd: np.float32 | None = None
         self.rt = LeverRuntime(m, scenario)
         self.p = m.cfg.services
         venue_levers = [(i, lv, self.rt.zone_mask[i]) for i, lv in enumerate(scenario.levers)
@@ -326,7 +327,7 @@ class Services:
         boost = 1 + self.rt.training_boost(m)[place]
         s.stage[who] = SERVED
         s.stage_weeks[who] = weeks
-        s.support[who] = smd * np.float32(p.latent_sd) * gain * boost
+        s.support[who] = smd * self.latent_sd(m) * gain * boost
         per_case = np.array([self.rt.levers[i].cost_per_case for i in lever]) / self.rt.scale
         np.add.at(self.costs, lever, per_case)
         np.add.at(self._case_cost_lm, (lever, place), per_case)
@@ -348,10 +349,22 @@ class Services:
         s = m.svc
         if self.venues.n == 0:
             return np.float32(0.0)
-        return np.float32(self.p.smd_role * self.p.latent_sd) * s.role
+        return np.float32(self.p.smd_role) * self.latent_sd(m) * s.role
+
+    def latent_sd(self, m) -> np.float32:
+        """SD of latent loneliness among residents 16+: declared, or measured in this run.
+
+        Measured at the first use and again as the horizon starts (:meth:`reset_counters`), so
+        paired arms, identical until their first intervention, use the same value.
+        """
+        if self.p.latent_sd > 0:
+            return np.float32(self.p.latent_sd)
+        if self._latent_sd is None:
+            self._latent_sd = np.float32(np.std(m.res.latent[m.pop.age >= 16]))
+        return self._latent_sd
 
     # -- step 8: costs ---------------------------------------------------------------------
-    def reset_counters(self) -> None:
+    def reset_counters(self, m) -> None:
         """Discard the flows, costs and bills accumulated so far.
 
         The model calls this as week 0 starts, so outputs cover the horizon, not the burn-in.
@@ -363,6 +376,7 @@ class Services:
         self.bills[:] = 0
         self._case_cost_lm[:] = 0
         self._use_week[:] = 0
+        self._latent_sd = None  # re-measured from the population at the start of the horizon
 
     def accrue_costs(self, m) -> None:
         """Weekly running costs of every active lever, in yen at full population scale."""
