@@ -3,7 +3,11 @@
 ``tsunagari run [overrides...]`` runs one simulation and writes its output folder;
 ``tsunagari config [overrides...]`` prints the composed, validated configuration as YAML;
 ``tsunagari params [--uncertain] [PREFIX]`` lists the declared parameters with unit, range and
-source; ``tsunagari scenarios`` lists the scenario library. Any user error prints one line
+source; ``tsunagari scenarios`` lists the scenario library; ``compare`` and ``sensitivity`` run
+experiments (experiments/), ``calibrate`` fits the baseline to the national survey
+(calibration/), ``report`` writes an HTML report of an output folder, ``dashboard`` serves the
+interactive app on localhost, and ``wide-area`` compares cooperation modes of a prefecture.
+Any user error prints one line
 (``tsunagari: error: ...``) on stderr and exits with status 2 (1 if the outputs could not be
 written); nothing already written is removed.
 """
@@ -66,9 +70,9 @@ def run_help() -> str:
         mark = "(default) " if defaults.get("region") == name else ""
         lines.append(f"  region={name:<12}{mark}{text}")
     lines += ["", "Region keys:"]
-    lines += [f"  region.{k:<16}{d}" for k, d in _field_docs(RegionConfig)]
+    lines += [f"  region.{k:<16} {d}" for k, d in _field_docs(RegionConfig)]
     lines += ["", "Top-level keys:"]
-    lines += [f"  {k:<22}{d}" for k, d in _field_docs(RunConfig)]
+    lines += [f"  {k:<22} {d}" for k, d in _field_docs(RunConfig)]
     lines += ["", "Parameter groups (every leaf has a unit, range and source: tsunagari params):"]
     lines += [f"  {k + '.*':<26}{d}" for k, d in _group_docs(RunConfig) if k != "region"]
     lines += [
