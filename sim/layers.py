@@ -237,6 +237,14 @@ def zone_age_order(pop) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return order, pos, start, counts
 
 
+def rank_spread(params: LayerParams, zone_counts: np.ndarray) -> float:
+    """Spread, in ranks of a zone's age-sorted list, matching ``age_homophily_years``.
+
+    A zone of ``n`` residents spans roughly 80 years of age, so one year is ``n / 80`` ranks.
+    """
+    return max(1.0, params.age_homophily_years * float(zone_counts.mean()) / 80.0)
+
+
 def age_similar_partner(
     residents: np.ndarray,
     zone_of: np.ndarray,
@@ -282,7 +290,7 @@ def build_neighbourhood(pop, params: LayerParams, rng: np.random.Generator) -> n
         tree = cKDTree(np.column_stack([pop.zones.x_km, pop.zones.y_km]))
         _, nn = tree.query(np.column_stack([pop.zones.x_km, pop.zones.y_km]), k=2)
         target = np.where(near, nn[target, 1], target)
-    spread = max(1.0, params.age_homophily_years * counts.mean() / 80.0)
+    spread = rank_spread(params, counts)
     dst = age_similar_partner(src, pop.zone, order, pos, start, counts, spread, rng, target)
     return unique_edges(src, dst)
 
@@ -308,7 +316,7 @@ def build_initial_friends(
     stubs = rng.poisson(social[adults] * params.initial_friends / 2.0)
     src = np.repeat(adults, stubs).astype(np.int32)
     kind = rng.random(src.size)
-    spread = max(1.0, params.age_homophily_years * counts.mean() / 80.0)
+    spread = rank_spread(params, counts)
     dst = age_similar_partner(src, pop.zone, order, pos, start, counts, spread, rng)
     in_group = (kind < 0.4) & (groups.of_resident[src] >= 0)
     dst[in_group] = random_group_member(src[in_group], groups, rng)

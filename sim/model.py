@@ -20,6 +20,7 @@ from sim.layers import (
     build_groups,
     build_initial_friends,
     build_neighbourhood,
+    rank_spread,
     sociability,
     zone_age_order,
 )
@@ -145,8 +146,7 @@ class LonelinessModel(mesa.Model):
         strength = rng.uniform(0.2, 1.0, edges.shape[0]).astype(np.float32)
         self.friends = FriendshipNetwork(self.pop.n, edges, strength)
         self.zone_order = zone_age_order(self.pop)
-        counts = self.zone_order[3]
-        self.zone_spread = max(1.0, self.params_layers.age_homophily_years * counts.mean() / 80.0)
+        self.zone_spread = rank_spread(self.params_layers, self.zone_order[3])
         work = np.flatnonzero(~self.groups.is_school)
         order = np.argsort(self.groups.municipality[work], kind="stable")
         self._work_by_muni = work[order]
