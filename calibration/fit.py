@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-import multiprocessing as mp
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from importlib.resources import files
 from pathlib import Path
 
@@ -162,16 +161,19 @@ def parse(args: list[str], quick: bool) -> tuple[dict[str, str], list[str]]:
 
 
 class Evaluator:
-    """Runs evaluations in a spawn process pool (or in this process with one worker)."""
+    """Runs evaluations in a spawn process pool (or in this process with one worker).
+
+    The pool is :func:`experiments.evaluators.worker_pool`, the one every command uses: its
+    workers end when this process dies, so a killed calibration leaves no workers behind.
+    """
 
     def __init__(self, overrides: list[str], targets: str, workers: int) -> None:
         self.workers = workers
         self.pool = None
         if workers > 1:
-            ctx = mp.get_context("spawn")
-            self.pool = ProcessPoolExecutor(
-                workers, mp_context=ctx, initializer=_init, initargs=(overrides, targets)
-            )
+            from experiments.evaluators import worker_pool
+
+            self.pool = worker_pool(workers, _init, (overrides, targets))
         else:
             _init(overrides, targets)
 

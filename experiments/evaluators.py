@@ -17,9 +17,11 @@ from __future__ import annotations
 import abc
 import math
 import multiprocessing
+import os
+import threading
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -28,8 +30,9 @@ import pandas as pd
 
 from experiments import outcomes as oc
 from experiments.design import RunSpec, apply_levers, apply_values
+from sim import lifeline
 from sim.config import RunConfig
-from sim.model import run
+from sim.model import Results, run
 from sim.params import ConfigError
 from sim.region import Region
 from sim.scenario import Scenario
@@ -49,6 +52,9 @@ class Context:
         scenarios: the pre-loaded packages by name (the baseline included).
         outcomes: names of the outcomes to reduce each run to.
         series: also return the monthly whole-region survey series.
+        summarise: optional module-level function ``f(results) -> object`` computed in the
+            worker and returned as :attr:`RunOutput.summary` (small tables of a run, e.g. the
+            wide-area experiment's per-municipality shares).
     """
 
     base: RunConfig
@@ -56,14 +62,16 @@ class Context:
     scenarios: dict[str, Scenario]
     outcomes: list[str]
     series: bool = True
+    summarise: Callable[[Results], object] | None = None
 
 
 @dataclass
 class RunOutput:
-    """The result of one run: a flat row (spec, values, outcomes, error) and its series."""
+    """The result of one run: a flat row (spec, values, outcomes, error), series and summary."""
 
     row: dict
     series: pd.DataFrame | None = field(default=None, repr=False)
+    summary: object = field(default=None, repr=False)
 
 
 def run_one(ctx: Context, spec: RunSpec) -> RunOutput:
@@ -79,6 +87,7 @@ def run_one(ctx: Context, spec: RunSpec) -> RunOutput:
         row.update(oc.reduce(res, ctx.outcomes))
         row.update(n_residents=int(res.n_residents), error="")
         series = oc.survey_series(res) if ctx.series else None
+        summary = ctx.summarise(res) if ctx.summarise is not None else None
     except Exception as exc:  # recorded in the store; the sweep goes on
         where = traceback.extract_tb(exc.__traceback__)[-1]
         row.update({name: np.nan for name in ctx.outcomes})
@@ -86,9 +95,9 @@ def run_one(ctx: Context, spec: RunSpec) -> RunOutput:
             n_residents=-1,
             error=f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})",
         )
-        series = None
+        series = summary = None
     row["elapsed_s"] = time.perf_counter() - t0
-    return RunOutput(row, series)
+    return RunOutput(row, series, summary)
 
 
 def run_batch(ctx: Context, specs: list[RunSpec]) -> list[RunOutput]:
@@ -101,6 +110,41 @@ def estimate_run_seconds(ctx: Context) -> float:
     residents = float(ctx.region.municipalities["pop_total"].sum()) * ctx.base.population.scale
     weeks = ctx.base.burn_in_weeks + 52 * ctx.base.years
     return RUN_OVERHEAD_S + residents * weeks / STEPS_PER_SECOND
+
+
+def _worker_init(parent_pid: int, pdeathsig: bool, initializer, initargs: tuple) -> None:
+    """Pool worker initializer: die with the parent, then run the pool's own initializer."""
+    lifeline.die_with_parent(parent_pid, pdeathsig=pdeathsig)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def worker_pool(
+    workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+) -> ProcessPoolExecutor:
+    """A ``spawn`` process pool whose workers end when this process dies (every pool uses it).
+
+    A SIGKILLed command cannot shut its pool down, so each worker watches its parent itself
+    (:func:`sim.lifeline.die_with_parent`: Linux's parent-death signal and a polling thread)
+    and exits at once when the parent is gone, instead of idling on with hundreds of MB.
+
+    Args:
+        workers: number of worker processes.
+        initializer: run once in each worker after the lifeline is installed (optional).
+        initargs: arguments of ``initializer``.
+
+    Returns:
+        The executor (workers start on the first submissions).
+    """
+    # Linux sends the parent-death signal when the *thread* that started a worker ends; workers
+    # start on submit, so arm it only when the pool is driven from the main thread.
+    main = threading.current_thread() is threading.main_thread()
+    return ProcessPoolExecutor(
+        max_workers=max(1, int(workers)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(os.getpid(), main, initializer, tuple(initargs)),
+    )
 
 
 def batches(specs: list[RunSpec], size: int) -> list[list[RunSpec]]:
@@ -168,9 +212,8 @@ class ProcessPoolEvaluator(Evaluator):
     name = "process"
 
     def initialize(self) -> None:
-        """Start the pool."""
-        ctx = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        """Start the pool (its workers end if this process dies: see :func:`worker_pool`)."""
+        self._pool = worker_pool(self.workers)
 
     def finalize(self) -> None:
         """Stop the pool, cancelling batches not started."""
@@ -276,8 +319,6 @@ def make_evaluator(
     Raises:
         ConfigError: unknown kind.
     """
-    import os
-
     n = workers or os.cpu_count() or 1
     if kind == "serial":
         return SerialEvaluator(1, batch_seconds)
