@@ -86,11 +86,17 @@ PRIOR = {
     "dynamics.loneliness.gap_effect": (0.5, 3.5),
     "dynamics.loneliness.no_confidant": (0.2, 1.6),
 }
-TINY = ["region=tottori", "population.scale=0.01", "calibration=none"]
+TINY = ["region=tottori", "population.scale=0.01", "burn_in_weeks=26", "calibration=none"]
 
 
 def test_fit_recovers_known_parameters(tmp_path):
-    """Targets generated with known values of two parameters; ABC recovers them."""
+    """Targets generated with known values of two parameters; ABC recovers them.
+
+    Statistical, not knife-edge: 48 particles and quantile 0.25 keep 12 per generation, so the
+    posterior sd is estimated to about +-20%. Measured (3 generations; abc_seed 1 and 2; AVX-512
+    on and off): means within 0.09 of the prior width from the truth; sd over prior sd 0.58-0.85
+    for gap_effect (weakly identified at this scale) and 0.27-0.42 for no_confidant.
+    """
     rows = [(f"c_{c}", c, "all", "threshold") for c in CATEGORIES] + [
         ("oa_20s", "often_always", "age_20s", "fit"),
         ("oa_70s", "often_always", "age_70s", "fit"),
@@ -114,18 +120,20 @@ def test_fit_recovers_known_parameters(tmp_path):
         "parameters": str(tmp_path / "p.yaml"),
         "workers": "1",
         "generations": "3",
-        "particles": "16",
-        "quantile": "0.3",
+        "particles": "48",
+        "quantile": "0.25",
         "abc_seed": "1",
     }
-    res = run_abc(opts, TINY[:2], out=tmp_path / "run", log=lambda *_: None)
+    res = run_abc(opts, TINY[:3], out=tmp_path / "run", log=lambda *_: None)
     last, prior = res["generations"][-1], res["prior"]
     width = prior.high - prior.low
     truth = np.array([TRUTH[k] for k in prior.names])
     assert np.all(np.abs(last.mean() - truth) < 0.2 * width), (last.mean(), truth)
-    assert np.all(last.sd() < 0.75 * prior.sd()), (last.sd(), prior.sd())  # spread shrank
+    shrink = last.sd() / prior.sd()
+    assert shrink[prior.names.index("dynamics.loneliness.no_confidant")] < 0.6, shrink
+    assert np.all(shrink < 1.0) and np.prod(shrink) < 0.5, shrink  # jointly, spread shrank
     # rerunning the same calibration resumes: nothing is re-evaluated, results are identical
-    again = run_abc(opts, TINY[:2], out=tmp_path / "run", log=lambda *_: None)
+    again = run_abc(opts, TINY[:3], out=tmp_path / "run", log=lambda *_: None)
     assert again["evaluations"] == res["evaluations"]
     assert np.array_equal(again["generations"][-1].mean(), last.mean())
 
