@@ -103,6 +103,10 @@ class RunConfig:
         default=None,
         metadata={"doc": "output folder (default outputs/<region>-<scenario>-seed<seed>)"},
     )  # fmt: skip
+    overwrite: bool = field(
+        default=False,
+        metadata={"doc": "clear a non-empty output folder of another run before writing"},
+    )  # fmt: skip
 
 
 def register_configs() -> None:
