@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
 import tempfile
@@ -122,16 +123,28 @@ def _run(overrides: list[str]) -> int:
     region = load_configured_region(cfg)
     label = Path(cfg.scenario).stem  # a scenario given by path is named by its file
     default = f"outputs/{region.key.replace(':', '-')}-{label}-seed{cfg.seed}"
-    out = _output_folder(cfg.output_dir or default)
+    out = _output_folder(cfg.output_dir or default, cfg)
+    from sim.files import staged_folder
     from sim.model import run  # imported late: bad input is reported without loading the engine
 
     t0 = time.perf_counter()
     results = run(cfg, region=region)
     elapsed = time.perf_counter() - t0
-    paths = _write(results, out)
-    _print_summary(results)
-    if cfg.scenario != "baseline":
-        paths["comparison"] = _paired_baseline(cfg, region, results, out)
+    failure = None
+    try:  # the folder is written as a whole: staged beside `out`, renamed into place when done
+        with staged_folder(out) as staged:
+            paths = _write(results, staged, shown=out)
+            _print_summary(results)
+            if cfg.scenario != "baseline":
+                try:
+                    paths["comparison"] = _paired_baseline(cfg, region, results, staged, out)
+                except (Exception, KeyboardInterrupt) as exc:  # keep the scenario's own run
+                    _drop_pairing(staged)
+                    failure = exc
+    except OSError as exc:  # staging or renaming the folder failed
+        raise OutputError(f"cannot write '{exc.filename or out}': {exc.strerror or exc}") from None
+    if failure is not None:
+        raise failure
     weeks = cfg.burn_in_weeks + cfg.years * 52
     print(
         f"\n{results.n_residents:,} residents x {weeks} weeks in {elapsed:.1f} s "
@@ -141,18 +154,37 @@ def _run(overrides: list[str]) -> int:
     return 0
 
 
-def _paired_baseline(cfg, region, results, out: Path) -> Path:
-    """Run the baseline on the same seed, write it to ``out/baseline`` and a comparison table."""
+def _drop_pairing(staged: Path) -> None:
+    """Remove a half-written paired baseline, leaving a complete single-run folder."""
+    import shutil
+
+    shutil.rmtree(staged / "baseline", ignore_errors=True)
+    (staged / "comparison.csv").unlink(missing_ok=True)
+
+
+def _paired_baseline(cfg, region, results, out: Path, shown: Path | None = None) -> Path:
+    """Run the baseline on the same seed, write it to ``out/baseline`` and a comparison table.
+
+    The checksums of ``comparison.csv`` and ``baseline/manifest.json`` are added to the run's
+    manifest, so ``tsunagari report`` can tell they belong to this run.
+    """
     from sim.compare import baseline_config, comparison
+    from sim.files import write_csv
     from sim.model import run
+    from sim.output import add_outputs
 
     base = run(baseline_config(cfg), region=region)
-    _write(base, out / "baseline")
+    _write(base, out / "baseline", shown=(shown or out) / "baseline")
     table = comparison(base, results)
     path = out / "comparison.csv"
-    tmp = out / ".comparison.csv.tmp"
-    table.to_csv(tmp, index=False, float_format="%.6g")
-    tmp.replace(path)
+    try:
+        write_csv(path, table, float_format="%.6g")
+        add_outputs(out, {"comparison_csv": path, "baseline_manifest": out / "baseline" /
+                          "manifest.json"})  # fmt: skip
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write '{_shown(exc.filename, out, shown) or path}': {exc.strerror or exc}"
+        ) from None
     ja = cfg.lang == "ja"
     print(
         f"\n{'ベースライン（同じ乱数）との比較' if ja else 'Against the paired baseline'}"
@@ -166,33 +198,93 @@ def _paired_baseline(cfg, region, results, out: Path) -> Path:
     return path
 
 
-def _output_folder(path: str) -> Path:
-    """Create the output folder and check it is writable, before any simulation is run.
+def _output_folder(path: str, cfg=None) -> Path:
+    """Check the output folder is free for this run and writable, before any simulation.
+
+    The folder is free when it is missing, empty, or holds the same run (same resolved
+    configuration and seed, read from its manifest), which is then rewritten identically. A
+    folder holding another tsunagari run is replaced only with ``overwrite=true``; a folder
+    holding anything else, or the current folder, is never replaced.
 
     Raises:
         ConfigError: naming ``output_dir`` and the path.
     """
+    from sim.files import is_empty_folder
+
     out = Path(path)
+    if out.is_symlink() and out.is_dir():
+        out = Path(os.path.realpath(out))
     if out.exists() and not out.is_dir():
         raise ConfigError(f"output_dir: '{out}' exists and is not a folder")
+    here = Path.cwd().resolve()
+    full = out.resolve()
+    if full == here or full in here.parents:
+        raise ConfigError(
+            f"output_dir: '{out}' is the current folder or contains it; choose a new subfolder"
+        )
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out.parent):
             pass
     except OSError as exc:
         raise ConfigError(f"output_dir: cannot write to '{out}': {exc.strerror or exc}") from None
+    if cfg is None or is_empty_folder(out):
+        return out
+    held = _held_run(out)
+    if held is None:
+        raise ConfigError(
+            f"output_dir: '{out}' is not empty and holds no tsunagari run (no readable "
+            "manifest.json); choose another output_dir or empty it yourself"
+        )
+    from sim.config import to_dict
+    from sim.output import run_identity
+
+    mine = run_identity(json.loads(json.dumps(to_dict(cfg), default=str)))
+    if run_identity(held) != mine and not cfg.overwrite:
+        raise ConfigError(
+            f"output_dir: '{out}' holds another run (different configuration or seed); use "
+            "overwrite=true to replace it, or choose another output_dir"
+        )
     return out
 
 
-def _write(results, out: Path) -> dict[str, Path]:
-    """Write the output folder, turning I/O failures into :class:`OutputError`."""
+def _held_run(folder: Path) -> dict | None:
+    """The resolved config in a folder's ``manifest.json``, if it is a tsunagari run's."""
+    try:
+        man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(man, dict) and man.get("tool") == "tsunagari":
+        config = man.get("config")
+        return config if isinstance(config, dict) else None
+    return None
+
+
+def _write(results, out: Path, shown: Path | None = None) -> dict[str, Path]:
+    """Write the output folder, turning I/O failures into :class:`OutputError`.
+
+    Args:
+        results: the run's results.
+        out: the folder written (a staged folder while the run is not complete).
+        shown: the folder named in an error message (the final folder), if not ``out``.
+    """
     from sim.output import write_run
 
     try:
         return write_run(results, out)
     except OSError as exc:
-        where = exc.filename or out
+        where = _shown(exc.filename, out, shown) or shown or out
         raise OutputError(f"cannot write '{where}': {exc.strerror or exc}") from None
+
+
+def _shown(filename, staged: Path, shown: Path | None) -> str | None:
+    """A path inside the staged folder, named as it will be in the final folder."""
+    if filename is None or shown is None:
+        return filename
+    name = os.fspath(filename)
+    if name == str(staged) or name.startswith(str(staged) + os.sep):
+        return str(shown) + name[len(str(staged)) :]
+    return name
 
 
 def _print_summary(results) -> None:

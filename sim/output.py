@@ -1,7 +1,13 @@
 """Writing a run's output folder: tidy tables, a manifest, a summary and a figure.
 
-Every file is a pure function of the configuration and the seed: no clock times, no host names,
-so the same seed twice gives byte-identical files.
+Every file is a pure function of the configuration, the seed and the machine class: no clock
+times, no host names, so the same seed twice on the same machine gives byte-identical files.
+The manifest records the CPU model and numpy's SIMD level (:func:`machine`): numbers are
+byte-identical on the same machine class and statistically equivalent across CPUs, since numpy
+may use different vector instructions (e.g. AVX-512) for the same operation.
+
+Files are written through :mod:`sim.files` (atomic; spreadsheet cells escaped); the command
+line writes the whole folder into a staged sibling and renames it into place when complete.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import pyarrow.parquet as pq
 
 import sim
 from sim.config import to_dict
+from sim.files import atomic_write, atomic_write_text, write_csv
 from sim.model import Results
 
 SUMMARY_MEASURES = (
@@ -99,14 +106,110 @@ def manifest(results: Results, files: dict[str, str]) -> dict:
         "counts": results.counts,
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "machine": machine(),
     }
+
+
+#: SIMD features named in the manifest, by architecture (``platform.machine()``).
+SIMD_FEATURES = {
+    "x86": ("X86_V2", "X86_V3", "X86_V4", "AVX2", "AVX512F", "AVX512_SKX", "AVX512_ICL",
+            "AVX512_SPR"),
+    "arm": ("NEON", "ASIMD", "ASIMDHP", "ASIMDDP", "SVE"),
+    "ppc": ("VSX", "VSX2", "VSX3", "VSX4"),
+    "s390": ("VX", "VXE", "VXE2"),
+}  # fmt: skip
+
+
+def machine() -> dict:
+    """The machine class a run's numbers are byte-identical on: CPU model and numpy SIMD level.
+
+    Deterministic on one machine (no host name, no clock); not part of a run's identity.
+    """
+    return {"cpu": cpu_model(), "arch": platform.machine(), "numpy_simd": numpy_simd()}
+
+
+def cpu_model() -> str | None:
+    """CPU model name from ``/proc/cpuinfo`` (Linux), else :func:`platform.processor`."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                key, sep, value = line.partition(":")
+                if sep and key.strip() == "model name":
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def numpy_simd() -> dict:
+    """The SIMD level of numpy as ``np.show_runtime()`` reports it, after NPY_DISABLE_CPU_FEATURES.
+
+    Returns:
+        ``baseline`` (compiled in), ``found`` and ``not_found`` (dispatched levels the CPU and
+        environment allow or not), ``active`` (the main features, true or false) and the
+        ``NPY_DISABLE_CPU_FEATURES``/``NPY_ENABLE_CPU_FEATURES`` settings if any.
+    """
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # numpy < 2
+        from numpy.core import _multiarray_umath as umath  # type: ignore[no-redef]
+    features = dict(getattr(umath, "__cpu_features__", {}))
+    dispatch = list(getattr(umath, "__cpu_dispatch__", []))
+    arch = platform.machine().lower()
+    family = next((k for k in SIMD_FEATURES if arch.startswith(k)), None)
+    if family is None and arch in ("amd64", "i386", "i686"):
+        family = "x86"
+    if family is None and arch == "aarch64":
+        family = "arm"
+    named = SIMD_FEATURES.get(family, ())
+    out = {
+        "baseline": list(getattr(umath, "__cpu_baseline__", [])),
+        "found": [f for f in dispatch if features.get(f)],
+        "not_found": [f for f in dispatch if not features.get(f)],
+        "active": {f: bool(features[f]) for f in named if f in features},
+    }
+    for var in ("NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES"):
+        if os.environ.get(var):
+            out[var] = os.environ[var]
+    return out
+
+
+#: Config keys that say where and how to write, not what to simulate.
+NOT_IDENTITY = ("output_dir", "overwrite")
+
+
+def run_identity(config: dict) -> str:
+    """What makes two runs the same run: the resolved config without where it is written.
+
+    Args:
+        config: ``to_dict(cfg)``, or the ``config`` of a run's manifest.
+
+    Returns:
+        A canonical JSON text (equal for the same run; the machine is not part of it).
+    """
+    same = {k: v for k, v in config.items() if k not in NOT_IDENTITY}
+    return json.dumps(same, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def add_outputs(out_dir: Path, files: dict[str, Path]) -> None:
+    """Add the SHA-256 of more files (e.g. a paired baseline) to a run's manifest.
+
+    Args:
+        out_dir: the run folder holding ``manifest.json``.
+        files: manifest key -> file.
+    """
+    path = out_dir / "manifest.json"
+    man = json.loads(path.read_text(encoding="utf-8"))
+    man["outputs_sha256"].update({k: sha256(p) for k, p in files.items()})
+    atomic_write_text(path, json.dumps(man, ensure_ascii=False, indent=2) + "\n")
 
 
 def write_run(results: Results, out_dir: Path) -> dict[str, Path]:
     """Write the output folder of one run and return the paths written.
 
     Files are written to temporary names and renamed, so an interrupted write never leaves a
-    half-written file under a final name.
+    half-written file under a final name. Text cells of the CSV files that a spreadsheet would
+    run as formulas (e.g. a custom municipality named ``=...``) are escaped.
     """
     from sim.plots import plot_prevalence, save_figure
 
@@ -119,21 +222,19 @@ def write_run(results: Results, out_dir: Path) -> dict[str, Path]:
         "figure": out_dir / "prevalence.png",
         "manifest": out_dir / "manifest.json",
     }
-    _atomic(
+    atomic_write(
         paths["timeseries_parquet"],
         lambda p: pq.write_table(
             pa.Table.from_pandas(table, preserve_index=False), p, compression="zstd"
         ),
     )
-    _atomic(paths["timeseries_csv"], lambda p: table.to_csv(p, index=False, float_format="%.6g"))
-    _atomic(
-        paths["summary_csv"], lambda p: summary(table).to_csv(p, index=False, float_format="%.6g")
-    )
+    write_csv(paths["timeseries_csv"], table, float_format="%.6g")
+    write_csv(paths["summary_csv"], summary(table), float_format="%.6g")
     hashes = {k: sha256(v) for k, v in paths.items() if k not in ("manifest", "figure")}
     _write_manifest(results, hashes, paths["manifest"])  # tables are safe before plotting
     try:
         fig = plot_prevalence(table, lang=results.config.lang, title=_title(results))
-        _atomic(paths["figure"], lambda p: save_figure(fig, p))
+        atomic_write(paths["figure"], lambda p: save_figure(fig, p))
         hashes["figure"] = sha256(paths["figure"])
     except (ValueError, RuntimeError) as exc:  # a plotting failure must not lose the tables
         hashes["figure_error"] = f"{type(exc).__name__}: {exc}"
@@ -144,7 +245,7 @@ def write_run(results: Results, out_dir: Path) -> dict[str, Path]:
 
 def _write_manifest(results: Results, hashes: dict[str, str], path: Path) -> None:
     text = json.dumps(manifest(results, hashes), ensure_ascii=False, indent=2)
-    _atomic(path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
+    atomic_write_text(path, text + "\n")
 
 
 def _title(results: Results) -> str:
@@ -152,11 +253,3 @@ def _title(results: Results) -> str:
     if results.config.lang == "ja":
         return f"{r.name_ja}（{results.n_residents:,}人、シード{results.config.seed}）"
     return f"{r.name_en} ({results.n_residents:,} residents, seed {results.config.seed})"
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    if path.suffix in (".png", ".parquet"):
-        tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    write(tmp)
-    os.replace(tmp, path)
