@@ -13,6 +13,11 @@ Folder kinds:
 * ``paired``: a run with ``comparison.csv`` and ``baseline/`` (``tsunagari run scenario=...``);
 * ``compare``: an experiment store (``manifest.json`` with ``command: compare``, ``runs/``);
 * ``sensitivity``: an experiment store with ``command: sensitivity`` and ``*_indices.csv``.
+
+Every file the report reads is checked first: a run's files against the SHA-256 checksums in its
+``manifest.json`` (a paired run's ``comparison.csv`` and ``baseline/`` too), an experiment's
+tables against those in ``last_command.json``. A missing, changed, empty or unreadable file,
+or a manifest that is not a JSON object, stops the report with one line naming the file.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from matplotlib.figure import Figure
 
 from sim import report_plots as rp
 from sim import report_text as rt
+from sim.files import atomic_write_text, staged_folder, write_csv, write_xlsx
 from sim.i18n import check_lang, group_label, measure_label
 from sim.i18n import t as i18n_t
 from sim.params import ConfigError
@@ -56,38 +63,126 @@ def detect_kind(folder: Path) -> str:
     if not folder.is_dir():
         raise ConfigError(f"report: folder not found: '{folder}'")
     manifest = folder / "manifest.json"
-    if (folder / "timeseries.parquet").is_file() and manifest.is_file():
-        if (folder / "comparison.csv").is_file() and (
-            folder / "baseline" / "timeseries.parquet"
-        ).is_file():
-            return "paired"
-        return "run"
-    if manifest.is_file():
-        try:
-            command = json.loads(manifest.read_text(encoding="utf-8")).get("command")
-        except (OSError, ValueError):
-            command = None
+    if manifest.is_file() or manifest.is_symlink():
+        man = _load_json(manifest)
+        if man.get("tool") == "tsunagari" or (folder / "timeseries.parquet").is_file():
+            sums = man.get("outputs_sha256")
+            sums = sums if isinstance(sums, dict) else {}
+            paired = (folder / "comparison.csv").is_file() or (folder / "baseline").is_dir()
+            return "paired" if paired or "comparison_csv" in sums else "run"
+        command = man.get("command")
         if command == "compare" and (
             (folder / "runs").is_dir() or (folder / "comparison.csv").is_file()
         ):
             return "compare"
         if command == "sensitivity":
             return "sensitivity"
+    elif (folder / "timeseries.parquet").is_file():
+        raise ConfigError(f"report: '{manifest}' is missing")
     raise ConfigError(
         f"report: '{folder}' is not a tsunagari output folder (no timeseries.parquet with "
         "manifest.json, nor an experiment store of tsunagari compare or sensitivity)"
     )
 
 
+def _load_json(path: Path) -> dict:
+    """A JSON object from a file; anything else is one line naming the file.
+
+    Raises:
+        ConfigError: the file is missing or unreadable, not JSON, or not a JSON object.
+    """
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"report: '{path}' is missing") from None
+    except OSError as exc:
+        raise ConfigError(f"report: cannot read '{path}': {exc.strerror or exc}") from None
+    except ValueError as exc:  # invalid JSON or not UTF-8
+        raise ConfigError(f"report: '{path}' is not valid JSON ({_reason(exc)})") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"report: '{path}' is not a JSON object (found a {type(value).__name__})")
+    return value
+
+
+def _reason(exc: BaseException) -> str:
+    text = next((s.strip() for s in str(exc).splitlines() if s.strip()), type(exc).__name__)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _verified(path: Path, expected: object, manifest: Path, rerun: str = "tsunagari run") -> Path:
+    """``path``, after checking it exists and matches its SHA-256 recorded in ``manifest``.
+
+    Raises:
+        ConfigError: the file is missing, has no recorded checksum, or does not match it.
+    """
+    from sim.output import sha256
+
+    if not path.is_file():
+        raise ConfigError(f"report: '{path}' is missing (listed in '{manifest}')")
+    if not isinstance(expected, str):
+        raise ConfigError(
+            f"report: '{path}' has no checksum in '{manifest}' (not written with this run, or "
+            f"by an older tsunagari); rerun {rerun} into a new folder"
+        )
+    if sha256(path) != expected:
+        raise ConfigError(
+            f"report: '{path}' does not match its checksum in '{manifest}' (changed or "
+            f"damaged after the run); rerun {rerun}"
+        )
+    return path
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """A Parquet or CSV table; an empty, truncated or malformed file is one line naming it."""
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise ConfigError(f"report: '{path}' is missing") from None
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise ConfigError(f"report: cannot read '{path}': {_reason(exc)}") from None
+
+
+def _run_files(folder: Path) -> tuple[dict, dict, pd.DataFrame]:
+    """A run folder's manifest, its checksums and its verified time series."""
+    path = folder / "manifest.json"
+    man = _load_json(path)
+    sums = man.get("outputs_sha256")
+    if not isinstance(sums, dict):
+        raise ConfigError(f"report: '{path}' has no outputs_sha256 (not a tsunagari run manifest)")
+    table = _read(_verified(folder / "timeseries.parquet", sums.get("timeseries_parquet"), path))
+    return man, sums, table
+
+
+def _experiment_checksums(folder: Path) -> dict:
+    """SHA-256 of an experiment's tables, from ``last_command.json`` (empty if not recorded)."""
+    path = folder / "last_command.json"
+    if not (path.is_file() or path.is_symlink()):
+        return {}
+    sums = _load_json(path).get("sha256", {})
+    return sums if isinstance(sums, dict) else {}
+
+
+def _read_experiment_csv(folder: Path, name: str, sums: dict) -> pd.DataFrame | None:
+    """An experiment table (None if absent), checked against its recorded checksum if any."""
+    path = folder / name
+    if not path.is_file():
+        return None
+    if name in sums:
+        _verified(path, sums[name], folder / "last_command.json", rerun="the command")
+    return _read(path)
+
+
 def _read_parquet_folder(folder: Path) -> pd.DataFrame:
     files_ = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith("."))
     if not files_:
         return pd.DataFrame()
-    return pd.concat([pd.read_parquet(p) for p in files_], ignore_index=True)
+    return pd.concat([_read(p) for p in files_], ignore_index=True)
 
 
 def _manifest(folder: Path) -> dict:
-    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return _load_json(folder / "manifest.json")
 
 
 def _survey_targets() -> pd.DataFrame:
@@ -421,8 +516,7 @@ def _single_run(doc: _Doc) -> None:
     from sim.plots import plot_by_group, plot_prevalence
 
     lang = doc.lang
-    man = _manifest(doc.folder)
-    table = pd.read_parquet(doc.folder / "timeseries.parquet")
+    man, _, table = _run_files(doc.folder)
     cfg = man.get("config", {})
     scenario = cfg.get("scenario", "baseline")
     years = int(cfg.get("years", 0))
@@ -504,10 +598,12 @@ def _paired_run(doc: _Doc) -> None:
     from sim.plots import plot_prevalence
 
     lang = doc.lang
-    man = _manifest(doc.folder)
-    table = pd.read_parquet(doc.folder / "timeseries.parquet")
-    base = pd.read_parquet(doc.folder / "baseline" / "timeseries.parquet")
-    comp = pd.read_csv(doc.folder / "comparison.csv")
+    man, sums, table = _run_files(doc.folder)
+    top = doc.folder / "manifest.json"
+    comp = _read(_verified(doc.folder / "comparison.csv", sums.get("comparison_csv"), top))
+    base_manifest = doc.folder / "baseline" / "manifest.json"
+    _verified(base_manifest, sums.get("baseline_manifest"), top)
+    _, _, base = _run_files(doc.folder / "baseline")
     cfg = man.get("config", {})
     scenario = cfg.get("scenario", "?")
     years = int(cfg.get("years", 0))
@@ -647,6 +743,7 @@ def _compare(doc: _Doc) -> None:
     _, years = _experiment_meta(doc, man)
     packages = list(man.get("packages", []))
     baseline = packages[0] if packages else "baseline"
+    sums = _experiment_checksums(doc.folder)
     runs = _read_parquet_folder(doc.folder / "runs")
     if len(runs) and "error" in runs:
         runs = runs[runs["error"].fillna("") == ""]
@@ -661,12 +758,8 @@ def _compare(doc: _Doc) -> None:
             else ", ".join(titles[p] for p in packages[1:]),
         ),
     )
-    table = _experiment_table(doc.folder, runs, baseline, packages[1:])
-    robust = (
-        pd.read_csv(doc.folder / "robustness.csv")
-        if (doc.folder / "robustness.csv").is_file()
-        else None
-    )
+    table = _experiment_table(doc.folder, runs, baseline, packages[1:], sums)
+    robust = _read_experiment_csv(doc.folder, "robustness.csv", sums)
     target = "py_lonely"
     if table is not None and len(table):
         doc.findings = rt.compare_findings(
@@ -770,11 +863,13 @@ def _raise_missing() -> str:
     raise _Missing
 
 
-def _experiment_table(folder: Path, runs: pd.DataFrame, baseline: str, packages: list[str]):
+def _experiment_table(
+    folder: Path, runs: pd.DataFrame, baseline: str, packages: list[str], sums: dict
+):
     """The experiment's comparison.csv, or computed from the runs if the command stopped early."""
-    path = folder / "comparison.csv"
-    if path.is_file():
-        return pd.read_csv(path)
+    table = _read_experiment_csv(folder, "comparison.csv", sums)
+    if table is not None:
+        return table
     if runs.empty:
         return None
     try:
@@ -794,10 +889,9 @@ def _sensitivity(doc: _Doc) -> None:
         "sobol" if (doc.folder / "sobol_indices.csv").is_file() else "morris"
     )
     doc.meta.insert(1, (doc.t("kind.sensitivity"), f"{method} ({man.get('packages', ['?'])[0]})"))
-    path = doc.folder / f"{method}_indices.csv"
-    indices = pd.read_csv(path) if path.is_file() else None
-    conv_path = doc.folder / "convergence.csv"
-    conv = pd.read_csv(conv_path) if conv_path.is_file() else None
+    sums = _experiment_checksums(doc.folder)
+    indices = _read_experiment_csv(doc.folder, f"{method}_indices.csv", sums)
+    conv = _read_experiment_csv(doc.folder, "convergence.csv", sums)
     if indices is not None:
         doc.findings = rt.sensitivity_findings(indices, method, conv, lang)
 
@@ -821,14 +915,17 @@ def _sensitivity(doc: _Doc) -> None:
 
 
 def _write_tables(doc: _Doc) -> Path:
+    """Write ``tables/`` as a whole (no table of an earlier report is left beside the new ones).
+
+    Text cells a spreadsheet would run as formulas (e.g. a scenario title starting with ``=``)
+    are escaped in the CSV files and stored as text in the workbooks.
+    """
     out = doc.folder / "tables"
-    out.mkdir(exist_ok=True)
-    with pd.ExcelWriter(out / ".all_tables.tmp.xlsx", engine="openpyxl") as book:
+    with staged_folder(out) as staged:
         for name, _title, df in doc.tables:
-            df.to_csv(out / f"{name}.csv", index=False, encoding="utf-8-sig")
-            df.to_excel(out / f"{name}.xlsx", index=False, sheet_name=name[:31])
-            df.to_excel(book, index=False, sheet_name=name[:31])
-    (out / ".all_tables.tmp.xlsx").replace(out / "all_tables.xlsx")
+            write_csv(staged / f"{name}.csv", df, encoding="utf-8-sig")
+            write_xlsx(staged / f"{name}.xlsx", [(name, df)])
+        write_xlsx(staged / "all_tables.xlsx", [(name, df) for name, _, df in doc.tables])
     return out
 
 
@@ -936,8 +1033,4 @@ def build_report(folder: Path, lang: str = "ja") -> Path:
         kind
     ](doc)
     _write_tables(doc)
-    path = folder / "report.html"
-    tmp = folder / ".report.html.tmp"
-    tmp.write_text(_render(doc), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write_text(folder / "report.html", _render(doc))
