@@ -17,8 +17,8 @@ from experiments import compare as cmp
 from experiments import design, figures
 from experiments import sensitivity as sa
 from experiments.config import compose_experiment
-from experiments.store import atomic_write_bytes
 from experiments.sweep import Sweep, execute, prepare, require_complete
+from sim.files import atomic_write_text, write_csv
 
 
 def compare_sweep(overrides: list[str]) -> Sweep:
@@ -135,12 +135,15 @@ def _print_indices(method: str, outcome: str, first: pd.DataFrame, conv: dict) -
 
 
 def _csv(path: Path, df: pd.DataFrame) -> Path:
-    atomic_write_bytes(path, df.to_csv(index=False, float_format="%.6g").encode("utf-8"))
-    return path
+    return write_csv(path, df, float_format="%.6g")
 
 
 def _footer(counts: dict, out: Path, paths: list[Path]) -> None:
+    """Write ``last_command.json``: counts, files written and their SHA-256 (for the report)."""
+    from sim.output import sha256
+
     summary = {**counts, "files": [p.name for p in paths]}
-    atomic_write_bytes(out / "last_command.json", json.dumps(summary, indent=1).encode())
+    summary["sha256"] = {p.name: sha256(p) for p in paths}
+    atomic_write_text(out / "last_command.json", json.dumps(summary, indent=1))
     print(f"\nstore: {out}/ (runs/, series/, manifest.json); "
           f"written: {', '.join(p.name for p in paths)}")  # fmt: skip

@@ -139,12 +139,12 @@ def robustness(
 
 
 def write_tables(out: Path, table: pd.DataFrame, robust: pd.DataFrame) -> list[Path]:
-    """Write the comparison and robustness tables as CSV (atomically)."""
-    from experiments.store import atomic_write_bytes
+    """Write the comparison and robustness tables as CSV (atomically, formulas escaped)."""
+    from sim.files import write_csv
 
     paths = [out / "comparison.csv", out / "robustness.csv"]
     for path, df in zip(paths, (table, robust), strict=True):
-        atomic_write_bytes(path, df.to_csv(index=False, float_format="%.6g").encode("utf-8"))
+        write_csv(path, df, float_format="%.6g")
     return paths
 
 

@@ -6,7 +6,6 @@ Every function returns a :class:`matplotlib.figure.Figure` built without pyplot;
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -143,9 +142,8 @@ def sobol_figure(indices: pd.DataFrame, outcome: str, lang: str = "ja") -> Figur
 
 def save(fig: Figure, path: Path) -> Path:
     """Save a figure as PNG (150 dpi) atomically: temporary file, then rename."""
+    from sim.files import atomic_write
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.png")
-    fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight")
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=150, bbox_inches="tight"))

@@ -8,7 +8,10 @@ Layout of a store folder::
 
 Every file is written to a hidden temporary name in the same folder and renamed into place
 (atomic on POSIX), so a killed sweep leaves only whole files. The run file is written last and
-marks the run finished: a rerun skips exactly those, so nothing is lost or repeated. Readers
+marks the run finished: a rerun skips exactly those, so nothing is lost or repeated. A run file
+(or its series) that cannot be read back whole, e.g. emptied or truncated by a full disk or a
+copy, does not count as finished: :meth:`ResultStore.done` removes it and the run is run again.
+Readers
 (pandas, pyarrow, DuckDB) skip hidden files::
 
     pd.read_parquet("outputs/experiments/NAME/runs")
@@ -28,6 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.evaluators import RunOutput
+from sim.files import atomic_write, atomic_write_text
+from sim.files import atomic_write_bytes as atomic_write_bytes
 from sim.params import ConfigError
 
 MANIFEST = "manifest.json"
@@ -61,7 +66,7 @@ class ResultStore:
                 f"out: cannot write to '{self.path}': {exc.strerror or exc}"
             ) from None
         if manifest.exists():
-            old = json.loads(manifest.read_text(encoding="utf-8"))
+            old = _read_manifest(manifest)
             if old.get("design_hash") != key:
                 raise ConfigError(
                     f"out: '{self.path}' holds a different experiment (design changed); "
@@ -69,17 +74,36 @@ class ResultStore:
                 )
             return
         body = json.dumps({"design_hash": key, **design}, ensure_ascii=False, indent=1)
-        atomic_write_bytes(manifest, body.encode("utf-8"))
+        atomic_write_text(manifest, body)
 
     def manifest(self) -> dict:
-        """The stored design."""
-        return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        """The stored design.
+
+        Raises:
+            ConfigError: the manifest is unreadable or not a JSON object.
+        """
+        return _read_manifest(self.path / MANIFEST)
 
     def done(self) -> set[str]:
-        """Run ids already finished (their run file exists)."""
+        """Run ids already finished: their run file (and series file, if any) reads back whole.
+
+        A run file or series file that does not (empty, truncated, not Parquet, or not the row
+        of its run) is removed, so the run counts as not done and is run again.
+        """
         if not self.runs.is_dir():
             return set()
-        return {p.stem for p in self.runs.glob("*.parquet") if not p.name.startswith(".")}
+        out = set()
+        for path in sorted(self.runs.glob("*.parquet")):
+            if path.name.startswith("."):
+                continue
+            run_id = path.stem
+            series = self.series_dir / path.name
+            if _is_run_file(path, run_id) and (not series.exists() or _readable(series)):
+                out.add(run_id)
+            else:
+                path.unlink(missing_ok=True)
+                series.unlink(missing_ok=True)
+        return out
 
     def write(self, out: RunOutput) -> None:
         """Write one finished run: its series first, then its row (which marks it finished)."""
@@ -98,11 +122,55 @@ class ResultStore:
         return _read_folder(self.series_dir)
 
 
+def _read_manifest(path: Path) -> dict:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        raise ConfigError(
+            f"out: cannot read the store manifest '{path}' ({reason}); use another "
+            "out=FOLDER or remove it"
+        ) from None
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"out: the store manifest '{path}' is not a JSON object; use another out=FOLDER "
+            "or remove it"
+        )
+    return value
+
+
+def _readable(path: Path) -> bool:
+    """Whether a Parquet file reads back whole."""
+    try:
+        pq.read_table(path)
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    return True
+
+
+def _is_run_file(path: Path, run_id: str) -> bool:
+    """Whether a run file reads back whole as the one row of ``run_id``."""
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    names = table.column_names
+    return table.num_rows == 1 and "run_id" in names and table["run_id"][0].as_py() == run_id
+
+
+def _read_table(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"cannot read '{path}' ({reason}); rerun the command") from None
+
+
 def _read_folder(folder: Path) -> pd.DataFrame:
     files = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith("."))
     if not files:
         return pd.DataFrame()
-    table = pa.concat_tables([pq.read_table(p) for p in files], promote_options="default")
+    table = pa.concat_tables([_read_table(p) for p in files], promote_options="default")
     df = table.to_pandas()
     return df.sort_values(
         [c for c in ("run_id", "week", "measure") if c in df], kind="stable"
@@ -111,19 +179,8 @@ def _read_folder(folder: Path) -> pd.DataFrame:
 
 def atomic_write_table(path: Path, df: pd.DataFrame) -> None:
     """Write a DataFrame as Parquet (one row group) to ``path`` atomically."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
-    os.replace(tmp, path)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write bytes to ``path`` atomically (temporary file in the same folder, then rename)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    atomic_write(path, lambda p: pq.write_table(table, p))
 
 
 def design_hash(design: dict) -> str:
