@@ -27,11 +27,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from sim.params import ConfigError
 
 ARMS = ("wide_area_alone", "wide_area_prefecture", "wide_area_clusters")
 REFERENCE = ARMS[0]
@@ -76,29 +77,46 @@ def summarise(res) -> dict[str, pd.DataFrame]:
     return {"municipality": out.reset_index(), "flows": cross.rename("per_year").reset_index()}
 
 
-def _one(args) -> tuple[str, int, dict]:
-    from sim.config import compose_config
-    from sim.model import run
+def run_arms(
+    cfg, region, seeds: int, workers: int = 1, arms: tuple[str, ...] = ARMS, evaluator=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run every arm on seeds 1..``seeds``; returns (municipality table, flow table).
+
+    Runs go through the experiments' evaluator (:mod:`experiments.evaluators`): serial with one
+    worker, else a process pool whose workers end if this process is killed. Each run is the
+    base configuration with its seed set, so the numbers depend on neither the evaluator nor
+    the worker.
+
+    Args:
+        cfg: the composed model configuration (its seed is replaced by 1..``seeds``).
+        region: the loaded region.
+        seeds: number of seeds.
+        workers: worker processes (1: run here).
+        arms: scenario names to run.
+        evaluator: an :class:`~experiments.evaluators.Evaluator` to use instead.
+
+    Raises:
+        RuntimeError: a run failed (its error names the exception and where it was raised).
+    """
+    from experiments.design import RunSpec
+    from experiments.evaluators import Context, ProcessPoolEvaluator, SerialEvaluator
     from sim.scenario import load_scenario
 
-    arm, seed, overrides = args
-    cfg = compose_config([*overrides, f"seed={seed}"])
-    return arm, seed, summarise(run(cfg, scenario=load_scenario(arm)))
-
-
-def run_arms(overrides: list[str], seeds: int, workers: int = 1,
-             arms: tuple[str, ...] = ARMS) -> pd.DataFrame | tuple:  # fmt: skip
-    """Run every arm on seeds 1..``seeds``; returns (municipality table, flow table)."""
-    jobs = [(arm, seed, list(overrides)) for seed in range(1, seeds + 1) for arm in arms]
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_one, jobs))
-    else:
-        results = [_one(j) for j in jobs]
+    ctx = Context(base=cfg, region=region, scenarios={arm: load_scenario(arm) for arm in arms},
+                  outcomes=[], series=False, summarise=summarise)  # fmt: skip
+    specs = [RunSpec(run_id=f"{arm}-seed{seed}", package=arm, sample=0, replicate=seed - 1,
+                     seed=seed) for seed in range(1, seeds + 1) for arm in arms]  # fmt: skip
+    if evaluator is None:
+        evaluator = ProcessPoolEvaluator(workers) if workers > 1 else SerialEvaluator()
+    with evaluator:
+        done = {out.row["run_id"]: out for out in evaluator.evaluate(ctx, specs)}
     mun, flows = [], []
-    for arm, seed, out in results:
-        mun.append(out["municipality"].assign(arm=arm, seed=seed))
-        flows.append(out["flows"].assign(arm=arm, seed=seed))
+    for spec in specs:  # in (seed, arm) order, whatever the order the runs finished in
+        out = done[spec.run_id]
+        if out.row["error"]:
+            raise RuntimeError(f"wide-area: run {spec.run_id} failed: {out.row['error']}")
+        mun.append(out.summary["municipality"].assign(arm=spec.package, seed=spec.seed))
+        flows.append(out.summary["flows"].assign(arm=spec.package, seed=spec.seed))
     return pd.concat(mun, ignore_index=True), pd.concat(flows, ignore_index=True)
 
 
@@ -166,7 +184,10 @@ def analyse(mun: pd.DataFrame, flows: pd.DataFrame, region) -> dict[str, pd.Data
             m, lo, hi = _interval(g[col])
             eq.append({"arm": arm, "metric": col, "mean": m, "lo95": lo, "hi95": hi})
     fl = flows.groupby(["arm", "measure", "group"])["per_year"].mean().reset_index()
-    fl[["home", "place"]] = fl["group"].str.split("→", expand=True)
+    # no cross-border flow at all (e.g. a horizon ending before the cooperation starts) leaves
+    # an empty table: split into exactly two columns whatever the number of rows
+    ends = fl["group"].str.split("→", n=1, expand=True).reindex(columns=[0, 1])
+    fl["home"], fl["place"] = ends[0], ends[1]
     return {"municipalities": pd.DataFrame(rows), "equity": pd.DataFrame(eq),
             "equity_per_seed": per_seed, "flows": fl}  # fmt: skip
 
@@ -265,36 +286,159 @@ def report(tables: dict[str, pd.DataFrame]) -> str:
     return "\n".join(lines)
 
 
+OPTIONS = {"seeds": "5", "workers": "2", "out": None, "lang": "ja", "region": "tottori"}
+"""The wide-area command's own keys and their defaults (every other key is a model override)."""
+
+MAX_SEEDS = 1000
+MAX_WORKERS = 256
+NOT_HERE = {
+    "seed": "seeds=N (the arms run on seeds 1..N)",
+    "scenario": "nothing: the command runs its three arms (wide_area_alone, _prefecture, "
+    "_clusters)",
+}
+"""Model keys the command sets itself, with what to use instead."""
+
+
+def _count(key: str, value: str, high: int) -> int:
+    """A whole number in 1..``high`` given as text, or a one-line error naming ``key``."""
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= high:
+        raise ConfigError(f"{key}: expected a whole number from 1 to {high}, got {value!r}")
+    return int(text)
+
+
+def parse(overrides: list[str]) -> tuple[dict, list[str]]:
+    """Split the command's own keys (checked) from model overrides.
+
+    Returns:
+        ``(options, model overrides)``: ``seeds`` and ``workers`` as int, ``region`` appended to
+        the model overrides after :data:`DEFAULT_MODEL`.
+
+    Raises:
+        ConfigError: one line naming the key at fault.
+    """
+    opts: dict = dict(OPTIONS)
+    model = list(DEFAULT_MODEL)
+    for text in overrides:
+        key, _, value = text.partition("=")
+        bare = key.strip().lstrip("+~")
+        if key in opts:
+            opts[key] = value
+        elif bare in NOT_HERE:
+            raise ConfigError(f"{bare}: not a wide-area key; use {NOT_HERE[bare]}")
+        else:
+            model.append(text)
+    opts["seeds"] = _count("seeds", opts["seeds"], MAX_SEEDS)
+    opts["workers"] = _count("workers", opts["workers"], MAX_WORKERS)
+    if opts["lang"] not in ("ja", "en"):
+        raise ConfigError(f"lang: must be 'ja' or 'en', got {opts['lang']!r}")
+    if opts["region"].strip() == "japan":
+        raise ConfigError(
+            "region: wide-area compares the municipalities of one prefecture, not all of Japan; "
+            "use region=tottori, region=kochi or region=prefecture region.prefecture=NAME"
+        )
+    if opts["out"] is not None and not opts["out"].strip():
+        raise ConfigError("out: give a folder, e.g. out=outputs/wide_area-tottori")
+    model.append(f"region={opts['region']}")
+    return opts, model
+
+
+def check_region(region) -> None:
+    """Refuse a region the comparison makes no sense for.
+
+    A region spanning several prefectures, or with fewer than two municipalities, is refused.
+
+    Raises:
+        ConfigError: naming ``region``.
+    """
+    mun = region.municipalities
+    if "prefecture_code" in mun and mun["prefecture_code"].nunique() > 1:
+        raise ConfigError(
+            f"region: '{region.key}' spans {mun['prefecture_code'].nunique()} prefectures; "
+            "wide-area compares the municipalities of one prefecture"
+        )
+    if len(mun) < 2:
+        raise ConfigError(
+            f"region: '{region.key}' has {len(mun)} municipality; wide-area cooperation needs "
+            "at least two"
+        )
+
+
+def check_horizon(cfg, arms: tuple[str, ...] = ARMS) -> str | None:
+    """Check every arm's levers start inside the horizon; note a short cooperation period.
+
+    Returns:
+        A note if the wide-area levers run for less than the last year (the year measured),
+        else None.
+
+    Raises:
+        ConfigError: a lever starts outside the horizon (naming the scenario and lever).
+    """
+    import datetime as dt
+
+    from sim.levers import WideArea
+    from sim.scenario import check_horizon as check
+    from sim.scenario import load_scenario
+
+    end = dt.date.fromisoformat(cfg.start_date) + dt.timedelta(weeks=52 * cfg.years)
+    measured = end - dt.timedelta(weeks=52)
+    late = None
+    for arm in arms:
+        scenario = load_scenario(arm)
+        check(scenario, cfg.start_date, cfg.years)
+        for lv in scenario.levers:
+            if isinstance(lv, WideArea) and lv.start is not None:
+                start = dt.date.fromisoformat(str(lv.start))
+                if start > measured and (late is None or start > late):
+                    late = start
+    if late is None:
+        return None
+    weeks = (end - late).days // 7
+    return (
+        f"wide-area: note: the cooperation starts on {late.isoformat()}; with years={cfg.years} "
+        f"it runs for {weeks} of the 52 weeks measured (years=3 or more shows its effect)"
+    )
+
+
 def main(overrides: list[str]) -> int:
     """``tsunagari wide-area [region=tottori] [seeds=N] [workers=N] [out=DIR] [lang=ja] [KEY=V]``.
 
     Other ``KEY=VALUE`` overrides go to the model configuration (defaults:
-    ``population.scale=0.03 years=4 burn_in_weeks=52``).
+    ``population.scale=0.03 years=4 burn_in_weeks=52``). Every key is checked before any run.
+
+    Raises:
+        ConfigError: bad input (one line naming the key).
+        OutputError: the output folder could not be written.
     """
+    import sys
+
+    from sim.cli import OutputError
     from sim.config import compose_config, load_configured_region
 
-    opts = {"seeds": "5", "workers": "2", "out": None, "lang": "ja", "region": "tottori"}
-    model = list(DEFAULT_MODEL)
-    for text in overrides:
-        key, _, value = text.partition("=")
-        if key in opts:
-            opts[key] = value
-        else:
-            model.append(text)
-    model.append(f"region={opts['region']}")
+    opts, model = parse(overrides)
     cfg = compose_config(model)  # validates the overrides before any run
     region = load_configured_region(cfg)
-    out = Path(opts["out"] or f"outputs/wide_area-{opts['region']}")
+    check_region(region)
+    note = check_horizon(cfg)
+    default = "wide_area-" + region.key.replace(":", "-").replace("/", "-")
+    out = Path(opts["out"] or Path("outputs") / default)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"out: '{out}' exists and is not a folder")
+    if note:
+        print(note, file=sys.stderr)
     t0 = time.perf_counter()
-    mun, flows = run_arms(model, int(opts["seeds"]), int(opts["workers"]))
+    mun, flows = run_arms(cfg, region, opts["seeds"], opts["workers"])
     tables = analyse(mun, flows, region)
-    paths = write(out, tables, region, opts["lang"])
-    manifest = {"command": "wide-area", "overrides": model, "seeds": int(opts["seeds"]),
+    manifest = {"command": "wide-area", "overrides": model, "seeds": opts["seeds"],
                 "arms": list(ARMS), "seconds": round(time.perf_counter() - t0, 1),
                 "config": dataclasses.asdict(cfg)}  # fmt: skip
-    (out / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=1, default=str)
-    )
+    try:
+        paths = write(out, tables, region, opts["lang"])
+        (out / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
+    except OSError as exc:
+        raise OutputError(f"out: cannot write '{out}': {exc.strerror or exc}") from None
     print(report(tables))
     print(f"\nwritten to {out}/: {', '.join(p.name for p in paths)}, manifest.json "
           f"({manifest['seconds']} s)")  # fmt: skip

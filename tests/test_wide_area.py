@@ -200,3 +200,120 @@ def test_bad_cost_sharing_is_one_line_naming_the_lever(tmp_path):
     p.write_text("name: bad\nlevers:\n  - type: wide_area\n    cost_sharing: by_mood\n")
     with pytest.raises(ConfigError, match=r"levers\[0\].*cost_sharing"):
         load_scenario(str(p))
+
+
+# -- the wide-area command: every key checked before any run; short horizons run ------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["seeds=abc"], r"^seeds: expected a whole number from 1 to 1000, got 'abc'$"),
+        (["seeds=0"], r"^seeds: expected a whole number from 1 to 1000, got '0'$"),
+        (["seeds=-2"], r"^seeds: expected a whole number"),
+        (["seeds=1e3"], r"^seeds: expected a whole number"),
+        (["seeds=5000"], r"^seeds: .* got '5000'$"),
+        (["workers=0"], r"^workers: expected a whole number from 1 to 256"),
+        (["workers=two"], r"^workers: "),
+        (["lang=fr"], r"^lang: must be 'ja' or 'en'"),
+        (["region=japan"], r"^region: wide-area compares the municipalities of one prefecture"),
+        (["seed=7"], r"^seed: not a wide-area key; use seeds=N"),
+        (["+seed=7"], r"^seed: not a wide-area key"),
+        (["scenario=baseline"], r"^scenario: not a wide-area key"),
+        (["out="], r"^out: give a folder"),
+        (["seeds=\x1b[2J"], r"^seeds: .*got '\\x1b\[2J'$"),  # control characters escaped
+    ],
+)
+def test_wide_area_bad_key_is_one_line_naming_it(args, message):
+    from experiments.wide_area import parse
+
+    with pytest.raises(ConfigError, match=message) as info:
+        parse(args)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("args", [["seeds=abc"], ["seeds=0"], ["region=japan"], ["workers=0"]])
+def test_wide_area_cli_refuses_at_once_with_exit_2(args, capsys, tmp_path):
+    from sim.cli import main
+
+    assert main(["wide-area", *args, f"out={tmp_path / 'w'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tsunagari: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "w").exists()
+
+
+def test_wide_area_refuses_a_region_of_several_prefectures_or_one_municipality():
+    from types import SimpleNamespace
+
+    from experiments.wide_area import check_region
+
+    two = pd.DataFrame({"name": ["a", "b"], "prefecture_code": ["31", "39"]})
+    with pytest.raises(ConfigError, match=r"^region: 'x' spans 2 prefectures"):
+        check_region(SimpleNamespace(key="x", municipalities=two))
+    one = pd.DataFrame({"name": ["a"]})
+    with pytest.raises(ConfigError, match=r"^region: 'x' has 1 municipality"):
+        check_region(SimpleNamespace(key="x", municipalities=one))
+    check_region(SimpleNamespace(key="x", municipalities=two.assign(prefecture_code="31")))
+
+
+def test_wide_area_out_that_is_a_file_and_levers_outside_the_horizon_are_refused(tmp_path):
+    from experiments.wide_area import main
+
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(ConfigError, match=r"^out: '.*file' exists and is not a folder$"):
+        main([f"out={f}", "population.scale=0.002"])
+    with pytest.raises(ConfigError, match=r"wide_area_alone.*start: 2026-04-01 is outside"):
+        main([f"out={tmp_path / 'w'}", "start_date=2027-01-06", "population.scale=0.002"])
+    assert not (tmp_path / "w").exists()
+
+
+def test_wide_area_years_1_runs_and_notes_the_short_cooperation(tmp_path, capsys):
+    """years=1 ends before the cooperation has run (no cross-border flow): it used to crash."""
+    from experiments.wide_area import main
+
+    out = tmp_path / "w"
+    args = ["years=1", "seeds=1", "workers=1", "population.scale=0.002", "burn_in_weeks=2"]
+    assert main([*args, f"out={out}"]) == 0
+    captured = capsys.readouterr()
+    assert "cooperation starts on 2026-04-01; with years=1 it runs for 0 of" in captured.err
+    flows = pd.read_csv(out / "flows.csv")
+    assert list(flows.columns[-2:]) == ["home", "place"]
+    mun = pd.read_csv(out / "municipalities.csv")
+    assert set(mun["arm"]) == set(ARMS)
+    assert len(mun) == 3 * 20  # 19 municipalities and the prefecture, per arm
+    # nothing was active yet: every arm has exactly the reference's shares
+    np.testing.assert_array_equal(mun["lonely_diff"].to_numpy(), 0.0)
+
+
+def test_wide_area_runs_through_the_evaluator_give_the_per_run_numbers():
+    """run_arms (the experiments evaluator) = composing and running each (arm, seed) alone."""
+    from experiments.wide_area import run_arms, summarise
+    from sim.config import load_configured_region
+
+    model = ["region=tottori", "population.scale=0.002", "years=2", "burn_in_weeks=2"]
+    cfg = compose_config(model)
+    arms = ("wide_area_alone", "wide_area_clusters")
+    mun, flows = run_arms(cfg, load_configured_region(cfg), 2, workers=1, arms=arms)
+    assert sorted(set(zip(mun["arm"], mun["seed"], strict=True))) == [
+        (a, s) for a in arms for s in (1, 2)
+    ]
+    for arm in arms:
+        for seed in (1, 2):
+            ref = summarise(
+                run(compose_config([*model, f"seed={seed}"]), scenario=load_scenario(arm))
+            )
+            got = mun[(mun["arm"] == arm) & (mun["seed"] == seed)]
+            pd.testing.assert_frame_equal(
+                ref["municipality"],
+                got.drop(columns=["arm", "seed"]).reset_index(drop=True),
+                check_exact=True,
+            )
+            got = flows[(flows["arm"] == arm) & (flows["seed"] == seed)]
+            pd.testing.assert_frame_equal(
+                ref["flows"],
+                got.drop(columns=["arm", "seed"]).reset_index(drop=True),
+                check_exact=True,
+            )
+    assert len(flows[flows["arm"] == "wide_area_clusters"]) > 0
