@@ -1,0 +1,504 @@
+"""Output folders are right or refused: written as a whole, never mixed with an earlier run, and
+checked by the report; result stores re-run damaged files; spreadsheet cells never run.
+
+Runs are tiny (a few hundred residents, one year) and made once per module where possible; the
+failure cases corrupt copies of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import cli, files
+from sim.cli import main
+
+TINY = ["population.scale=0.003", "years=1", "burn_in_weeks=4", "calibration=none"]
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under a folder, by relative path."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any simulation fail the test: refusals must come before the run."""
+    import sim.model
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a simulation was started")
+
+    monkeypatch.setattr(sim.model, "run", boom)
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("tsunagari: error: ")
+    assert "Traceback" not in captured.err + captured.out
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A tiny baseline run (seed 0) and a tiny paired run (places_first), made once."""
+    base = tmp_path_factory.mktemp("made")
+    out = {"run": base / "run", "paired": base / "paired"}
+    assert main(["run", *TINY, f"output_dir={out['run']}"]) == 0
+    assert main(["run", *TINY, "scenario=places_first", f"output_dir={out['paired']}"]) == 0
+    return out
+
+
+@pytest.fixture
+def copy(made: dict[str, Path], tmp_path: Path):
+    """A fresh copy of one of the made folders."""
+
+    def make(kind: str) -> Path:
+        return Path(shutil.copytree(made[kind], tmp_path / kind))
+
+    return make
+
+
+# ---------------------------------------------------------------- the output folder
+
+
+def test_folder_of_another_run_is_refused_before_simulating(
+    copy, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = copy("run")
+    before = _digest(folder)
+    _no_simulation(monkeypatch)
+    assert main(["run", *TINY, "seed=7", f"output_dir={folder}"]) == 2
+    line = _one_error_line(capsys)
+    assert "output_dir" in line and str(folder) in line and "overwrite=true" in line
+    assert _digest(folder) == before
+
+
+def test_folder_of_other_files_is_refused_even_with_overwrite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("precious\n", encoding="utf-8")
+    (folder / "manifest.json").write_text("[1, 2]", encoding="utf-8")  # not a run's manifest
+    _no_simulation(monkeypatch)
+    assert main(["run", *TINY, "overwrite=true", f"output_dir={folder}"]) == 2
+    assert "output_dir" in _one_error_line(capsys)
+    assert (folder / "thesis.txt").read_text(encoding="utf-8") == "precious\n"
+
+
+def test_current_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _no_simulation(monkeypatch)
+    for target in (".", str(tmp_path.parent)):
+        assert main(["run", *TINY, "overwrite=true", f"output_dir={target}"]) == 2
+        assert "is the current folder or contains it" in _one_error_line(capsys)
+
+
+def test_same_run_is_rewritten_identically(copy) -> None:
+    from sim.output import run_identity
+
+    folder = copy("run")
+    before = _digest(folder)
+    old = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    (folder / "report.html").write_text("an old report\n", encoding="utf-8")
+    assert main(["run", *TINY, "overwrite=false", f"output_dir={folder}"]) == 0
+    after = _digest(folder)
+    new = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    # identical data, nothing of the earlier folder left (the manifest names the new folder)
+    assert after.keys() == before.keys()
+    assert {k: v for k, v in after.items() if k != "manifest.json"} == {
+        k: v for k, v in before.items() if k != "manifest.json"
+    }
+    assert run_identity(new["config"]) == run_identity(old["config"])
+    assert new["outputs_sha256"] == old["outputs_sha256"]
+    assert not list(folder.parent.glob(".run.partial-*"))
+
+
+def test_overwrite_replaces_a_paired_run_as_a_whole(copy) -> None:
+    """The issue's stale-folder bug: a baseline run into a paired run's folder left baseline/ and
+    comparison.csv behind, and the report then showed a paired report of the wrong numbers."""
+    folder = copy("paired")
+    assert (folder / "baseline").is_dir() and (folder / "comparison.csv").is_file()
+    assert main(["run", *TINY, "seed=3", "overwrite=true", f"output_dir={folder}"]) == 0
+    assert not (folder / "baseline").exists() and not (folder / "comparison.csv").exists()
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted(
+        ["manifest.json", "prevalence.png", "summary.csv", "timeseries.csv", "timeseries.parquet"]
+    )
+    man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert man["seed"] == 3 and man["config"]["scenario"] == "baseline"
+    assert cli._output_folder(str(folder)) == folder  # still a normal folder, not a symlink
+
+
+def test_failed_write_leaves_the_old_folder_intact(
+    copy, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sim.output
+
+    folder = copy("run")
+    before = _digest(folder)
+    written = []
+
+    def half_then_full_disk(results: object, out: Path) -> None:
+        (out / "timeseries.parquet").write_bytes(b"half a file")
+        written.append(out)
+        raise OSError(28, "No space left on device", str(out / "timeseries.csv"))
+
+    monkeypatch.setattr(sim.output, "write_run", half_then_full_disk)
+    assert main(["run", *TINY, f"output_dir={folder}"]) == 1
+    line = _one_error_line(capsys)
+    assert line == (
+        f"tsunagari: error: cannot write '{folder / 'timeseries.csv'}': No space left on device"
+    )
+    assert written and written[0] != folder and written[0].parent == folder.parent
+    assert not written[0].exists()  # the staged folder is removed
+    assert _digest(folder) == before
+
+
+def test_failed_pairing_keeps_the_scenario_run_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "paired"
+
+    def full_disk(path: object, *args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(files, "write_csv", full_disk)  # only the paired comparison.csv uses it
+    assert main(["run", *TINY, "scenario=places_first", f"output_dir={folder}"]) == 1
+    line = _one_error_line(capsys)
+    assert f"'{folder / 'comparison.csv'}'" in line
+    assert not (folder / "baseline").exists() and not (folder / "comparison.csv").exists()
+    man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert man["config"]["scenario"] == "places_first"
+    assert "comparison_csv" not in man["outputs_sha256"]
+    monkeypatch.undo()
+    from sim.report import _run_files, detect_kind
+
+    assert detect_kind(folder) == "run"  # a complete single run, its checksums intact
+    assert len(_run_files(folder)[2])
+
+
+def test_staged_folder_replaces_only_when_complete(tmp_path: Path) -> None:
+    final = tmp_path / "out"
+    final.mkdir()
+    (final / "old.txt").write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), files.staged_folder(final) as staged:
+        (staged / "new.txt").write_text("new", encoding="utf-8")
+        raise RuntimeError("killed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in final.iterdir()) == ["old.txt"]
+    with files.staged_folder(final) as staged:
+        (staged / "new.txt").write_text("new", encoding="utf-8")
+        assert sorted(p.name for p in final.iterdir()) == ["old.txt"]  # not yet in place
+    assert sorted(p.name for p in final.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_replace_folder_without_renameat2(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(files, "_exchange", lambda a, b: False)
+    final = tmp_path / "out"
+    final.mkdir()
+    (final / "old.txt").write_text("old", encoding="utf-8")
+    with files.staged_folder(final) as staged:
+        (staged / "new.txt").write_text("new", encoding="utf-8")
+    assert sorted(p.name for p in final.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_leftovers_of_killed_writers_are_removed(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    final = tmp_path / "out[1]"
+    gone = tmp_path / f".out[1].partial-{int(dead.stdout)}"
+    kept = tmp_path / f".out[1].partial-{os.getppid()}"  # a live process: may still be writing
+    other = tmp_path / f".other.partial-{int(dead.stdout)}"
+    for d in (gone, kept, other):
+        (d / "sub").mkdir(parents=True)
+    assert files.remove_leftovers(final) == [gone]
+    assert not gone.exists() and kept.exists() and other.exists()
+
+
+def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("old", encoding="utf-8")
+
+    def broken(p: Path) -> None:
+        p.write_text("half", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        files.atomic_write(path, broken)
+    assert path.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+
+
+# ---------------------------------------------------------------- the manifest
+
+
+def test_manifest_records_the_machine_outside_the_run_identity(made: dict[str, Path]) -> None:
+    from sim.output import machine, run_identity
+
+    man = json.loads((made["run"] / "manifest.json").read_text(encoding="utf-8"))
+    assert man["machine"] == machine() == machine()  # deterministic on one machine
+    simd = man["machine"]["numpy_simd"]
+    assert set(simd) >= {"baseline", "found", "not_found", "active"}
+    assert simd["found"] + simd["not_found"] or simd["baseline"]
+    assert "machine" not in json.loads(run_identity(man["config"]))
+    moved = {**man["config"], "output_dir": "elsewhere", "overwrite": True}
+    assert run_identity(moved) == run_identity(man["config"])
+    assert run_identity({**man["config"], "seed": 1}) != run_identity(man["config"])
+
+
+def test_simd_level_follows_npy_disable_cpu_features() -> None:
+    from sim.output import numpy_simd
+
+    found = numpy_simd()["found"]
+    if not found:
+        pytest.skip("numpy dispatches no optional SIMD level on this CPU")
+    top = found[-1]
+    code = "import json; from sim.output import numpy_simd; print(json.dumps(numpy_simd()))"
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": top}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    simd = json.loads(out.stdout)
+    assert top in simd["not_found"] and top not in simd["found"]
+    assert simd["NPY_DISABLE_CPU_FEATURES"] == top
+
+
+# ---------------------------------------------------------------- the report checks its inputs
+
+
+def _report_fails(folder: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["report", str(folder)]) == 2
+    return _one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("kind", "damage", "named", "says"),
+    [
+        ("run", "append:timeseries.parquet", "timeseries.parquet", "does not match its checksum"),
+        ("run", "empty:timeseries.parquet", "timeseries.parquet", "does not match its checksum"),
+        ("run", "remove:timeseries.parquet", "timeseries.parquet", "is missing"),
+        ("run", "text:manifest.json:[1, 2]", "manifest.json", "not a JSON object"),
+        ("run", "text:manifest.json:{oops", "manifest.json", "not valid JSON"),
+        ("run", "remove:manifest.json", "manifest.json", "is missing"),
+        ("paired", "append:comparison.csv", "comparison.csv", "does not match its checksum"),
+        ("paired", "empty:baseline/timeseries.parquet", "baseline/timeseries.parquet", "checksum"),
+        ("paired", "cut:baseline/timeseries.parquet", "baseline/timeseries.parquet", "checksum"),
+        ("paired", "remove:baseline/manifest.json", "baseline/manifest.json", "is missing"),
+        ("paired", "text:baseline/manifest.json:[]", "baseline/manifest.json", "checksum"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and ":" in v else None,
+)
+def test_report_refuses_a_damaged_run_folder(
+    copy, capsys: pytest.CaptureFixture[str], kind: str, damage: str, named: str, says: str
+) -> None:
+    folder = copy(kind)
+    action, _, rest = damage.partition(":")
+    name, _, text = rest.partition(":")
+    path = folder / name
+    if action == "append":
+        path.write_bytes(path.read_bytes() + b"\n")
+    elif action == "empty":
+        path.write_bytes(b"")
+    elif action == "cut":
+        path.write_bytes(path.read_bytes()[:200])
+    elif action == "remove":
+        path.unlink()
+    else:
+        path.write_text(text, encoding="utf-8")
+    line = _report_fails(folder, capsys)
+    assert f"'{folder / named}'" in line and says in line
+    assert not (folder / "report.html").exists()
+
+
+def test_report_refuses_a_stale_comparison(copy, capsys: pytest.CaptureFixture[str]) -> None:
+    """A comparison.csv and baseline/ the run's manifest does not list (left by an earlier run)."""
+    folder = copy("run")
+    shutil.copy(copy("paired") / "comparison.csv", folder / "comparison.csv")
+    line = _report_fails(folder, capsys)
+    assert f"'{folder / 'comparison.csv'}' has no checksum" in line
+
+
+def test_report_of_intact_folders_still_works(copy) -> None:
+    folder = copy("paired")
+    assert main(["report", str(folder)]) == 0
+    assert (folder / "report.html").is_file() and (folder / "tables" / "all_tables.xlsx").is_file()
+
+
+def test_report_tables_are_written_as_a_whole_with_formulas_as_text(tmp_path: Path) -> None:
+    """A scenario title from a user's file (``=...``) lands in the report's tables as text."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from sim.report import _Doc, _write_tables
+
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "stale.csv").write_text("left by an earlier report\n", encoding="utf-8")
+    doc = _Doc(folder=tmp_path, lang="en", kind="compare")
+    table = pd.DataFrame({"scenario": ['=WEBSERVICE("http://x")', "places"], "diff": [-1.5, 2.0]})
+    doc.tables.append(("comparison", "comparison", table))
+    out = _write_tables(doc)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["all_tables.xlsx", "comparison.csv", "comparison.xlsx"]
+    back = pd.read_csv(out / "comparison.csv", encoding="utf-8-sig")
+    assert list(back["scenario"]) == ['\'=WEBSERVICE("http://x")', "places"]
+    assert list(back["diff"]) == [-1.5, 2.0]
+    for name in ("comparison.xlsx", "all_tables.xlsx"):
+        cell = openpyxl.load_workbook(out / name).worksheets[0]["A2"]
+        assert (cell.value, cell.data_type) == ('=WEBSERVICE("http://x")', "s")
+
+
+# ---------------------------------------------------------------- result stores
+
+
+def _store_with_runs(path: Path, n: int = 3):
+    from experiments.evaluators import RunOutput
+    from experiments.store import ResultStore
+
+    store = ResultStore(path)
+    store.open({"command": "compare", "n_runs": n})
+    for i in range(n):
+        row = {"run_id": f"baseline-s00000-r{i:03d}", "package": "baseline", "py_lonely": 1.0 * i,
+               "error": ""}  # fmt: skip
+        series = pd.DataFrame({"week": [0, 4], "measure": "any", "value": [0.1, 0.2]})
+        store.write(RunOutput(row=row, series=series))
+    return store
+
+
+@pytest.mark.parametrize("damage", ["empty run", "truncated run", "wrong row", "empty series"])
+def test_store_counts_a_damaged_run_as_not_done(tmp_path: Path, damage: str) -> None:
+    store = _store_with_runs(tmp_path / "store")
+    victim = "baseline-s00000-r001"
+    run_file, series_file = store.runs / f"{victim}.parquet", store.series_dir / f"{victim}.parquet"
+    if damage == "empty run":
+        run_file.write_bytes(b"")
+    elif damage == "truncated run":
+        run_file.write_bytes(run_file.read_bytes()[:-30])
+    elif damage == "wrong row":
+        shutil.copy(store.runs / "baseline-s00000-r000.parquet", run_file)
+    else:
+        series_file.write_bytes(b"")
+    assert store.done() == {"baseline-s00000-r000", "baseline-s00000-r002"}
+    assert not run_file.exists() and not series_file.exists()  # removed, to be run again
+    assert list(store.outcomes()["run_id"]) == ["baseline-s00000-r000", "baseline-s00000-r002"]
+
+
+def test_store_with_a_bad_manifest_is_one_line(tmp_path: Path) -> None:
+    from experiments.store import ResultStore
+    from sim.params import ConfigError
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    for text in ("[]", "{oops", ""):
+        (folder / "manifest.json").write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"manifest\.json"):
+            ResultStore(folder).open({"command": "compare"})
+
+
+@pytest.mark.slow
+def test_compare_reruns_a_damaged_run_and_report_checks_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cmp"
+    argv = ["compare", "packages=[places_first]", "seeds=1", "executor=serial", *TINY,
+            f"out={out}"]  # fmt: skip
+    assert main(argv) == 0
+    before = (out / "comparison.csv").read_bytes()
+    (out / "runs" / "places_first-s00000-r000.parquet").write_bytes(b"")
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "(1 already in the store, 1 run now" in capsys.readouterr().out
+    assert (out / "comparison.csv").read_bytes() == before  # the same numbers again
+    man = json.loads((out / "last_command.json").read_text(encoding="utf-8"))
+    assert set(man["sha256"]) == set(man["files"])
+    assert main(["report", str(out)]) == 0
+    (out / "robustness.csv").write_text("package\n=1+1\n", encoding="utf-8")
+    line = _report_fails(out, capsys)
+    assert f"'{out / 'robustness.csv'}' does not match its checksum" in line
+    (out / "runs" / "baseline-s00000-r000.parquet").write_bytes(b"PAR1")
+    (out / "last_command.json").unlink()
+    assert f"'{out / 'runs' / 'baseline-s00000-r000.parquet'}'" in _report_fails(out, capsys)
+
+
+# ---------------------------------------------------------------- spreadsheet cells
+
+
+EVIL = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "plain", "a=b"]
+
+
+def test_escape_formulas_touches_only_text_cells() -> None:
+    df = pd.DataFrame({
+        "name": EVIL,
+        "value": [-1.5, -2.0, 3.0, np.nan, 0.0, 1.0, 2.0],
+        "n": [-1, 2, 3, 4, 5, 6, 7],
+        "cat": pd.Categorical(["-x", "y", "y", "y", "y", "y", "=z"]),
+        "=col": ["ok"] * 7,
+    })  # fmt: skip
+    out = files.escape_formulas(df)
+    assert list(out["name"]) == ["'" + v for v in EVIL[:5]] + ["plain", "a=b"]
+    pd.testing.assert_series_equal(out["value"], df["value"])
+    pd.testing.assert_series_equal(out["n"], df["n"])
+    assert list(out["cat"]) == ["'-x", "y", "y", "y", "y", "y", "'=z"]
+    assert list(out.columns) == ["name", "value", "n", "cat", "'=col"]
+    assert list(df["name"]) == EVIL  # the input is not changed
+    safe = pd.DataFrame({"a": ["x", "y"], "b": [-1, 2]})
+    assert files.escape_formulas(safe) is safe
+
+
+def test_csv_and_xlsx_write_formulas_as_text(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    df = pd.DataFrame({"name": EVIL, "value": [-1.5, -2, 3, 4, 5, 6, 7]})
+    csv = files.write_csv(tmp_path / "t.csv", df)
+    back = pd.read_csv(csv)
+    assert list(back["name"].str.removeprefix("'")) == EVIL
+    assert all(v.startswith("'") for v in back["name"][:5])
+    assert list(back["value"]) == [-1.5, -2, 3, 4, 5, 6, 7]
+    xlsx = files.write_xlsx(tmp_path / "t.xlsx", [("sheet", df), ("again", df)])
+    book = openpyxl.load_workbook(xlsx)
+    for sheet in book.worksheets:
+        cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+        assert [c.value for c in cells] == EVIL
+        assert {c.data_type for c in cells} == {"s"}
+        numbers = [row[1] for row in sheet.iter_rows(min_row=2)]
+        assert [c.value for c in numbers] == [-1.5, -2, 3, 4, 5, 6, 7]
+        assert {c.data_type for c in numbers} == {"n"}
+
+
+def test_custom_municipality_names_are_escaped_in_run_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    region = tmp_path / "evil.csv"
+    region.write_text(
+        "code,name,pop_male,pop_female\n"
+        '99001,"=HYPERLINK(""http://x"",""y"")",40000,42000\n'
+        "99002,@SUM(1),30000,31000\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "run"
+    args = ["run", "region=custom", f"region.csv={region}", "population.scale=0.01", "years=1",
+            "burn_in_weeks=4", "calibration=none", f"output_dir={folder}"]  # fmt: skip
+    status = main(args)
+    assert status == 0, capsys.readouterr().err
+    table = pd.read_parquet(folder / "timeseries.parquet")
+    groups = set(table.loc[table["dimension"] == "municipality", "group"])
+    assert groups == {'=HYPERLINK("http://x","y")', "@SUM(1)"}  # the data keep the names
+    for name in ("timeseries.csv", "summary.csv"):
+        cells = set(pd.read_csv(folder / name)["group"])
+        assert {'\'=HYPERLINK("http://x","y")', "'@SUM(1)"} <= cells, name
+        assert not any(c.startswith(("=", "@")) for c in cells), name
