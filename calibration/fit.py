@@ -163,7 +163,7 @@ def parse(args: list[str], quick: bool) -> tuple[dict[str, str], list[str]]:
 class Evaluator:
     """Runs evaluations in a spawn process pool (or in this process with one worker).
 
-    The pool is :func:`experiments.evaluators.worker_pool`, the one every command uses: its
+    The pool is :func:`sim.lifeline.worker_pool`, the one every command uses: its
     workers end when this process dies, so a killed calibration leaves no workers behind.
     """
 
@@ -171,7 +171,7 @@ class Evaluator:
         self.workers = workers
         self.pool = None
         if workers > 1:
-            from experiments.evaluators import worker_pool
+            from sim.lifeline import worker_pool
 
             self.pool = worker_pool(workers, _init, (overrides, targets))
         else:

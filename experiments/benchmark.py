@@ -36,8 +36,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -255,8 +253,10 @@ def measure_memory(overrides: list[str]) -> dict[str, Any]:
 
 
 def in_child(fn: Callable, *args: Any) -> Any:
-    """Run ``fn(*args)`` in a fresh spawned process and return its result."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+    """Run ``fn(*args)`` in a fresh spawned process (ended if this one dies); return its result."""
+    from sim.lifeline import worker_pool  # standard library only: nothing heavy in the child
+
+    with worker_pool(1) as pool:
         return pool.submit(fn, *args).result()
 
 

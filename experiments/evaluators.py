@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import abc
 import math
-import multiprocessing
 import os
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,8 +28,8 @@ import pandas as pd
 
 from experiments import outcomes as oc
 from experiments.design import RunSpec, apply_levers, apply_values
-from sim import lifeline
 from sim.config import RunConfig
+from sim.lifeline import worker_pool
 from sim.model import Results, run
 from sim.params import ConfigError
 from sim.region import Region
@@ -112,41 +110,6 @@ def estimate_run_seconds(ctx: Context) -> float:
     return RUN_OVERHEAD_S + residents * weeks / STEPS_PER_SECOND
 
 
-def _worker_init(parent_pid: int, pdeathsig: bool, initializer, initargs: tuple) -> None:
-    """Pool worker initializer: die with the parent, then run the pool's own initializer."""
-    lifeline.die_with_parent(parent_pid, pdeathsig=pdeathsig)
-    if initializer is not None:
-        initializer(*initargs)
-
-
-def worker_pool(
-    workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
-) -> ProcessPoolExecutor:
-    """A ``spawn`` process pool whose workers end when this process dies (every pool uses it).
-
-    A SIGKILLed command cannot shut its pool down, so each worker watches its parent itself
-    (:func:`sim.lifeline.die_with_parent`: Linux's parent-death signal and a polling thread)
-    and exits at once when the parent is gone, instead of idling on with hundreds of MB.
-
-    Args:
-        workers: number of worker processes.
-        initializer: run once in each worker after the lifeline is installed (optional).
-        initargs: arguments of ``initializer``.
-
-    Returns:
-        The executor (workers start on the first submissions).
-    """
-    # Linux sends the parent-death signal when the *thread* that started a worker ends; workers
-    # start on submit, so arm it only when the pool is driven from the main thread.
-    main = threading.current_thread() is threading.main_thread()
-    return ProcessPoolExecutor(
-        max_workers=max(1, int(workers)),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(os.getpid(), main, initializer, tuple(initargs)),
-    )
-
-
 def batches(specs: list[RunSpec], size: int) -> list[list[RunSpec]]:
     """Consecutive batches of at most ``size`` specs."""
     return [specs[i : i + size] for i in range(0, len(specs), max(1, size))]
@@ -212,7 +175,7 @@ class ProcessPoolEvaluator(Evaluator):
     name = "process"
 
     def initialize(self) -> None:
-        """Start the pool (its workers end if this process dies: see :func:`worker_pool`)."""
+        """Start the pool: :func:`sim.lifeline.worker_pool`, whose workers end with this process."""
         self._pool = worker_pool(self.workers)
 
     def finalize(self) -> None:

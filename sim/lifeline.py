@@ -9,18 +9,22 @@ Two mechanisms, both installed by :func:`die_with_parent` in the child:
 * everywhere, a daemon thread that checks ``os.getppid()`` against the parent's pid about once a
   second and calls ``os._exit`` when the child has been re-parented.
 
-This module uses only the standard library, so a pool initializer or a server (the dashboard's
-Solara process) can import it cheaply.
+:func:`worker_pool` is the one process pool of every command; its workers install the lifeline
+first thing. This module uses only the standard library, so a worker or a server (the
+dashboard's Solara process) imports nothing heavy before its own work.
 """
 
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1
 """``prctl`` option: the signal delivered when the parent (thread) exits (linux/prctl.h)."""
@@ -107,3 +111,41 @@ def from_env(signum: int = signal.SIGTERM) -> bool:
         return False
     die_with_parent(int(text), signum=signum, pdeathsig=True)
     return True
+
+
+def _pool_worker_init(parent_pid: int, pdeathsig: bool, initializer, initargs: tuple) -> None:
+    """Pool worker initializer: die with the parent, then run the pool's own initializer."""
+    die_with_parent(parent_pid, pdeathsig=pdeathsig)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def worker_pool(
+    workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+) -> ProcessPoolExecutor:
+    """A ``spawn`` process pool whose workers end when this process dies (every pool uses it).
+
+    The experiments' process evaluator, calibration, the wide-area experiment and the
+    benchmark's child processes all start their workers here.
+
+    A SIGKILLed command cannot shut its pool down, so each worker watches its parent itself
+    (:func:`die_with_parent`: Linux's parent-death signal and a polling thread)
+    and exits at once when the parent is gone, instead of idling on with hundreds of MB.
+
+    Args:
+        workers: number of worker processes.
+        initializer: run once in each worker after the lifeline is installed (optional).
+        initargs: arguments of ``initializer``.
+
+    Returns:
+        The executor (workers start on the first submissions).
+    """
+    # Linux sends the parent-death signal when the *thread* that started a worker ends; workers
+    # start on submit, so arm it only when the pool is driven from the main thread.
+    main = threading.current_thread() is threading.main_thread()
+    return ProcessPoolExecutor(
+        max_workers=max(1, int(workers)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_pool_worker_init,
+        initargs=(os.getpid(), main, initializer, tuple(initargs)),
+    )

@@ -111,11 +111,11 @@ def _kill_and_check(proc: subprocess.Popen, min_workers: int) -> None:
 
 
 def test_pool_workers_exit_when_their_parent_is_killed(tmp_path):
-    """The one pool every command uses (experiments.evaluators.worker_pool)."""
+    """The one pool every command uses (sim.lifeline.worker_pool)."""
     script = textwrap.dedent(
         """
         import time
-        from experiments.evaluators import worker_pool
+        from sim.lifeline import worker_pool
 
         if __name__ == "__main__":
             pool = worker_pool(2)
