@@ -1,6 +1,8 @@
 """The Solara app of ``tsunagari dashboard``: Mesa's SolaraViz around :class:`DashboardModel`.
 
-Run it with ``tsunagari dashboard`` (or ``solara run sim.dashboard_app --host 127.0.0.1``). The
+Run it with ``tsunagari dashboard``, which serves it through :mod:`sim.dashboard_server` (Host
+header check against DNS rebinding; the server ends with the command). A bare ``solara run
+sim.dashboard_app`` works too but has neither safeguard. The
 sidebar holds Mesa's controls (Reset rebuilds the model from the controls, Step advances
 :data:`RENDER_WEEKS` weeks, play runs on) and the model parameters; the page shows a status card
 (scale, residents, date, added levers, errors) and two charts drawn by
