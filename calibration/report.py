@@ -9,8 +9,6 @@ Writes into the report folder: ``fit_table.csv`` (every target: survey against m
 
 from __future__ import annotations
 
-import multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +17,7 @@ import pandas as pd
 from calibration.abc import ess
 from calibration.network import PUBLISHED
 from calibration.store import atomic_write
+from sim.lifeline import worker_pool
 
 ROLE_JA = {"threshold": "閾値", "fit": "適合", "holdout": "検証", "holdout_tottori": "検証(鳥取)"}
 
@@ -183,8 +182,7 @@ def write_report(result: dict, opts: dict, out: Path, set_name: str) -> None:
             f"population.scale={opts['check_scale']}",
         ]
         runs.insert(0, (f"scale_{opts['check_scale']}", ov, national))
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(int(opts["workers"]), mp_context=ctx) as pool:
+    with worker_pool(int(opts["workers"])) as pool:
         futures = {label: pool.submit(survey_run, ov, t) for label, ov, t in runs}
         done = {label: f.result() for label, f in futures.items()}
     table = fit_table(result, done.pop("tottori", {}))
