@@ -189,7 +189,7 @@ def build_groups(pop, region, params: LayerParams, rng: np.random.Generator) -> 
         return s
 
     def class_sizes(n: int, g: np.random.Generator) -> np.ndarray:
-        k = int(np.ceil(n / params.class_size))
+        k = max(1, int(np.ceil(n / params.class_size)))  # n == 0: no students of this key
         return np.full(k, int(np.ceil(n / k)), dtype=np.int64)
 
     work_key = np.where(worker, dest, -1)

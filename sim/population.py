@@ -31,7 +31,7 @@ from sim.households import (
     pick_quota,
     profile,
 )
-from sim.params import param, validate
+from sim.params import ConfigError, param, validate
 from sim.rng import Streams
 
 if TYPE_CHECKING:
@@ -193,8 +193,13 @@ def synthesize(
 
         age_sex = municipal_age_sex(region)
     mun = region.municipalities
-    n_m = largest_remainder(params.scale * mun["pop_total"].to_numpy(float))
+    n_m = simulated_residents(mun, params)
     age, sex, m = draw_ages(n_m, np.asarray(age_sex, dtype=float), streams.get("population.ages"))
+    if not (age >= 16).any():  # the survey, and every measure, is of residents aged 16+
+        raise ConfigError(
+            f"population.scale={params.scale:g}: the {len(age)} simulated residents of "
+            f"{region.name_en} include no one aged 16+; raise population.scale"
+        )
     hh, kind, inst, partner = _draw_households(mun, age, sex, m, n_m, params, streams)
     order = np.argsort(hh, kind="stable")
     age, sex, m, hh, partner = age[order], sex[order], m[order], hh[order], partner[order]
@@ -359,14 +364,32 @@ def draw_confidant(age, sex, params: PopulationParams, rng) -> np.ndarray:
     return rng.random(len(age)) < share
 
 
+def simulated_residents(mun: pd.DataFrame, params: PopulationParams) -> np.ndarray:
+    """Residents simulated per municipality: ``scale`` times the census count.
+
+    Rounded by largest remainder, so the total is the rounded scaled total.
+    """
+    return largest_remainder(params.scale * mun["pop_total"].to_numpy(float))
+
+
+def zones_per_municipality(
+    mun: pd.DataFrame, n_m: np.ndarray, params: PopulationParams
+) -> np.ndarray:
+    """Zones of each municipality: one per elementary school, at least one.
+
+    At most one zone per ``min_zone_residents`` simulated residents.
+    """
+    schools = mun["elementary_schools"].fillna(1).to_numpy(float).astype(np.int64)
+    return np.minimum(np.maximum(schools, 1), np.maximum(n_m // params.min_zone_residents, 1))
+
+
 def draw_zones(mun: pd.DataFrame, hh_mun: np.ndarray, n_m: np.ndarray, params, rng):
     """Zones per municipality inside its habitable disc, and a zone per household.
 
     Returns:
         The zones and the zone index of each household.
     """
-    schools = mun["elementary_schools"].fillna(1).to_numpy(float).astype(np.int64)
-    nz = np.minimum(np.maximum(schools, 1), np.maximum(n_m // params.min_zone_residents, 1))
+    nz = zones_per_municipality(mun, n_m, params)
     zm = np.repeat(np.arange(len(mun)), nz)
     area = mun["habitable_area_km2"].fillna(mun["area_km2"]).to_numpy(float)
     disc = np.sqrt(np.maximum(area, 0.01) / np.pi)
