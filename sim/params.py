@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,6 +164,8 @@ def validate(cfg: Any, schema: type, prefix: str = "") -> None:
                 if isinstance(info.default, bool | str) or info.low is None:
                     continue
                 raise ConfigError(f"{info.name}: expected a number, got {v!r}")
+            if isinstance(v, float) and not math.isfinite(v):  # NaN passes range comparisons
+                raise ConfigError(f"{info.name}: must be a finite number, got {v}")
             if info.low is not None and v < info.low:
                 raise ConfigError(
                     f"{info.name}={v} is below its range [{info.low}, {info.high}] ({info.unit})"

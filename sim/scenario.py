@@ -11,14 +11,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import math
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
+import numpy as np
 
 from sim.levers import CHANNELS, FUNDERS, LEVER_TYPES, Lever
 from sim.params import ConfigError, validate
+from sim.yamlfile import load_yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOP_KEYS = ("name", "title", "description", "request_section", "extends", "levers")
 
@@ -80,21 +86,28 @@ def load_scenario(name: str, _seen: tuple[str, ...] = ()) -> Scenario:
     label = _label(path)
     if path.stem in _seen:
         raise ConfigError(f"{label}: extends: circular ({' -> '.join((*_seen, path.stem))})")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        where = f" (line {line + 1})" if line is not None else ""
-        raise ConfigError(f"{label}: not valid YAML{where}") from None
+    raw = load_yaml(path, label)
     if not isinstance(raw, dict):
         raise ConfigError(f"{label}: expected a mapping with 'levers'")
     for key in raw:
         if key not in TOP_KEYS:
-            raise ConfigError(f"{label}: unknown key '{key}' (allowed: {', '.join(TOP_KEYS)})")
+            raise ConfigError(f"{label}: unknown key {_show(key)} (allowed: {', '.join(TOP_KEYS)})")
     inherited: list[Lever] = []
     if raw.get("extends"):
-        inherited = load_scenario(str(raw["extends"]), (*_seen, path.stem)).levers
-    levers = [_lever(item, i, label) for i, item in enumerate(raw.get("levers") or [])]
+        parent = raw["extends"]
+        if not isinstance(parent, str):
+            raise ConfigError(f"{label}: extends: expected a scenario name, got {_show(parent)}")
+        try:
+            scenario_path(parent)
+        except ConfigError as exc:
+            raise ConfigError(f"{label}: extends: {str(exc).removeprefix('scenario: ')}") from None
+        inherited = load_scenario(parent, (*_seen, path.stem)).levers
+    items = raw.get("levers")
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        raise ConfigError(f"{label}: levers: expected a list of levers, got {_show(items)}")
+    levers = [_lever(item, i, label) for i, item in enumerate(items)]
     ids = [lv.id for lv in inherited + levers]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -125,23 +138,29 @@ def _text(raw: dict, key: str, label: str) -> dict[str, str]:
     return {k: str(v) for k, v in value.items()}
 
 
+def _show(value: object, width: int = 60) -> str:
+    """A user value as it appears in a message: its repr, cut to ``width`` characters."""
+    text = repr(value)
+    return text if len(text) <= width else f"{text[: width - 3]}..."
+
+
 def _lever(item: object, i: int, label: str) -> Lever:
     where = f"{label}: levers[{i}]"
     if not isinstance(item, dict):
-        raise ConfigError(f"{where}: expected a mapping with 'type'")
+        raise ConfigError(f"{where}: expected a mapping with 'type', got {_show(item)}")
     kind = item.get("type")
-    if kind not in LEVER_TYPES:
+    if not isinstance(kind, str) or kind not in LEVER_TYPES:
         close = difflib.get_close_matches(str(kind), LEVER_TYPES, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ConfigError(
-            f"{where}.type: unknown lever '{kind}'{hint}; choose from {', '.join(LEVER_TYPES)}"
+            f"{where}.type: unknown lever {_show(kind)}{hint}; choose from {', '.join(LEVER_TYPES)}"
         )
     cls = LEVER_TYPES[kind]
     names = {f.name for f in dataclasses.fields(cls)}
     values = {k: v for k, v in item.items() if k != "type"}
     for key in values:
         if key not in names:
-            close = difflib.get_close_matches(key, names, n=1)
+            close = difflib.get_close_matches(str(key), names, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise ConfigError(f"{where}.{key}: unknown key for a {kind} lever{hint}")
     values.setdefault("id", f"{kind}_{i}")
@@ -159,14 +178,34 @@ def _lever(item: object, i: int, label: str) -> Lever:
 
 
 def _check_types(lever: Lever, where: str) -> None:
+    """Raise for a lever field whose value is not of the field's kind (text, list, number)."""
     for f in dataclasses.fields(lever):
         v = getattr(lever, f.name)
         default = f.default if f.default is not dataclasses.MISSING else None
         if isinstance(default, bool) and not isinstance(v, bool):
-            raise ConfigError(f"{where}.{f.name}: expected true or false, got {v!r}")
+            raise ConfigError(f"{where}.{f.name}: expected true or false, got {_show(v)}")
         if isinstance(default, int | float) and not isinstance(default, bool):
             if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ConfigError(f"{where}.{f.name}: expected a number, got {v!r}")
+                raise ConfigError(f"{where}.{f.name}: expected a number, got {_show(v)}")
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ConfigError(f"{where}.{f.name}: must be a finite number, got {v}")
+        if isinstance(default, str) and not isinstance(v, str):
+            raise ConfigError(f"{where}.{f.name}: expected text, got {_show(v)}")
+        if f.name in ("start", "end") and not isinstance(v, str | dt.date | None):
+            raise ConfigError(f"{where}.{f.name}: expected a date (YYYY-MM-DD), got {_show(v)}")
+    if not isinstance(lever.municipalities, list) or any(
+        isinstance(m, bool) or not isinstance(m, str | int) for m in lever.municipalities
+    ):
+        raise ConfigError(
+            f"{where}.municipalities: expected a list of names or codes, "
+            f"got {_show(lever.municipalities)}"
+        )
+    if not isinstance(lever.zones, list) or any(
+        isinstance(z, bool) or not isinstance(z, int) for z in lever.zones
+    ):
+        raise ConfigError(
+            f"{where}.zones: expected a list of zone numbers, got {_show(lever.zones)}"
+        )
 
 
 def _check_common(lever: Lever, where: str) -> None:
@@ -194,6 +233,65 @@ def validate_dates(lever: Lever) -> None:
             raise ValueError(f"{key}: not a date (YYYY-MM-DD): {value!r}") from None
     if lever.end is not None and lever.start is not None and str(lever.end) < str(lever.start):
         raise ValueError(f"end: {lever.end} is before start {lever.start}")
+
+
+def lever_municipalities(
+    lever: Lever, municipalities: pd.DataFrame, source: str, i: int
+) -> np.ndarray:
+    """Which municipalities of a region a lever applies to (all if it names none).
+
+    A name matches a municipality's Japanese name, its code or (ignoring case) its romanised
+    name. ``tsunagari config`` and the lever runtime of a run use this same rule.
+
+    Args:
+        lever: the lever.
+        municipalities: the region's municipality table (``Region.municipalities``).
+        source: the scenario file, for messages.
+        i: the lever's index in the scenario, for messages.
+
+    Returns:
+        Boolean mask over the region's municipalities.
+
+    Raises:
+        ConfigError: naming the file, the lever and the first unknown municipality.
+    """
+    mun = municipalities
+    if not lever.municipalities:
+        return np.ones(len(mun), bool)
+    mask = np.zeros(len(mun), bool)
+    names = list(mun["name"]) + list(mun["code"].astype(str)) + list(mun["name_en"])
+    for name in lever.municipalities:
+        hit = ((mun["name"] == name) | (mun["code"].astype(str) == str(name))
+               | (mun["name_en"].str.lower() == str(name).lower())).to_numpy()  # fmt: skip
+        if not hit.any():
+            close = difflib.get_close_matches(str(name), names, n=2)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise ConfigError(
+                f"{source}: levers[{i}].municipalities: unknown municipality '{name}'{hint}"
+            )
+        mask |= hit
+    return mask
+
+
+def check_region(scenario: Scenario, municipalities: pd.DataFrame, n_zones: int) -> None:
+    """Check every lever's municipalities and zones exist in the region.
+
+    Args:
+        scenario: the validated scenario.
+        municipalities: the region's municipality table.
+        n_zones: number of zones the population will have (zones are numbered from 0).
+
+    Raises:
+        ConfigError: naming the file, the lever and the unknown municipality or zone.
+    """
+    for i, lv in enumerate(scenario.levers):
+        lever_municipalities(lv, municipalities, scenario.source, i)
+        bad = [q for q in lv.zones if not 0 <= q < n_zones]
+        if bad:
+            raise ConfigError(
+                f"{scenario.source}: levers[{i}].zones: no zone {bad[0]} "
+                f"(this region has zones 0-{n_zones - 1})"
+            )
 
 
 def check_horizon(scenario: Scenario, start: str, years: int) -> None:
