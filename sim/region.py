@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
 import io
@@ -174,7 +175,12 @@ def prefecture_code(name: str) -> str:
         if text in (ja, ja if ja == "北海道" else ja[:-1]) or en == name_en:
             return str(code)
     close = difflib.get_close_matches(text, [*pref["name_ja"], *pref["name_en"]], n=3)
-    raise ConfigError(f"region.prefecture: unknown prefecture {text!r}; close matches: {close}")
+    hint = (
+        f"close matches: {', '.join(close)}"
+        if close
+        else "give a name such as 高知 or kochi, or a code 01-47"
+    )
+    raise ConfigError(f"region.prefecture: unknown prefecture {text!r}; {hint}")
 
 
 def load_region(
@@ -331,9 +337,12 @@ def _subset(frame: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
         if len(hits) != 1:
             close = difflib.get_close_matches(text, list(lookup), n=5, cutoff=0.5)
             what = "ambiguous" if hits else "unknown"
-            raise ConfigError(
-                f"region.municipalities: {what} municipality {text!r}; close matches: {close}"
+            hint = (
+                f"close matches: {', '.join(close)}"
+                if close
+                else "give codes or names of the region's municipalities"
             )
+            raise ConfigError(f"region.municipalities: {what} municipality {text!r}; {hint}")
         rows.extend(h for h in hits if h not in rows)
     return frame.iloc[sorted(rows)].reset_index(drop=True)
 
@@ -373,6 +382,21 @@ def _largest_remainder(totals: np.ndarray, shares: np.ndarray) -> np.ndarray:
 
 
 # --- user CSV ----------------------------------------------------------------------------------
+#: Largest custom region file read (bytes); all 1,741 municipalities with every column are ~0.5 MB.
+MAX_CSV_BYTES = 4 * 2**20
+#: Most data rows of a custom region (Japan has 1,741 municipalities).
+MAX_CSV_ROWS = 2_000
+#: Most columns of a custom region file (it has at most 37 meaningful ones).
+MAX_CSV_COLUMNS = 200
+#: Longest field (characters): names and codes are short.
+MAX_FIELD_CHARS = 200
+#: Largest count in a row (persons, households; 横浜市, the largest municipality, has 3.8 million).
+MAX_ROW_COUNT = 20_000_000
+#: Largest total population of a custom region (Japan: 126 million in 2020).
+MAX_REGION_POPULATION = 130_000_000
+#: Upper bounds of the other numeric columns (北海道 is 83,424 km²; 千代田区's day/night ratio is
+#: about 1,460 %).
+_MAX_VALUE = {"area_km2": 100_000.0, "habitable_area_km2": 100_000.0, "day_night_ratio": 10_000.0}
 _REQUIRED = ("code", "name", "pop_male", "pop_female")
 _WHOLE = (*COUNT_COLUMNS, "pop_65plus_male", "pop_65plus_female", "elementary_schools")
 _NUMERIC = (*_WHOLE, "area_km2", "habitable_area_km2", "day_night_ratio", "lat", "lon")
@@ -386,6 +410,12 @@ def _read_custom(path: Path, files: dict[str, str]) -> pd.DataFrame:
     if not path.is_file():
         raise ConfigError(f"{label}: not a regular file")
     try:
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise ConfigError(
+                f"{label}: file too large ({size:,} bytes; a region table is at most "
+                f"{MAX_CSV_BYTES:,} bytes)"
+            )
         raw = path.read_bytes()
     except OSError as err:
         raise ConfigError(f"{label}: cannot read file ({err.strerror})") from None
@@ -396,11 +426,18 @@ def _read_custom(path: Path, files: dict[str, str]) -> pd.DataFrame:
         text = raw.decode("cp932", errors="replace")
     if not text.strip():
         raise ConfigError(f"{label}: empty file")
+    if "\x00" in text:
+        raise ConfigError(f"{label}: contains NUL bytes (binary or UTF-16?); save it as UTF-8 CSV")
+    _check_shape(text, label)
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False).fillna("")
-    except pd.errors.ParserError as err:
-        raise ConfigError(f"{label}: not a valid CSV ({str(err).splitlines()[0]})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        first = (str(err).splitlines() or [type(err).__name__])[0]
+        raise ConfigError(f"{label}: not a valid CSV ({first})") from None
     df.columns = [str(c).strip() for c in df.columns]
+    if len(df) > MAX_CSV_ROWS:
+        raise ConfigError(f"{label}: {len(df):,} data rows; at most {MAX_CSV_ROWS:,}")
+    _check_field_lengths(df, label)
     if missing := [c for c in _REQUIRED if c not in df.columns]:
         raise ConfigError(f"{label}: missing required column(s) {missing}")
     for col in set(df.columns) - set(COLUMNS) - set(_NUMERIC):
@@ -409,6 +446,34 @@ def _read_custom(path: Path, files: dict[str, str]) -> pd.DataFrame:
     if df.empty:
         raise ConfigError(f"{label}: no data rows")
     return _complete(_parse(df.apply(lambda c: c.str.strip()), label), label, files)
+
+
+def _check_shape(text: str, label: str) -> None:
+    """Refuse, before parsing, a table with too many columns or lines, or an over-long header."""
+    header = next(csv.reader([text.lstrip("\ufeff").split("\n", 1)[0]]), [])
+    if len(header) > MAX_CSV_COLUMNS:
+        raise ConfigError(f"{label}: {len(header):,} columns; at most {MAX_CSV_COLUMNS}")
+    for j, name in enumerate(header):
+        if len(name) > MAX_FIELD_CHARS:
+            raise ConfigError(
+                f"{label}: header column {j + 1} is {len(name):,} characters long "
+                f"(at most {MAX_FIELD_CHARS})"
+            )
+    lines = sum(1 for line in text.splitlines() if line.strip())
+    if lines > MAX_CSV_ROWS + 1:
+        raise ConfigError(f"{label}: {lines - 1:,} data rows; at most {MAX_CSV_ROWS:,}")
+
+
+def _check_field_lengths(df: pd.DataFrame, label: str) -> None:
+    """Refuse a field longer than :data:`MAX_FIELD_CHARS`, naming its row and column."""
+    for col in df.columns:
+        long = df[col].str.len().to_numpy() > MAX_FIELD_CHARS
+        if long.any():
+            i = int(np.argmax(long))
+            raise ConfigError(
+                f"{label}: row {i + 1}, column {col!r}: {len(df[col].iat[i]):,} characters "
+                f"(at most {MAX_FIELD_CHARS})"
+            )
 
 
 def _require(ok: np.ndarray, df: pd.DataFrame, label: str, msg: str) -> None:
@@ -435,10 +500,20 @@ def _parse(df: pd.DataFrame, label: str) -> pd.DataFrame:
             kind = "whole number" if col in _WHOLE else "number"
             got = text.iat[int(np.argmax(bad))]
             _require(~bad, df, label, f"{col} must be a non-negative {kind}, got {got!r}")
+        top = MAX_ROW_COUNT if col in _WHOLE else _MAX_VALUE.get(col, np.inf)
+        if (num > top).any():
+            got = text.iat[int(np.argmax(num > top))]
+            _require(~(num > top), df, label, f"{col}={got} is impossible (at most {top:,.0f})")
         df[col] = num
     _require(
         df["pop_male"] + df["pop_female"] > 0, df, label, "pop_male + pop_female must be positive"
     )
+    total = float((df["pop_male"] + df["pop_female"]).sum())
+    if total > MAX_REGION_POPULATION:
+        raise ConfigError(
+            f"{label}: population {total:,.0f} is impossible (Japan has 126 million; at most "
+            f"{MAX_REGION_POPULATION:,})"
+        )
     return df
 
 
