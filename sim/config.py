@@ -358,8 +358,7 @@ def compose_config(overrides: list[str] | None = None, *, check_region: bool = T
         GlobalHydra.instance().clear()
     check(obj)
     if check_region:
-        load_configured_region(obj)
-        check_scenario(obj)
+        check_scenario(obj, load_configured_region(obj))
     return obj
 
 
@@ -385,10 +384,13 @@ def calibrated_overrides(overrides: list[str]) -> list[str]:
         if name == "calibrated" and re.fullmatch(r"[A-Za-z0-9_-]+", name):
             return []
         raise ConfigError(f"calibration: no calibrated set '{name}' in calibration/ (or none)")
-    try:
-        sets = yaml.safe_load(path.read_text(encoding="utf-8"))["overrides"]
-    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"calibration: cannot read calibration/{name}.yaml: {exc}") from None
+    from sim.yamlfile import load_yaml
+
+    label = f"calibration: calibration/{name}.yaml"
+    raw = load_yaml(str(path), label)
+    sets = raw.get("overrides") if isinstance(raw, dict) else None
+    if not isinstance(sets, dict):
+        raise ConfigError(f"{label}: expected a mapping 'overrides: {{KEY: VALUE}}'")
     out = []
     for key, value in sets.items():
         text = "[" + ",".join(repr(v) for v in value) + "]" if isinstance(value, list) else value
@@ -478,22 +480,176 @@ def check_region_keys(region: RegionConfig) -> None:
 
 
 def load_configured_region(cfg: RunConfig) -> Region:
-    """Load the region the configuration names (its ConfigErrors name the key or file)."""
+    """Load the region the configuration names and check the run fits (see :func:`check_size`).
+
+    Every command that builds a population loads its region here (run, config, compare,
+    sensitivity, calibrate, wide-area, dashboard), so each refuses an empty or oversized run
+    before any work starts.
+
+    Raises:
+        ConfigError: naming the key or file at fault, or ``population.scale``.
+    """
     from sim.region import load_region
 
     r = cfg.region
-    return load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
+    region = load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
+    check_size(cfg, region)
+    return region
 
 
-def check_scenario(cfg: RunConfig) -> None:
-    """Load the configured scenario and check its levers start inside the horizon.
+# Peak memory of a run (ru_maxrss of a child process that only composes and runs; measured
+# with `python -c "...run(compose_config(sys.argv[1:]))" OVERRIDES` under
+# resource.getrusage(RUSAGE_CHILDREN), this machine class, 2025):
+#   region=tottori population.scale=0.05 (27,670 residents, 5 years): 247.8 MiB
+#   region=tottori population.scale=0.2 (110,681 residents, 5 years): 286.5 MiB -> 489 B/resident
+#   region=japan population.scale=0.001 / 0.004 years=1 burn_in_weeks=4 (126,146 / 504,584
+#     residents): 540.1 / 711.0 MiB -> 474 B/resident; the ~250 MiB above Tottori's base is
+#     per-municipality state of 1,741 municipalities (~0.15 MiB each)
+#   region=japan population.scale=0.0002 years=1 / years=4: 635.6 / 1007.9 MiB -> the result
+#     table (54,207 rows a month for Japan) costs ~200 B a row while built and written
+#   docs/benchmarks.md: 1,000,000 residents (Nara), 10 years: 756 MiB
+# The constants below round these up (by 15-25 % on every measured run), so the estimate errs
+# on the generous side of memory and refuses only runs that could not fit.
+BASE_BYTES = 250 * 2**20
+BYTES_PER_RESIDENT = 600
+BYTES_PER_MUNICIPALITY = 200 * 2**10
+BYTES_PER_TABLE_ROW = 250
+
+
+def estimate_memory(residents: int, municipalities: int, years: int) -> int:
+    """Estimated peak memory of one run, in bytes (constants measured: see above).
+
+    Args:
+        residents: simulated residents.
+        municipalities: municipalities of the region.
+        years: horizon in years (the monthly result table grows with it).
+
+    Returns:
+        Bytes: interpreter and libraries, plus per resident, per municipality and per row of
+        the monthly table (about 31 measures per municipality plus 250 for the other groups).
+    """
+    rows = (12 * years + 1) * (31 * municipalities + 250)
+    return int(
+        BASE_BYTES
+        + BYTES_PER_RESIDENT * residents
+        + BYTES_PER_MUNICIPALITY * municipalities
+        + BYTES_PER_TABLE_ROW * rows
+    )
+
+
+def available_memory() -> int | None:
+    """Memory this process may still use, in bytes, or None if it cannot be told.
+
+    The smaller of the system's ``MemAvailable`` (``/proc/meminfo``; else free physical pages
+    from ``os.sysconf``) and the room left under a cgroup (container) memory limit.
+    """
+    import os
+
+    found: list[int] = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    if not found:
+        try:
+            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError, AttributeError):
+            pass
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
+        try:
+            with open(limit_file, encoding="ascii") as fh:
+                limit = fh.read().strip()
+            with open(usage_file, encoding="ascii") as fh:
+                usage = int(fh.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 2**60:  # "max" or a huge number: no limit
+            found.append(max(int(limit) - usage, 0))
+    return min(found) if found else None
+
+
+def check_size(cfg: RunConfig, region: Region, available: int | None = -1) -> None:
+    """Refuse, before any work, a run with no residents or one that cannot fit in memory.
+
+    The memory check is skipped in worker processes (their parent checked the same run before
+    starting them, and the workers' own populations already take memory).
+
+    Args:
+        cfg: the configuration (``population.scale`` and ``years``).
+        region: its loaded region.
+        available: bytes available (default: :func:`available_memory`; None skips the check).
+
+    Raises:
+        ConfigError: naming ``population.scale``.
+    """
+    import multiprocessing
+
+    from sim.population import simulated_residents
+
+    scale = cfg.population.scale
+    census = int(region.municipalities["pop_total"].sum())
+    residents = int(simulated_residents(region.municipalities, cfg.population).sum())
+    if residents == 0:
+        least = 1 / max(census, 1)
+        raise ConfigError(
+            f"population.scale={scale:g} simulates no resident of {region.name_en} "
+            f"({census:,} in the census); raise population.scale to at least {least:.2g}"
+        )
+    if available == -1:
+        if multiprocessing.parent_process() is not None:
+            return
+        available = available_memory()
+    if available is None:
+        return
+    m = len(region.municipalities)
+    need = estimate_memory(residents, m, cfg.years)
+    if need <= available:
+        return
+    gib = 2**30
+    room = available - estimate_memory(0, m, cfg.years)
+    hint = (
+        f"lower population.scale (at most {room / BYTES_PER_RESIDENT / census:.2g} fits)"
+        if room > BYTES_PER_RESIDENT
+        else "lower years or choose a smaller region"
+    )
+    raise ConfigError(
+        f"population.scale={scale:g}: a run of {residents:,} residents needs about "
+        f"{need / gib:.1f} GiB of memory, more than the {available / gib:.1f} GiB available; "
+        f"{hint}"
+    )
+
+
+def check_scenario(cfg: RunConfig, region: Region | None = None) -> None:
+    """Load the configured scenario and check its levers against the horizon and the region.
+
+    Args:
+        cfg: the configuration.
+        region: its loaded region; if given, every lever's municipalities and zones must exist
+            in it (the same rule a run applies when it builds the levers).
 
     Raises:
         ConfigError: naming ``scenario`` or the scenario file and key at fault.
     """
-    from sim.scenario import check_horizon, load_scenario
+    from sim.scenario import check_horizon, check_region, load_scenario
 
-    check_horizon(load_scenario(cfg.scenario), cfg.start_date, cfg.years)
+    scenario = load_scenario(cfg.scenario)
+    check_horizon(scenario, cfg.start_date, cfg.years)
+    if region is not None:
+        from sim.population import simulated_residents, zones_per_municipality
+
+        mun = region.municipalities
+        n_m = simulated_residents(mun, cfg.population)
+        n_zones = int(zones_per_municipality(mun, n_m, cfg.population).sum())
+        check_region(scenario, mun, n_zones)
 
 
 def to_dict(cfg: RunConfig) -> dict:
