@@ -554,9 +554,21 @@ def _guard(action: Callable[[], int]) -> int:
 
 
 def _fail(message: str, status: int) -> int:
-    """Print one line ``tsunagari: error: ...`` on stderr and return ``status``."""
-    first = next((s.strip() for s in message.splitlines() if s.strip()), "error")
-    print(f"{PROG}: error: {first}", file=sys.stderr)
+    r"""Print one line ``tsunagari: error: ...`` on stderr and return ``status``.
+
+    Control, format and line-separator characters (from echoed user input, e.g. an escape
+    sequence or a newline inside a value) are shown escaped, as ``\x1b`` or ``\n``, so the
+    message stays one inert line.
+    """
+    import unicodedata
+
+    shown = "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\u200d"
+        else ch
+        for ch in message.strip()
+    )
+    print(f"{PROG}: error: {shown or 'error'}", file=sys.stderr)
     return status
 
 
