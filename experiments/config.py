@@ -16,6 +16,7 @@ configuration and is checked by :func:`sim.config.compose_config`.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from sim.params import ConfigError
+from sim.yamlfile import load_yaml
 
 SCHEMA_NAME = "tsunagari_experiment_schema"
 GROUPS = ("executor", "experiment")
@@ -164,6 +166,7 @@ def _overlay_paths(overrides: list[str]) -> list[str]:
             raise ConfigError(f"experiment: file not found: {value}")
         if path.parent.name != "experiment":
             raise ConfigError(f"experiment: put '{path.name}' in a folder named experiment/")
+        load_yaml(path, f"experiment: {value}")  # size, UTF-8, no aliases, before Hydra reads it
         out += [f"hydra.searchpath=[file://{path.parent.parent}]", f"experiment={path.stem}"]
     return out
 
@@ -209,6 +212,13 @@ def check(cfg: ExperimentConfig) -> None:
         )
     if cfg.executor.workers is not None and cfg.executor.workers < 1:
         raise ConfigError(f"executor.workers: must be at least 1, got {cfg.executor.workers}")
+    if not (math.isfinite(cfg.executor.batch_seconds) and cfg.executor.batch_seconds > 0):
+        raise ConfigError(
+            f"executor.batch_seconds: must be a positive number of seconds, "
+            f"got {cfg.executor.batch_seconds}"
+        )
+    if cfg.budget is not None and not (math.isfinite(cfg.budget) and cfg.budget >= 0):
+        raise ConfigError(f"budget: must be a non-negative amount in yen, got {cfg.budget}")
     if not cfg.packages:
         raise ConfigError("packages: give at least one package, e.g. packages=[places_first]")
     if cfg.target not in cfg.outcomes:

@@ -151,10 +151,16 @@ def levers(scenario: Scenario, names: list[str], ranges: dict | None = None) -> 
 
 
 def _range(name: str, given: list[float] | None, info: ParamInfo) -> tuple[float, float]:
+    """The sampled range of a parameter: the declared one, or ``given`` inside it."""
+    if given is not None and (not isinstance(given, list | tuple) or len(given) != 2):
+        raise ConfigError(f"ranges.{name}: expected [low, high], got {given!r}")
     low, high = (info.low, info.high) if given is None else tuple(given)
-    if given is not None and len(given) != 2:
-        raise ConfigError(f"ranges.{name}: expected [low, high], got {list(given)}")
-    low, high = float(low), float(high)
+    try:
+        low, high = float(low), float(high)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"ranges.{name}: expected two numbers [low, high], got {given!r}"
+        ) from None
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ConfigError(f"ranges.{name}: bounds must be finite numbers, got [{low}, {high}]")
     if low > high:
