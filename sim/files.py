@@ -29,14 +29,18 @@ import pandas as pd
 #: First characters that make a spreadsheet application read a text cell as a formula.
 FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
+#: Suffixes a temporary file keeps (their writers refuse other names: PNG figures, Excel).
+KEEP_SUFFIX: tuple[str, ...] = (".png", ".xlsx")
+
 _PARTIAL = ".partial-"
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
     """Write a file atomically: ``write(tmp)`` to a hidden temporary name, then rename.
 
-    The temporary file keeps the suffix of ``path`` (writers that infer the format from the
-    name, such as Matplotlib and Excel writers, need it). It is removed if ``write`` fails.
+    The temporary name ends in ``.tmp`` (so globs such as ``runs/*.parquet`` never match a
+    half-written file), except for the suffixes of :data:`KEEP_SUFFIX`, whose writers check
+    the name. It is removed if ``write`` fails.
 
     Args:
         path: the final file.
@@ -46,7 +50,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Pa
         ``path``.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if path.suffix.lower() in KEEP_SUFFIX:
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
         write(tmp)
         with open(tmp, "rb+") as fh:

@@ -240,6 +240,8 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     path.write_text("old", encoding="utf-8")
 
     def broken(p: Path) -> None:
+        assert p.parent == tmp_path and p.name.startswith(".")
+        assert not p.name.endswith(".csv")  # globs such as *.csv never see a half-written file
         p.write_text("half", encoding="utf-8")
         raise OSError(28, "No space left on device")
 
