@@ -328,8 +328,9 @@ def compose_config(overrides: list[str] | None = None, *, check_region: bool = T
 
     Args:
         overrides: Hydra override strings, e.g. ``["region=kochi", "seed=7"]``.
-        check_region: also load the region and the scenario once, so that an unknown
-            prefecture, municipality or scenario, or a bad region or scenario file, is reported
+        check_region: also load the region and the scenario once
+            (:func:`load_configured_region`), so that an unknown prefecture, municipality or
+            scenario, a bad region or scenario file, or a run too large for memory, is reported
             now rather than when the run starts.
 
     Returns:
@@ -358,7 +359,7 @@ def compose_config(overrides: list[str] | None = None, *, check_region: bool = T
         GlobalHydra.instance().clear()
     check(obj)
     if check_region:
-        check_scenario(obj, load_configured_region(obj))
+        load_configured_region(obj)
     return obj
 
 
@@ -480,11 +481,12 @@ def check_region_keys(region: RegionConfig) -> None:
 
 
 def load_configured_region(cfg: RunConfig) -> Region:
-    """Load the region the configuration names and check the run fits (see :func:`check_size`).
+    """Load the region the configuration names and check the run against it.
 
     Every command that builds a population loads its region here (run, config, compare,
-    sensitivity, calibrate, wide-area, dashboard), so each refuses an empty or oversized run
-    before any work starts.
+    sensitivity, calibrate, wide-area, dashboard), so each refuses, before any work starts, an
+    empty or oversized run (:func:`check_size`) and a scenario whose levers name municipalities
+    or zones the region lacks, or start outside the horizon (:func:`check_scenario`).
 
     Raises:
         ConfigError: naming the key or file at fault, or ``population.scale``.
@@ -494,6 +496,7 @@ def load_configured_region(cfg: RunConfig) -> Region:
     r = cfg.region
     region = load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
     check_size(cfg, region)
+    check_scenario(cfg, region)
     return region
 
 
@@ -604,6 +607,17 @@ def check_size(cfg: RunConfig, region: Region, available: int | None = -1) -> No
             f"population.scale={scale:g} simulates no resident of {region.name_en} "
             f"({census:,} in the census); raise population.scale to at least {least:.2g}"
         )
+    from sim.population import band_sex_counts
+    from sim.region import municipal_age_sex
+
+    n_m = simulated_residents(region.municipalities, cfg.population)
+    over_15 = int(band_sex_counts(n_m, municipal_age_sex(region))[:, 6:].sum())  # bands 15-19+
+    if over_15 == 0:
+        raise ConfigError(
+            f"population.scale={scale:g}: the {residents:,} simulated residents of "
+            f"{region.name_en} are all children (the survey is of residents aged 16+); raise "
+            "population.scale"
+        )
     if available == -1:
         if multiprocessing.parent_process() is not None:
             return
@@ -614,18 +628,24 @@ def check_size(cfg: RunConfig, region: Region, available: int | None = -1) -> No
     need = estimate_memory(residents, m, cfg.years)
     if need <= available:
         return
-    gib = 2**30
     room = available - estimate_memory(0, m, cfg.years)
+    most = room / BYTES_PER_RESIDENT / census
+    digits = 1 - math.floor(math.log10(most)) if most > 0 else 0
+    most = math.floor(most * 10**digits) / 10**digits  # two significant digits, rounded down
     hint = (
-        f"lower population.scale (at most {room / BYTES_PER_RESIDENT / census:.2g} fits)"
-        if room > BYTES_PER_RESIDENT
+        f"lower population.scale (at most {most:g} fits)"
+        if most > 0
         else "lower years or choose a smaller region"
     )
     raise ConfigError(
         f"population.scale={scale:g}: a run of {residents:,} residents needs about "
-        f"{need / gib:.1f} GiB of memory, more than the {available / gib:.1f} GiB available; "
-        f"{hint}"
+        f"{_size(need)} of memory, more than the {_size(available)} available; {hint}"
     )
+
+
+def _size(nbytes: float) -> str:
+    """A memory size for messages: MiB below 1 GiB, else GiB with one decimal."""
+    return f"{nbytes / 2**20:,.0f} MiB" if nbytes < 2**30 else f"{nbytes / 2**30:,.1f} GiB"
 
 
 def check_scenario(cfg: RunConfig, region: Region | None = None) -> None:

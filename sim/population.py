@@ -234,14 +234,24 @@ def largest_remainder(x: np.ndarray) -> np.ndarray:
 
 def draw_ages(n_m: np.ndarray, age_sex: np.ndarray, rng) -> tuple[np.ndarray, ...]:
     """Age, sex and municipality per resident: band x sex quotas, single years uniform in band."""
-    share = age_sex / np.maximum(age_sex.sum(axis=(1, 2), keepdims=True), 1e-12)
-    counts = np.stack([largest_remainder(n * s.ravel()) for n, s in zip(n_m, share, strict=True)])
+    counts = band_sex_counts(n_m, age_sex)
     cells = np.tile(np.arange(counts.shape[1]), len(n_m))
     cell = np.repeat(cells, counts.ravel())
     m = np.repeat(np.arange(len(n_m)), counts.sum(axis=1))
     band, sex = cell // 2, cell % 2
     age = np.where(band == 20, 100, band * 5 + rng.integers(0, 5, len(cell)))
     return age.astype(np.int64), sex.astype(np.int64), m
+
+
+def band_sex_counts(n_m: np.ndarray, age_sex: np.ndarray) -> np.ndarray:
+    """Simulated residents per municipality and (5-year band, sex) cell, shape (M, 42).
+
+    Each municipality's ``n_m`` residents are split over the census cells by largest
+    remainder; cell ``2 * band + sex`` (no random draw, so it can be checked before a run).
+    """
+    age_sex = np.asarray(age_sex, dtype=float)
+    share = age_sex / np.maximum(age_sex.sum(axis=(1, 2), keepdims=True), 1e-12)
+    return np.stack([largest_remainder(n * s.ravel()) for n, s in zip(n_m, share, strict=True)])
 
 
 def household_targets(row: Any, n: int, men65: int, women65: int, p: PopulationParams):
