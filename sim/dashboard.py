@@ -363,8 +363,9 @@ def serve_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
 def serve_env() -> dict[str, str]:
     """Environment for the server.
 
-    Telemetry is off (the app works offline, nothing is sent), and the server is told this
-    process's pid, which it watches so that it ends when this process does.
+    Telemetry is off (the app works offline, nothing is sent), Solara's English banner ("This
+    website runs on Solara") is hidden and the browser tab is titled ``tsunagari``, and the
+    server is told this process's pid, which it watches so that it ends when this process does.
     """
     import os
 
@@ -373,6 +374,8 @@ def serve_env() -> dict[str, str]:
     return {
         **os.environ,
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+        "SOLARA_THEME_SHOW_BANNER": "false",
+        "SOLARA_THEME_TITLE": "tsunagari（つながり）",
         PARENT_ENV: str(os.getpid()),
     }
 
@@ -409,7 +412,10 @@ def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port: {port} is outside 0-65535")
     if importlib.util.find_spec("solara") is None:
-        raise ConfigError("the dashboard needs Solara: pip install -e '.[dashboard]'")
+        raise ConfigError(
+            "the dashboard needs Solara: .venv/bin/python -m pip install '.[dashboard,dask]' "
+            "(or ./bootstrap --dev)"
+        )
     print(f"tsunagari dashboard: http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     # its own process group: Ctrl+C reaches only this command, which passes it on once
     proc = subprocess.Popen(serve_command(host, port), env=serve_env(), process_group=0)

@@ -58,7 +58,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Residents at the record week (full-population equivalent)",
     },
     "no_data": {
-        "ja": "まだ記録がありません（「Step」で進めてください）",
+        "ja": "まだ記録がありません（「4週進める」で進めてください）",
         "en": "No records yet (press Step)",
     },
 }

@@ -163,8 +163,31 @@ def _option(argv: list[str], name: str, default: str) -> str:
     return default
 
 
+COOKIE_WARNING = r"Cookies with samesite=none require https"
+"""Start of the UserWarning that Solara's page handler (``solara.server.starlette``) issues for
+every page served over plain http to a host other than ``localhost``, i.e. for every page of
+this dashboard at ``http://127.0.0.1:PORT/``. It says the session cookie falls back to
+``SameSite=Lax``, which is what a page that is not embedded in another site's frame needs.
+Python shows a warning once per place, but every ``warnings.catch_warnings()`` (numpy, pandas
+and matplotlib use it while the model runs) resets that memory, so it filled the terminal."""
+
+
+def quiet_cookie_warning() -> None:
+    """Ignore Solara's SameSite cookie warning (see :data:`COOKIE_WARNING`); nothing else."""
+    import warnings
+
+    warnings.filterwarnings(
+        "ignore",
+        message=COOKIE_WARNING,
+        category=UserWarning,
+        module=r"solara\.server\.starlette",
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Install the lifeline and the host guard, then run ``solara run`` with ``argv``.
+
+    Solara's cookie warning, harmless here, is silenced (:func:`quiet_cookie_warning`).
 
     Args:
         argv: the ``solara run`` arguments: the app module first, then options.
@@ -175,6 +198,7 @@ def main(argv: list[str] | None = None) -> None:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     lifeline.from_env(signal.SIGTERM)
+    quiet_cookie_warning()
     host = _option(argv, "--host", "127.0.0.1")
     port = int(_option(argv, "--port", "8765"))
     # Solara registers its app when its server module is first imported: name it first

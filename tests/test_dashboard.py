@@ -163,3 +163,56 @@ def test_server_binds_localhost_by_default():
     cmd = serve_command()
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert "--no-open" in cmd and "--no-check-version" in cmd
+
+
+def test_every_page_text_is_in_both_languages_and_slider_values_are_formatted():
+    pytest.importorskip("solara")
+    from sim.dashboard_app import SLIDERS, UI, label, model_params, option_labels, shown_value
+
+    assert all(set(texts) == {"ja", "en"} and all(texts.values()) for texts in UI.values())
+    for name in SLIDERS:
+        assert label(name, "ja") != label(name, "en")
+        assert name in model_params()
+    assert label("scale", "ja") == "縮尺（国勢調査人口に対する割合）"  # not the status text
+    assert shown_value("supporters_per_1000", 3, "ja") == "3.0 人"
+    assert shown_value("venues_per_zone", 0.25, "en") == "0.25"
+    assert shown_value("venue_capacity", 25.0, "ja") == "25 人"
+    assert shown_value("scale", 0.006000000000000001, "ja") == "0.6%"
+    assert option_labels("region", "ja") == {"tottori": "鳥取県", "kochi": "高知県"}
+    assert option_labels("digital_channel", "en")["ai_chat"] == "AI chat"
+
+
+def test_added_levers_are_named_in_the_page_language(run_model):
+    pytest.importorskip("solara")
+    from sim.dashboard_app import _describe
+
+    ja = [_describe(lv, "ja") for lv in run_model.added_levers]
+    en = [_describe(lv, "en") for lv in run_model.added_levers]
+    assert ja == [
+        "つながりサポーター（千人あたり 3.0 人）",
+        "居場所（校区あたり 1.00 か所、定員 20 人）",
+        "SNS相談",
+    ]
+    assert en == [
+        "connection supporters (3.0 per 1,000)",
+        "places to belong (1.00 per zone, 20 members)",
+        "SNS consultation",
+    ]
+
+
+def test_solara_cookie_warning_alone_is_silenced():
+    import warnings
+
+    from sim.dashboard_server import quiet_cookie_warning
+
+    cookie = "Cookies with samesite=none require https, but according to the asgi framework"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        quiet_cookie_warning()
+        for _ in range(3):  # as Solara's page handler issues it, once per page served
+            warnings.warn_explicit(cookie, UserWarning, "starlette.py", 578,
+                                   module="solara.server.starlette")  # fmt: skip
+        warnings.warn_explicit("another warning", UserWarning, "starlette.py", 600,
+                               module="solara.server.starlette")  # fmt: skip
+        warnings.warn_explicit(cookie, UserWarning, "elsewhere.py", 1, module="other")
+    assert [str(w.message) for w in caught] == ["another warning", cookie]
