@@ -142,7 +142,11 @@ def _run(overrides: list[str]) -> int:
                     _drop_pairing(staged)
                     failure = exc
     except OSError as exc:  # staging or renaming the folder failed
-        raise OutputError(f"cannot write '{exc.filename or out}': {exc.strerror or exc}") from None
+        kept = getattr(exc, "staged", None)
+        note = f"; the complete outputs are kept in '{kept}'" if kept else ""
+        raise OutputError(
+            f"cannot write '{exc.filename or out}': {exc.strerror or exc}{note}"
+        ) from None
     if failure is not None:
         raise failure
     weeks = cfg.burn_in_weeks + cfg.years * 52

@@ -166,14 +166,27 @@ def write_xlsx(path: str | os.PathLike, sheets: list[tuple[str, pd.DataFrame]]) 
 # ---------------------------------------------------------------- whole folders
 
 
+class NotPlacedError(OSError):
+    """A complete staged folder could not be renamed into place; it is kept.
+
+    Attributes:
+        staged: the kept folder holding the complete outputs.
+    """
+
+    def __init__(self, errno: int | None, strerror: str | None, final: str, staged: Path):
+        super().__init__(errno, strerror or "cannot rename the folder into place", final)
+        self.staged = staged
+
+
 @contextlib.contextmanager
 def staged_folder(final: str | os.PathLike) -> Iterator[Path]:
     """Build a folder beside ``final`` and put it in place only when the block succeeds.
 
     Yields an empty hidden sibling folder (``.NAME.partial-PID``). When the block ends without
     an exception the staged folder replaces ``final`` as a whole; on an exception it is
-    removed and ``final`` is left as it was. Staged folders left by killed processes (whose
-    process no longer exists) are removed first.
+    removed and ``final`` is left as it was. If the rename itself fails, the complete staged
+    folder is kept and :class:`NotPlacedError` names it. Staged folders left by processes that
+    no longer exist (killed) are removed first.
 
     Args:
         final: the folder to create or replace (its parents are created).
@@ -187,10 +200,13 @@ def staged_folder(final: str | os.PathLike) -> Iterator[Path]:
     staged.mkdir()
     try:
         yield staged
-        replace_folder(staged, final)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
+    try:
+        replace_folder(staged, final)
+    except OSError as exc:  # the outputs are complete: keep them where they are
+        raise NotPlacedError(exc.errno, exc.strerror, os.fspath(final), staged) from exc
 
 
 def replace_folder(new: Path, final: Path) -> None:

@@ -195,6 +195,24 @@ def test_failed_pairing_keeps_the_scenario_run_whole(
     assert len(_run_files(folder)[2])
 
 
+def test_complete_outputs_are_kept_when_the_rename_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def busy(new: Path, final: Path) -> None:
+        raise OSError(16, "Device or resource busy", str(final))
+
+    monkeypatch.setattr(files, "replace_folder", busy)
+    folder = tmp_path / "out"
+    assert main(["run", *TINY, f"output_dir={folder}"]) == 1
+    line = _one_error_line(capsys)
+    kept = next(tmp_path.glob(".out.partial-*"))
+    assert line == (
+        f"tsunagari: error: cannot write '{folder}': Device or resource busy; the complete "
+        f"outputs are kept in '{kept}'"
+    )
+    assert (kept / "manifest.json").is_file() and (kept / "timeseries.parquet").is_file()
+
+
 def test_staged_folder_replaces_only_when_complete(tmp_path: Path) -> None:
     final = tmp_path / "out"
     final.mkdir()
