@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 #: fewest particles kept in a generation (the best ones, if fewer pass the threshold)
 MIN_ACCEPTED = 8
@@ -61,10 +60,16 @@ def load_prior(path: str | Path) -> Prior:
     from sim.params import ConfigError, describe
 
     declared = {p.name: p for p in describe(RunConfig)}
-    try:
-        entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["parameters"]
-    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"parameters: cannot read '{path}': {exc}") from None
+    from sim.yamlfile import load_yaml
+
+    doc = load_yaml(path, f"parameters: '{path}'")
+    entries = doc.get("parameters") if isinstance(doc, dict) else None
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and {"name", "low", "high"} <= set(e) for e in entries
+    ):
+        raise ConfigError(
+            f"parameters: '{path}' must hold 'parameters:', a list of name/low/high entries"
+        )
     names, low, high = [], [], []
     for e in entries:
         name = str(e["name"])
@@ -74,7 +79,10 @@ def load_prior(path: str | Path) -> Prior:
             raise ConfigError(f"parameters: '{name}' is not a declared parameter")
         if index and not isinstance(info.default, list | tuple):
             raise ConfigError(f"parameters: '{base}' is not a list, so '{name}' has no element")
-        lo, hi = float(e["low"]), float(e["high"])
+        try:
+            lo, hi = float(e["low"]), float(e["high"])
+        except (TypeError, ValueError):
+            raise ConfigError(f"parameters: {name}: low and high must be numbers") from None
         if not (info.low <= lo < hi <= info.high):
             raise ConfigError(
                 f"parameters: {name} range [{lo}, {hi}] not inside [{info.low}, {info.high}]"

@@ -80,6 +80,8 @@ def load_targets(path) -> pd.DataFrame:
 
     try:
         df = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise ConfigError(f"targets: '{path}' is empty") from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ConfigError(f"targets: cannot read '{path}': {exc}") from None
     missing = [c for c in TARGET_COLUMNS if c not in df.columns]
