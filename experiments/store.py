@@ -32,7 +32,6 @@ import pyarrow.parquet as pq
 
 from experiments.evaluators import RunOutput
 from sim.files import atomic_write, atomic_write_text
-from sim.files import atomic_write_bytes as atomic_write_bytes
 from sim.params import ConfigError
 
 MANIFEST = "manifest.json"
