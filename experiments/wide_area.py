@@ -226,25 +226,142 @@ def map_figure(tables: dict[str, pd.DataFrame], region, arm: str, lang: str = "j
                                 "connectionstyle": "arc3,rad=0.15"})  # fmt: skip
     lim = np.nanmax(np.abs(change)) if np.isfinite(change).any() else 1.0
     lim = max(float(lim), 0.1)
-    sc = ax.scatter(mun["x_km"], mun["y_km"], s=40 + 600 * np.sqrt(mun["pop_total"] / 2e5),
+    sizes = 40 + 600 * np.sqrt(mun["pop_total"].to_numpy(float) / 2e5)
+    sc = ax.scatter(mun["x_km"], mun["y_km"], s=sizes,
                     c=change, cmap="RdBu_r", norm=TwoSlopeNorm(0, -lim, lim),
                     edgecolor="black", linewidth=0.6, zorder=2)  # fmt: skip
-    for name, (x, y) in xy.items():
-        ax.annotate(name, (x, y), xytext=(0, -11), textcoords="offset points",
-                    ha="center", va="top", fontsize=8, zorder=3)  # fmt: skip
     ja = lang == "ja"
-    cb = fig.colorbar(sc, ax=ax, shrink=0.8)
-    cb.set_label("孤独（しばしば・時々）の変化（%ポイント、単独との差）" if ja
-                 else "change in lonely share vs alone (percentage points)")  # fmt: skip
+    # a horizontal colour bar under the map: its label has the figure's width, not the map's
+    # height, so it is never cut off
+    fig.colorbar(sc, ax=ax, orientation="horizontal", location="bottom", shrink=0.7,
+                 aspect=40, pad=0.02,
+                 label="孤独（しばしば・時々）の変化（%ポイント、単独との差。負は改善）" if ja
+                 else "change in lonely share vs alone (percentage points; negative = "
+                 "better)")  # fmt: skip
     title = LABEL.get(arm, {}).get(lang, arm)
-    ax.set_title(f"{title}：市町村別の変化と越境利用（線：他市町村での相談・居場所の利用/年）" if ja
-                 else f"{title}: change by municipality and cross-border use (lines: cases "
-                 "and venue joins per year)")  # fmt: skip
+    ax.set_title(f"{title}：市町村別の変化と越境利用\n（線：他市町村での相談・居場所の利用/年）"
+                 if ja else f"{title}: change by municipality and cross-border use\n(lines: "
+                 "cases and venue joins per year)")  # fmt: skip
     ax.set_xlabel("km (東西)" if ja else "km (east-west)")
     ax.set_ylabel("km (南北)" if ja else "km (north-south)")
     ax.set_aspect("equal")
     ax.margins(0.08)
+    fig.draw_without_rendering()  # settle the layout, so that label positions are final
+    fig.set_layout_engine("none")
+    place_labels(ax, list(xy), np.array(list(xy.values()), float), np.sqrt(sizes) / 2)
     return fig
+
+
+LABEL_DIRECTIONS = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))
+"""Where a name may go around its marker, in order of preference: below, above, right, left,
+then the diagonals."""
+
+LABEL_RINGS = (0.0, 8.0, 16.0, 26.0, 38.0)
+"""Extra distance (points) between marker and name tried in turn; beyond the first ring the
+name gets a leader line to its marker."""
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Overlap area of box ``a`` (x0, y0, x1, y1) with each row of boxes ``b``."""
+    w = np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0])
+    h = np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1])
+    return np.clip(w, 0, None) * np.clip(h, 0, None)
+
+
+def label_offsets(
+    points: np.ndarray, radii: np.ndarray, extents: np.ndarray, frame: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (points) of name labels so that they overlap neither each other nor the markers.
+
+    Greedy and deterministic: labels are placed in the order given (largest municipality
+    first); each takes, among the positions around its marker (:data:`LABEL_DIRECTIONS` at the
+    distances of :data:`LABEL_RINGS`), the one with the least overlap with the markers, the
+    labels already placed and the outside of ``frame``, preferring near positions.
+
+    Args:
+        points: marker centres in points, shape (n, 2).
+        radii: marker radii in points, shape (n,).
+        extents: label widths and heights in points, shape (n, 2).
+        frame: the area labels must stay inside (x0, y0, x1, y1), in points.
+
+    Returns:
+        ``(offsets, moved)``: offsets of the label centres from their markers, shape (n, 2),
+        and whether each label sits beyond the first ring (then it needs a leader line).
+    """
+    markers = np.column_stack([points - radii[:, None], points + radii[:, None]])
+    placed = np.empty((0, 4))
+    out = np.zeros((len(points), 2))
+    moved = np.zeros(len(points), bool)
+    for i, ((x, y), r, (w, h)) in enumerate(zip(points, radii, extents, strict=True)):
+        others = np.delete(markers, i, axis=0)
+        best, best_cost = None, np.inf
+        for ring, extra in enumerate(LABEL_RINGS):
+            for dx, dy in LABEL_DIRECTIONS:
+                gap = r + 2.0 + extra
+                cx = x + dx * (gap + w / 2)
+                cy = y + dy * (gap + h / 2)
+                box = np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+                inside = _overlap(box, frame[None, :])[0]
+                cost = (
+                    _overlap(box, others).sum()
+                    + 3.0 * _overlap(box, placed).sum()
+                    + 3.0 * (w * h - inside)
+                )
+                cost += 0.5 * ring + 0.01 * (abs(dx) + abs(dy))  # near and straight first
+                if cost < best_cost:
+                    best, best_cost = (cx - x, cy - y, box, ring > 0), cost
+            if best_cost < 1.0:  # free space found in this ring
+                break
+        assert best is not None
+        out[i] = best[:2]
+        moved[i] = best[3]
+        placed = np.vstack([placed, best[2]])
+    return out, moved
+
+
+def place_labels(ax, names: list[str], xy: np.ndarray, radii_pt: np.ndarray) -> list:
+    """Write each municipality's name near its marker, without overlaps, with leader lines.
+
+    The axes must be laid out already (positions are computed in points on the canvas).
+    Larger markers are placed first. A name moved away from its marker gets a thin line to it.
+
+    Args:
+        ax: the map's axes.
+        names: municipality names.
+        xy: marker positions in data coordinates, shape (n, 2).
+        radii_pt: marker radii in points.
+
+    Returns:
+        The annotation artists, in the order of ``names``.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = ax.figure
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    to_pt = 72.0 / fig.dpi
+    points = ax.transData.transform(xy) * to_pt
+    texts = [ax.text(0, 0, n, fontsize=8) for n in names]
+    extents = np.array([[(e := t.get_window_extent(renderer)).width, e.height] for t in texts])
+    extents = extents * to_pt + 2.0  # a little air around each name
+    for t in texts:
+        t.remove()
+    f = ax.bbox.extents * to_pt
+    order = np.argsort(-radii_pt, kind="stable")
+    offsets, moved = np.zeros_like(points), np.zeros(len(names), bool)
+    offsets[order], moved[order] = label_offsets(points[order], radii_pt[order], extents[order], f)
+    notes = []
+    for name, (x, y), r, (dx, dy), far in zip(names, xy, radii_pt, offsets, moved, strict=True):
+        arrow = {"arrowstyle": "-", "lw": 0.6, "color": "#333333", "shrinkA": 0,
+                 "shrinkB": r} if far else None  # fmt: skip
+        notes.append(ax.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points",
+                                 ha="center", va="center", fontsize=8, zorder=3,
+                                 arrowprops=arrow, annotation_clip=False,
+                                 bbox={"boxstyle": "square,pad=0.05", "fc": "white",
+                                       "ec": "none", "alpha": 0.7}))  # fmt: skip
+        notes[-1].set_in_layout(False)
+    return notes
 
 
 def write(out: Path, tables: dict[str, pd.DataFrame], region, lang: str = "ja") -> list[Path]:
@@ -259,31 +376,141 @@ def write(out: Path, tables: dict[str, pd.DataFrame], region, lang: str = "ja") 
         if arm == REFERENCE:
             continue
         p = out / f"map_{arm}.png"
-        map_figure(tables, region, arm, lang).savefig(p, dpi=120)
+        map_figure(tables, region, arm, lang).savefig(p, dpi=120, bbox_inches="tight")
         paths.append(p)
     return paths
 
 
-def report(tables: dict[str, pd.DataFrame]) -> str:
-    """Plain-text summary: prefecture change, equity and bills per arm."""
+TEXT: dict[str, dict[str, str]] = {
+    "header": {
+        "ja": "広域連携の比較：{region}（{seeds}シード、住民の{pct}、{years}年）。差は同じシード"
+        "どうしの単独との差の平均、[ ] は95%区間（%ポイント）。",
+        "en": "Wide-area cooperation: {region} ({seeds} seeds, {pct} of residents, {years} "
+        "years). Differences are paired against alone on the same seeds, mean with 95% "
+        "interval [ ] (percentage points).",
+    },
+    "reference": {
+        "ja": "{arm}（基準）：孤独（しばしば＋時々）{lonely}、他市町村で支援 {outside}、"
+        "総費用 {cost}",
+        "en": "{arm} (reference): lonely (often/always + sometimes) {lonely}, served outside "
+        "the home municipality {outside}, total cost {cost}",
+    },
+    "arm": {
+        "ja": "{arm}：孤独 {lonely}、単独との差 {lonely_diff}、孤立（直接会う機会なし）の差 "
+        "{contact_diff}、他市町村で支援 {outside}、総費用 {cost}",
+        "en": "{arm}: lonely {lonely}, vs alone {lonely_diff}; no in-person contact vs alone "
+        "{contact_diff}; served outside {outside}; total cost {cost}",
+    },
+    "crosses": {"ja": "区間が0をまたぐ", "en": "interval crosses 0"},
+    "cost": {"ja": "{oku:.2f}億円/年", "en": "{m:.0f}M yen/year"},
+    "gap_lonely": {
+        "ja": "市町村間の格差（孤独、最良と最悪の差）",
+        "en": "gap best-worst municipality (lonely)",
+    },
+    "gap_no_in_person_contact": {
+        "ja": "市町村間の格差（孤立）",
+        "en": "gap best-worst municipality (no in-person contact)",
+    },
+    "small_towns_lonely_diff": {
+        "ja": "小規模町村の変化（孤独）",
+        "en": "small towns, change in lonely",
+    },
+    "cities_lonely_diff": {"ja": "市の変化（孤独）", "en": "cities, change in lonely"},
+    "small_towns_no_contact_diff": {
+        "ja": "小規模町村の変化（孤立）",
+        "en": "small towns, change in no in-person contact",
+    },
+    "cities_no_contact_diff": {
+        "ja": "市の変化（孤立）",
+        "en": "cities, change in no in-person contact",
+    },
+    "note_short": {
+        "ja": "wide-area: 注意：連携の開始は {start}。years={years} では測定する最後の52週のうち"
+        "{weeks}週しか動かない（効果を見るには years=3 以上）",
+        "en": "wide-area: note: the cooperation starts on {start}; with years={years} it runs "
+        "for {weeks} of the 52 weeks measured (years=3 or more shows its effect)",
+    },
+    "written": {
+        "ja": "書き出し先 {out}/：{files}（{seconds} 秒）",
+        "en": "written to {out}/: {files} ({seconds} s)",
+    },
+}
+"""Console text of the command, Japanese and English (the shape of :data:`sim.i18n.TEXT`;
+kept here until the command's strings move there)."""
+
+
+def say(key: str, lang: str, **fields: object) -> str:
+    """A console text of :data:`TEXT` in ``lang`` (``ja`` or ``en``) with its fields filled."""
+    return TEXT[key][lang if lang in ("ja", "en") else "ja"].format(**fields)
+
+
+def _pp(value: float) -> str:
+    """A share difference (a fraction) in signed percentage points, two decimals."""
+    return f"{100 * value:+.2f}"
+
+
+def interval_text(mean: float, lo: float, hi: float, lang: str, signed: bool = True) -> str:
+    """``mean pt [lo, hi]`` in percentage points; says so when the interval crosses zero."""
+    unit = "pt" if lang == "ja" else " pp"
+    if signed:
+        text = f"{_pp(mean)}{unit} [{_pp(lo)}, {_pp(hi)}]"
+    else:
+        text = f"{100 * mean:.2f}{unit} [{100 * lo:.2f}, {100 * hi:.2f}]"
+    if signed and np.isfinite(lo) and np.isfinite(hi) and lo < 0 < hi:
+        text += f"（{say('crosses', lang)}）" if lang == "ja" else f" ({say('crosses', lang)})"
+    return text
+
+
+def report(tables: dict[str, pd.DataFrame], lang: str = "ja", header: str | None = None) -> str:
+    """Plain-text summary in ``lang``: prefecture change, equity and cost per arm.
+
+    Differences are against "alone" on the same seeds, with their 95% intervals; an interval
+    that crosses zero is said to. The reference arm shows its level, cost and gaps only.
+
+    Args:
+        tables: the tables of :func:`analyse`.
+        lang: ``"ja"`` (default) or ``"en"``.
+        header: a first line (see :func:`header_line`), or None.
+    """
     t, eq = tables["municipalities"], tables["equity"]
-    lines = []
+    lines = [header] if header else []
     for arm in t["arm"].unique():
         p = t[(t["arm"] == arm) & (t["municipality"] == "(prefecture)")].iloc[0]
-        lines.append(
-            f"{arm}: lonely {100 * p['lonely']:.2f}% (vs alone {100 * p['lonely_diff']:+.2f} pp, "
-            f"95% [{100 * p['lonely_diff_lo']:+.2f}, {100 * p['lonely_diff_hi']:+.2f}]); no "
-            f"in-person contact vs alone {100 * p['no_in_person_contact_diff']:+.2f} pp "
-            f"[{100 * p['no_in_person_contact_diff_lo']:+.2f}, "
-            f"{100 * p['no_in_person_contact_diff_hi']:+.2f}]; served outside "
-            f"{100 * p['served_outside_share']:.1f}%; cost {p['bill_yen_per_year'] / 1e6:.0f}M "
-            "yen/year"
-        )
+        cost = float(p["bill_yen_per_year"])
+        fields = {
+            "arm": LABEL.get(arm, {}).get(lang, arm),
+            "lonely": f"{100 * p['lonely']:.2f}%",
+            "outside": f"{100 * p['served_outside_share']:.1f}%",
+            "cost": say("cost", lang, oku=cost / 1e8, m=cost / 1e6),
+        }
+        if arm == REFERENCE:
+            lines.append(say("reference", lang, **fields))
+        else:
+            fields["lonely_diff"] = interval_text(
+                p["lonely_diff"], p["lonely_diff_lo"], p["lonely_diff_hi"], lang
+            )
+            fields["contact_diff"] = interval_text(
+                p["no_in_person_contact_diff"],
+                p["no_in_person_contact_diff_lo"],
+                p["no_in_person_contact_diff_hi"],
+                lang,
+            )
+            lines.append(say("arm", lang, **fields))
         e = eq[eq["arm"] == arm].set_index("metric")
         for k in e.index:
-            m, lo, hi = (100 * e.loc[k, c] for c in ("mean", "lo95", "hi95"))
-            lines.append(f"   {k}: {m:+.2f} pp [{lo:+.2f}, {hi:+.2f}]")
+            gap = k.startswith("gap_")
+            if arm == REFERENCE and not gap:
+                continue  # the reference against itself: zero by construction
+            m, lo, hi = (float(e.loc[k, c]) for c in ("mean", "lo95", "hi95"))
+            lines.append(f"   {say(k, lang)}: {interval_text(m, lo, hi, lang, signed=not gap)}")
     return "\n".join(lines)
+
+
+def header_line(region, cfg, seeds: int, lang: str) -> str:
+    """The report's first line: region, seeds, scale and years."""
+    name = region.name_ja if lang == "ja" else region.name_en
+    pct = f"{100 * cfg.population.scale:g}%"
+    return say("header", lang, region=name, seeds=seeds, pct=pct, years=cfg.years)
 
 
 OPTIONS = {"seeds": "5", "workers": "2", "out": None, "lang": "ja", "region": "tottori"}
@@ -364,8 +591,13 @@ def check_region(region) -> None:
         )
 
 
-def check_horizon(cfg, arms: tuple[str, ...] = ARMS) -> str | None:
+def check_horizon(cfg, arms: tuple[str, ...] = ARMS, lang: str = "ja") -> str | None:
     """Check every arm's levers start inside the horizon; note a short cooperation period.
+
+    Args:
+        cfg: the composed model configuration.
+        arms: scenario names to check.
+        lang: language of the note (``ja`` or ``en``).
 
     Returns:
         A note if the wide-area levers run for less than the last year (the year measured),
@@ -394,10 +626,7 @@ def check_horizon(cfg, arms: tuple[str, ...] = ARMS) -> str | None:
     if late is None:
         return None
     weeks = (end - late).days // 7
-    return (
-        f"wide-area: note: the cooperation starts on {late.isoformat()}; with years={cfg.years} "
-        f"it runs for {weeks} of the 52 weeks measured (years=3 or more shows its effect)"
-    )
+    return say("note_short", lang, start=late.isoformat(), years=cfg.years, weeks=weeks)
 
 
 def main(overrides: list[str]) -> int:
@@ -419,7 +648,7 @@ def main(overrides: list[str]) -> int:
     cfg = compose_config(model)  # validates the overrides before any run
     region = load_configured_region(cfg)
     check_region(region)
-    note = check_horizon(cfg)
+    note = check_horizon(cfg, lang=opts["lang"])
     default = "wide_area-" + region.key.replace(":", "-").replace("/", "-")
     out = Path(opts["out"] or Path("outputs") / default)
     if out.exists() and not out.is_dir():
@@ -439,9 +668,10 @@ def main(overrides: list[str]) -> int:
         )
     except OSError as exc:
         raise OutputError(f"out: cannot write '{out}': {exc.strerror or exc}") from None
-    print(report(tables))
-    print(f"\nwritten to {out}/: {', '.join(p.name for p in paths)}, manifest.json "
-          f"({manifest['seconds']} s)")  # fmt: skip
+    lang = opts["lang"]
+    print(report(tables, lang, header_line(region, cfg, opts["seeds"], lang)))
+    files = ", ".join([*(p.name for p in paths), "manifest.json"])
+    print("\n" + say("written", lang, out=out, files=files, seconds=manifest["seconds"]))
     return 0
 
 

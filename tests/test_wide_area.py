@@ -277,7 +277,11 @@ def test_wide_area_years_1_runs_and_notes_the_short_cooperation(tmp_path, capsys
     args = ["years=1", "seeds=1", "workers=1", "population.scale=0.002", "burn_in_weeks=2"]
     assert main([*args, f"out={out}"]) == 0
     captured = capsys.readouterr()
-    assert "cooperation starts on 2026-04-01; with years=1 it runs for 0 of" in captured.err
+    assert "連携の開始は 2026-04-01。years=1 では測定する最後の52週のうち0週" in captured.err
+    # the console follows lang= (ja by default), like `run`
+    assert captured.out.startswith("広域連携の比較：鳥取県（1シード、住民の0.2%、1年）")
+    assert "単独（基準）：孤独（しばしば＋時々）" in captured.out
+    assert "書き出し先 " in captured.out and "written to" not in captured.out
     flows = pd.read_csv(out / "flows.csv")
     assert list(flows.columns[-2:]) == ["home", "place"]
     mun = pd.read_csv(out / "municipalities.csv")
@@ -317,3 +321,133 @@ def test_wide_area_runs_through_the_evaluator_give_the_per_run_numbers():
                 check_exact=True,
             )
     assert len(flows[flows["arm"] == "wide_area_clusters"]) > 0
+
+
+def test_horizon_note_in_english_with_lang_en():
+    from experiments.wide_area import check_horizon
+
+    cfg = compose_config(["region=tottori", "years=1", "population.scale=0.002"])
+    assert check_horizon(cfg, lang="en") == (
+        "wide-area: note: the cooperation starts on 2026-04-01; with years=1 it runs for 0 of "
+        "the 52 weeks measured (years=3 or more shows its effect)"
+    )
+    assert check_horizon(compose_config(["region=tottori", "population.scale=0.002"])) is None
+
+
+def _tables() -> dict[str, pd.DataFrame]:
+    """Hand-made analyse() tables: the prefecture rows and equity of the three arms."""
+    rows = []
+    for arm, diff, lo, hi in (
+        ("wide_area_alone", 0.0, 0.0, 0.0),
+        ("wide_area_prefecture", -0.0010, -0.0024, 0.0003),  # crosses zero
+        ("wide_area_clusters", -0.0012, -0.0020, -0.0004),  # does not
+    ):
+        rows.append({"arm": arm, "municipality": "(prefecture)", "lonely": 0.183 + diff,
+                     "lonely_diff": diff, "lonely_diff_lo": lo, "lonely_diff_hi": hi,
+                     "no_in_person_contact_diff": 0.0, "no_in_person_contact_diff_lo": 0.0,
+                     "no_in_person_contact_diff_hi": 0.0, "served_outside_share": 0.5,
+                     "bill_yen_per_year": 4.46e8})  # fmt: skip
+    equity = [{"arm": arm, "metric": metric, "mean": 0.1, "lo95": 0.07, "hi95": 0.13}
+              for arm in ARMS for metric in ("gap_lonely", "small_towns_lonely_diff")]  # fmt: skip
+    return {"municipalities": pd.DataFrame(rows), "equity": pd.DataFrame(equity)}
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "ja",
+            [
+                "単独（基準）：孤独（しばしば＋時々）18.30%、他市町村で支援 50.0%、総費用 "
+                "4.46億円/年",
+                "   市町村間の格差（孤独、最良と最悪の差）: 10.00pt [7.00, 13.00]",
+                "県主導の全県連携：孤独 18.20%、単独との差 -0.10pt [-0.24, +0.03]（区間が0を"
+                "またぐ）、孤立（直接会う機会なし）の差 +0.00pt [+0.00, +0.00]、他市町村で支援 "
+                "50.0%、総費用 4.46億円/年",
+                "   市町村間の格差（孤独、最良と最悪の差）: 10.00pt [7.00, 13.00]",
+                "   小規模町村の変化（孤独）: +10.00pt [+7.00, +13.00]",
+                "圏域ごとの連携：孤独 18.18%、単独との差 -0.12pt [-0.20, -0.04]、孤立（直接会う"
+                "機会なし）の差 +0.00pt [+0.00, +0.00]、他市町村で支援 50.0%、総費用 "
+                "4.46億円/年",
+            ],
+        ),
+        (
+            "en",
+            [
+                "alone (reference): lonely (often/always + sometimes) 18.30%, served outside the "
+                "home municipality 50.0%, total cost 446M yen/year",
+                "   gap best-worst municipality (lonely): 10.00 pp [7.00, 13.00]",
+                "prefecture-led platform: lonely 18.20%, vs alone -0.10 pp [-0.24, +0.03] "
+                "(interval crosses 0); no in-person contact vs alone +0.00 pp [+0.00, +0.00]; "
+                "served outside 50.0%; total cost 446M yen/year",
+                "   gap best-worst municipality (lonely): 10.00 pp [7.00, 13.00]",
+                "   small towns, change in lonely: +10.00 pp [+7.00, +13.00]",
+                "customary-area clusters: lonely 18.18%, vs alone -0.12 pp [-0.20, -0.04]; no "
+                "in-person contact vs alone +0.00 pp [+0.00, +0.00]; served outside 50.0%; total "
+                "cost 446M yen/year",
+            ],
+        ),
+    ],
+)
+def test_console_report_follows_lang_and_says_when_an_interval_crosses_zero(lang, expected):
+    from experiments.wide_area import report
+
+    lines = report(_tables(), lang).splitlines()
+    assert lines[:6] == expected
+    # the reference against itself is not reported as a change
+    assert len(lines) == 8
+
+
+def _map_tables(region, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Random per-municipality changes and flows between neighbours, for drawing a map."""
+    rng = np.random.default_rng(seed)
+    names = list(region.municipalities["name"])
+    mun = pd.DataFrame({"arm": "wide_area_prefecture", "municipality": names,
+                        "lonely_diff": rng.normal(0, 0.003, len(names))})  # fmt: skip
+    pairs = [(a, b) for a, b in zip(names, names[1:] + names[:1], strict=True)]
+    flows = pd.DataFrame({"arm": "wide_area_prefecture", "measure": "served",
+                          "home": [a for a, _ in pairs], "place": [b for _, b in pairs],
+                          "per_year": rng.uniform(1, 50, len(pairs))})  # fmt: skip
+    return {"municipalities": mun, "flows": flows}
+
+
+@pytest.mark.parametrize("region_key", ["tottori", "kochi"])
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_map_names_do_not_overlap_and_the_colour_bar_label_fits(region_key, lang, tmp_path):
+    """米子市 and 日吉津村 (about 5 km apart) used to print on top of each other."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from experiments.wide_area import map_figure
+    from sim.config import load_configured_region
+
+    region = load_configured_region(
+        compose_config([f"region={region_key}", "population.scale=0.002"])
+    )
+    fig = map_figure(_map_tables(region), region, "wide_area_prefecture", lang)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    names = set(region.municipalities["name"])
+    labels = [t for t in ax.texts if t.get_text() in names]
+    assert sorted(t.get_text() for t in labels) == sorted(names)
+    boxes = [Text.get_window_extent(t, renderer) for t in labels]  # the name, not its line
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            b = boxes[j]
+            assert not a.overlaps(b), (labels[i].get_text(), labels[j].get_text())
+        assert fig.bbox.contains(a.x0, a.y0) and fig.bbox.contains(a.x1, a.y1)
+    # no name covers another municipality's marker centre
+    centres = ax.transData.transform(region.municipalities[["x_km", "y_km"]].to_numpy(float))
+    for t, box in zip(labels, boxes, strict=True):
+        for name, (x, y) in zip(region.municipalities["name"], centres, strict=True):
+            if name != t.get_text():
+                assert not box.contains(x, y), (t.get_text(), name)
+    # the colour bar's label is drawn whole inside the figure
+    bar = fig.axes[1]
+    label = bar.xaxis.label
+    assert label.get_text().startswith("孤独" if lang == "ja" else "change in lonely share")
+    extent = label.get_window_extent(renderer)
+    assert fig.bbox.x0 <= extent.x0 and extent.x1 <= fig.bbox.x1
+    assert fig.bbox.y0 <= extent.y0 and extent.y1 <= fig.bbox.y1
