@@ -17,6 +17,7 @@ import pandas as pd
 from calibration.abc import ess
 from calibration.network import PUBLISHED
 from calibration.store import atomic_write
+from sim.files import write_csv
 from sim.lifeline import worker_pool
 
 ROLE_JA = {"threshold": "閾値", "fit": "適合", "holdout": "検証", "holdout_tottori": "検証(鳥取)"}
@@ -186,18 +187,18 @@ def write_report(result: dict, opts: dict, out: Path, set_name: str) -> None:
         futures = {label: pool.submit(survey_run, ov, t) for label, ov, t in runs}
         done = {label: f.result() for label, f in futures.items()}
     table = fit_table(result, done.pop("tottori", {}))
-    table.to_csv(out / "fit_table.csv", index=False, float_format="%.3f")
+    write_csv(out / "fit_table.csv", table, float_format="%.3f")
     post, summary, gens = posterior_tables(result)
-    post.to_csv(out / "posterior.csv", index=False, float_format="%.6g")
-    summary.to_csv(out / "posterior_summary.csv", index=False, float_format="%.4g")
-    gens.to_csv(out / "generations.csv", index=False, float_format="%.4f")
+    write_csv(out / "posterior.csv", post, float_format="%.6g")
+    write_csv(out / "posterior_summary.csv", summary, float_format="%.4g")
+    write_csv(out / "generations.csv", gens, float_format="%.4f")
     net = network_table(result["chosen"]["network"])
-    net.to_csv(out / "network.csv", index=False, float_format="%.4f")
+    write_csv(out / "network.csv", net, float_format="%.4f")
     checks = table[table["role"] != "holdout_tottori"][["target", "role", "value_pct", "model_pct"]]
     checks = checks.rename(columns={"model_pct": f"scale_{scale}"})
     for label, vals in sorted(done.items()):
         checks[label] = [vals.get(k, np.nan) for k in checks["target"]]
-    checks.to_csv(out / "scale_check.csv", index=False, float_format="%.3f")
+    write_csv(out / "scale_check.csv", checks, float_format="%.3f")
     figures(table, post, summary, out)
     md = [
         f"# Calibration report: `{set_name}`\n",

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.files import write_csv
+
 
 def _figure(table: pd.DataFrame, path: Path) -> None:
     """Each row's target band scaled to [0, 1], with the model's value as a dot."""
@@ -47,9 +49,7 @@ def write_page(table: pd.DataFrame, out: Path, overrides: list[str], years: int)
     """Write ``patterns.csv``, ``patterns.png`` and ``patterns.md`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     csv, png, md = out / "patterns.csv", out / "patterns.png", out / "patterns.md"
-    tmp = out / ".patterns.csv.tmp"
-    table.to_csv(tmp, index=False, float_format="%.6f")
-    tmp.replace(csv)
+    write_csv(csv, table, float_format="%.6f")
     _figure(table, png)
     command = " ".join(["tsunagari validate", f"years={years}", *overrides])
     n_pass = int(table["pass"].sum())
