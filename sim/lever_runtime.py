@@ -8,7 +8,6 @@ municipality and channel, noticing hazards, visit probabilities, costs).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 
 import numpy as np
@@ -29,7 +28,7 @@ from sim.levers import (
     WideArea,
 )
 from sim.params import ConfigError
-from sim.scenario import week_of
+from sim.scenario import lever_municipalities, week_of
 
 
 def per_active_set(method):
@@ -99,21 +98,7 @@ class LeverRuntime:
         self._volunteer_cover = self._draw_vacancies(m)
 
     def _munis(self, lv, mun, source: str, i: int) -> np.ndarray:
-        if not lv.municipalities:
-            return np.ones(len(mun), bool)
-        mask = np.zeros(len(mun), bool)
-        names = list(mun["name"]) + list(mun["code"].astype(str)) + list(mun["name_en"])
-        for name in lv.municipalities:
-            hit = ((mun["name"] == name) | (mun["code"].astype(str) == str(name))
-                   | (mun["name_en"].str.lower() == str(name).lower())).to_numpy()  # fmt: skip
-            if not hit.any():
-                close = difflib.get_close_matches(str(name), names, n=2)
-                hint = f" (did you mean {', '.join(close)}?)" if close else ""
-                raise ConfigError(
-                    f"{source}: levers[{i}].municipalities: unknown municipality '{name}'{hint}"
-                )
-            mask |= hit
-        return mask
+        return lever_municipalities(lv, mun, source, i)
 
     def _draw_vacancies(self, m) -> dict[int, np.ndarray]:
         """Which zones have a filled welfare-volunteer post, per volunteer lever."""
