@@ -9,6 +9,19 @@ looks at each world (an uncertainty sample, averaged over replicates; each repli
 design has no uncertainty samples): the share of worlds in which each option, the baseline
 included, averts the most person-years within the budget, and its regret (the best option's
 person-years averted minus its own).
+
+:func:`comparison_table` holds the raw paired statistics (package - baseline, for analysis and
+figures). Every output uses the one sign convention of :mod:`sim.compare` instead, through
+:func:`signed_table`: ``comparison.csv`` has one row per package with ``package``, ``pairs``,
+then for each outcome its levels ``STEM_baseline`` and ``STEM_package`` (means over pairs) and
+its signed mean difference with a 95% interval, ``DIFF``, ``DIFF_ci_low``, ``DIFF_ci_high``,
+where ``DIFF`` is ``STEM_averted`` (baseline - package; e.g. ``lonely_person_years_averted``,
+``final_any_loneliness_share_averted``) or ``added_STEM`` for costs (package - baseline;
+``added_cost_total_yen``), and last ``cost_per_lonely_person_year_averted_yen`` with its
+bootstrap interval (:func:`sim.compare.quantity` names every outcome). ``robustness.csv``:
+``package``, ``share_best``, ``mean_regret``, ``max_regret`` (person-years averted short of the
+best option in a world), ``eligible_share``, ``worlds``. Numbers are written with fixed decimals
+by unit, never in scientific notation.
 """
 
 from __future__ import annotations
@@ -18,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from sim.compare import DECIMALS, cost_per_name, quantity, signed, signed_rows
 
 KEYS = ["sample", "replicate"]
 
@@ -99,7 +114,51 @@ def comparison_table(
             rows.append((package, "cost_per_py_averted", len(both), np.nan, np.nan, *ratio))
     cols = ["package", "outcome", "pairs", "baseline", "package_mean", "difference",
             "ci_low", "ci_high"]  # fmt: skip
-    return pd.DataFrame(rows, columns=cols)
+    table = pd.DataFrame(rows, columns=cols)
+    table.attrs["target"] = target
+    return table
+
+
+def signed_table(table: pd.DataFrame, target: str | None = None) -> pd.DataFrame:
+    """The raw comparison as written and shown: one row per package, signs in column names.
+
+    Args:
+        table: :func:`comparison_table` (package - baseline).
+        target: the outcome of the cost per person-year averted (``table.attrs`` by default).
+
+    Returns:
+        The table of ``comparison.csv`` (columns in the module docstring), with the CSV
+        decimals of each column in ``attrs["decimals"]``.
+    """
+    target = target or table.attrs.get("target", "py_lonely")
+    rows, decimals = [], {}
+    for package, t in table.groupby("package", sort=False):
+        t = t.set_index("outcome")
+        real = t.drop(index="cost_per_py_averted", errors="ignore")
+        row: dict[str, object] = {"package": package, "pairs": int(real["pairs"].max())}
+        for outcome, r in real.iterrows():
+            stem, diff, unit = quantity(str(outcome))
+            lo = signed(str(outcome), 0.0, r["ci_low"])
+            hi = signed(str(outcome), 0.0, r["ci_high"])
+            row |= {
+                f"{stem}_baseline": r["baseline"],
+                f"{stem}_package": r["package_mean"],
+                diff: signed(str(outcome), 0.0, r["difference"]),
+                f"{diff}_ci_low": min(lo, hi),
+                f"{diff}_ci_high": max(lo, hi),
+            }
+            names = (f"{stem}_baseline", f"{stem}_package", diff, f"{diff}_ci_low",
+                     f"{diff}_ci_high")  # fmt: skip
+            decimals |= dict.fromkeys(names, DECIMALS.get(unit, 6))
+        if "cost_per_py_averted" in t.index:
+            r, per = t.loc["cost_per_py_averted"], cost_per_name(target)
+            row |= {per: r["difference"], f"{per}_ci_low": r["ci_low"],
+                    f"{per}_ci_high": r["ci_high"]}  # fmt: skip
+            decimals |= dict.fromkeys((per, f"{per}_ci_low", f"{per}_ci_high"), 0)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["decimals"] = decimals
+    return out
 
 
 def worlds(df: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -139,26 +198,41 @@ def robustness(
 
 
 def write_tables(out: Path, table: pd.DataFrame, robust: pd.DataFrame) -> list[Path]:
-    """Write the comparison and robustness tables as CSV (atomically, formulas escaped)."""
+    """Write ``comparison.csv`` (:func:`signed_table` of ``table``) and ``robustness.csv``.
+
+    Written atomically, formulas escaped, fixed decimals (no scientific notation).
+    """
     from sim.files import write_csv
 
+    robust = robust.copy()
+    robust.attrs["decimals"] = {"share_best": 4, "mean_regret": 1, "max_regret": 1,
+                                "eligible_share": 4}  # fmt: skip
     paths = [out / "comparison.csv", out / "robustness.csv"]
-    for path, df in zip(paths, (table, robust), strict=True):
-        write_csv(path, df, float_format="%.6g")
+    for path, df in zip(paths, (signed_table(table), robust), strict=True):
+        write_csv(path, df)
     return paths
 
 
 def format_table(table: pd.DataFrame, conf: float = 0.95) -> str:
-    """The comparison table as aligned text for the terminal."""
+    """The comparison as aligned text for the terminal, in the one sign convention.
+
+    Args:
+        table: :func:`comparison_table` (raw) or :func:`signed_table`.
+        conf: the interval's level.
+    """
+    wide = table if "pairs" in table and "outcome" not in table else signed_table(table)
     lines = [
-        f"{'package':<16}{'outcome':<26}{'pairs':>6}{'baseline':>15}{'difference':>15}"
-        f"  {int(conf * 100)}% interval"
+        f"{'package':<16}{'pairs':>6}  {'difference (averted > 0, added cost > 0)':<46}"
+        f"{'mean':>15}  {int(conf * 100)}% interval"
     ]
-    for r in table.itertuples():
-        lines.append(
-            f"{r.package:<16}{r.outcome:<26}{r.pairs:>6}{_num(r.baseline):>15}"
-            f"{_num(r.difference):>15}  [{_num(r.ci_low)}, {_num(r.ci_high)}]"
-        )
+    for i in range(len(wide)):
+        one = wide.iloc[[i]]
+        for r in signed_rows(one, arm="package").itertuples():
+            lines.append(
+                f"{one['package'].iloc[0]:<16}{int(one['pairs'].iloc[0]):>6}  "
+                f"{r.difference_name:<46}{_num(r.difference):>15}  "
+                f"[{_num(r.ci_low)}, {_num(r.ci_high)}]"
+            )
     return "\n".join(lines)
 
 

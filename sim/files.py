@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 #: First characters that make a spreadsheet application read a text cell as a formula.
@@ -121,7 +124,13 @@ def _replacer(swap: dict) -> Callable[[object], object]:
 
 
 def write_csv(path: str | os.PathLike, df: pd.DataFrame, **kwargs: object) -> Path:
-    """Write a table as CSV atomically, with formula-like text cells escaped.
+    """Write a table as CSV atomically, with formula-like text cells escaped and no exponents.
+
+    Numbers are never written in scientific notation: a float column listed in
+    ``df.attrs["decimals"]`` (column -> digits after the point; 0 writes an integer) is written
+    with that many decimals; any other float column with the ``float_format`` of ``%.Ng`` keeps
+    N significant digits but in positional notation (``276040000``, not ``2.7604e+08``), and
+    without a ``float_format`` the shortest exact positional form. Missing values are empty.
 
     Args:
         path: the CSV file.
@@ -132,8 +141,71 @@ def write_csv(path: str | os.PathLike, df: pd.DataFrame, **kwargs: object) -> Pa
         ``path``.
     """
     kwargs.setdefault("index", False)
-    safe = escape_formulas(df)
+    float_format = kwargs.pop("float_format", None)
+    safe = format_numbers(escape_formulas(df), df.attrs.get("decimals") or {}, float_format)
     return atomic_write(path, lambda p: safe.to_csv(p, **kwargs))
+
+
+def format_numbers(
+    df: pd.DataFrame, decimals: dict[str, int], float_format: object = None
+) -> pd.DataFrame:
+    """The table with its float columns as text in positional notation (see :func:`write_csv`).
+
+    Args:
+        df: the table (not modified).
+        decimals: column -> digits after the decimal point (0: an integer).
+        float_format: ``%.Ng`` (N significant digits) for the other float columns, or None.
+
+    Returns:
+        A copy whose float columns are strings ('' for a missing value); other columns as is.
+    """
+    sig = None
+    if isinstance(float_format, str):
+        m = re.fullmatch(r"%\.(\d+)g", float_format)
+        if not m:
+            raise ValueError(f"write_csv: unsupported float_format {float_format!r} (use %.Ng)")
+        sig = int(m.group(1))
+    out = df
+    for i, col in enumerate(df.columns):
+        s = df.iloc[:, i]
+        if not pd.api.types.is_float_dtype(s.dtype):
+            continue
+        x = s.to_numpy(dtype=float) + 0.0  # -0.0 becomes 0.0
+        if col in decimals:
+            digits = int(decimals[col])
+            x = np.where(np.round(x, digits) == 0, 0.0, x)  # no "-0.0"
+            text = _column_text(x, f"%.{digits}f", lambda v, d=digits: f"{v:.{d}f}")
+        elif sig is not None:
+            text = _column_text(x, f"%.{sig}g", lambda v: _positional(v, sig))
+        else:
+            text = _column_text(x, "%r", lambda v: _positional(v, None))
+        out = out.copy() if out is df else out
+        out.isetitem(i, pd.Series(text, index=df.index, dtype=object))
+    return out
+
+
+def _column_text(x: np.ndarray, fmt: str, fix) -> np.ndarray:
+    """Format a float array with ``fmt``; cells with an exponent are redone by ``fix``."""
+    finite = np.isfinite(x)
+    text = np.full(x.shape, "", dtype=object)
+    if fmt == "%r":
+        text[finite] = [repr(v) for v in x[finite].tolist()]
+    else:
+        text[finite] = np.char.mod(fmt, x[finite]).astype(object)
+    text[np.isposinf(x)], text[np.isneginf(x)] = "inf", "-inf"
+    has_exp = np.char.find(text.astype(str), "e") >= 0 if len(text) else np.zeros(0, bool)
+    for j in np.flatnonzero(has_exp):
+        text[j] = fix(float(x[j]))
+    return text
+
+
+def _positional(v: float, sig: int | None) -> str:
+    """``v`` in positional notation: ``sig`` significant digits, or the shortest exact form."""
+    if not math.isfinite(v):
+        return "" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if sig is None:
+        return np.format_float_positional(v, trim="-")
+    return np.format_float_positional(v, precision=sig, unique=False, fractional=False, trim="-")
 
 
 def write_xlsx(path: str | os.PathLike, sheets: list[tuple[str, pd.DataFrame]]) -> Path:
