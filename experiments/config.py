@@ -10,7 +10,8 @@ A new experiment is an overlay, not a copy: a file in ``experiments/experiment/`
 only what differs, chosen with ``experiment=NAME`` (or a file path). Command-line overrides
 whose first key is an experiment key (see :class:`ExperimentConfig`) go to the experiment;
 every other override (``population.scale=0.01``, ``years=2``) goes to the model
-configuration and is checked by :func:`sim.config.compose_config`.
+configuration and is checked by :func:`sim.config.compose_config`. ``out=FOLDER`` is taken as
+written (any character, Japanese included); other non-ASCII values are quoted for Hydra.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from sim.yamlfile import load_yaml
 
 SCHEMA_NAME = "tsunagari_experiment_schema"
 GROUPS = ("executor", "experiment")
+#: Keys whose value is a path taken as written, outside Hydra's grammar (see _literal_values).
+LITERAL_KEYS = ("out",)
 
 
 @dataclass
@@ -133,7 +136,8 @@ def compose_experiment(command: str, overrides: list[str]) -> tuple[ExperimentCo
     from hydra.core.global_hydra import GlobalHydra
 
     exp, model = split_overrides(overrides)
-    exp = _overlay_paths(exp)
+    literal, exp = _literal_values(exp)
+    exp = [_quote_non_ascii(text) for text in _overlay_paths(exp)]
     register_configs()
     GlobalHydra.instance().clear()
     try:
@@ -145,8 +149,62 @@ def compose_experiment(command: str, overrides: list[str]) -> tuple[ExperimentCo
     finally:
         GlobalHydra.instance().clear()
     obj.ranges = _flatten(obj.ranges)
+    for key, value in literal.items():
+        setattr(obj, key, value)
     check(obj)
     return obj, [*obj.model, *model]
+
+
+def _literal_values(overrides: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Take the path keys (:data:`LITERAL_KEYS`) out of the overrides Hydra will parse.
+
+    A folder name may hold any character (``out=結果/3案比較``, spaces, brackets, commas, ``$``),
+    and Hydra's override grammar would refuse or reinterpret many of them, so ``out=VALUE``
+    is taken as written and set on the composed config (the last one given wins).
+
+    Returns:
+        ``({key: value}, the other overrides)``.
+
+    Raises:
+        ConfigError: an empty path.
+    """
+    literal: dict[str, str] = {}
+    rest = []
+    for text in overrides:
+        key, eq, value = text.partition("=")
+        name = key.strip().lstrip("+")
+        if eq and name in LITERAL_KEYS:
+            if not value.strip():
+                raise ConfigError(f"{name}: empty path; give a folder, e.g. {name}=outputs/mine")
+            literal[name] = value
+        else:
+            rest.append(text)
+    return literal, rest
+
+
+def _quote_non_ascii(override: str) -> str:
+    """Quote a non-ASCII value, or the non-ASCII items of a list, for Hydra's grammar.
+
+    Hydra's override grammar has no unquoted non-ASCII characters, so
+    ``packages=[シナリオ/案.yaml]`` and ``hydra.searchpath=[file:///データ]`` are quoted here (a
+    value already quoted, or a list with quotes or nested brackets, is left as it is).
+    """
+    key, eq, value = override.partition("=")
+    if not eq or value.isascii():
+        return override
+    if value.startswith("[") and value.endswith("]"):
+        inner = value[1:-1]
+        if any(c in inner for c in "'\"[]"):
+            return override
+        return f"{key}=[{','.join(_quote(v.strip()) for v in inner.split(','))}]"
+    return f"{key}={_quote(value)}"
+
+
+def _quote(value: str) -> str:
+    """Quote a non-ASCII value with a quote character it does not contain."""
+    if value.isascii() or value[:1] in "'\"":
+        return value
+    return f"'{value}'" if "'" not in value else f'"{value}"'
 
 
 def _overlay_paths(overrides: list[str]) -> list[str]:
@@ -167,7 +225,9 @@ def _overlay_paths(overrides: list[str]) -> list[str]:
         if path.parent.name != "experiment":
             raise ConfigError(f"experiment: put '{path.name}' in a folder named experiment/")
         load_yaml(path, f"experiment: {value}")  # size, UTF-8, no aliases, before Hydra reads it
-        out += [f"hydra.searchpath=[file://{path.parent.parent}]", f"experiment={path.stem}"]
+        where = f"file://{path.parent.parent}"
+        where = f"'{where}'" if "'" not in where else f'"{where}"'  # any folder name
+        out += [f"hydra.searchpath=[{where}]", f"experiment={path.stem}"]
     return out
 
 
