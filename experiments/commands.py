@@ -17,8 +17,9 @@ from experiments import compare as cmp
 from experiments import design, figures
 from experiments import sensitivity as sa
 from experiments.config import compose_experiment
-from experiments.sweep import Sweep, execute, prepare, require_complete
+from experiments.sweep import Sweep, evaluator_for, execute, prepare, require_complete
 from sim.files import atomic_write_text, write_csv
+from sim.params import ConfigError
 
 
 def compare_sweep(overrides: list[str]) -> Sweep:
@@ -52,9 +53,12 @@ def run_compare(overrides: list[str]) -> int:
         fig = figures.outcome_bands(series, df, baseline, measure, x.lang)
         paths.append(figures.save(fig, out / f"bands_{measure}.png"))
     print(cmp.format_table(table, x.conf_level))
-    print(f"\nrobustness (share of worlds best, regret in person-years of {x.target} averted):")
+    if x.lang == "ja":
+        print(f"\n頑健性（各世界で最善だった割合、後悔＝最善の案との差：{x.target} の回避人年）:")
+    else:
+        print(f"\nrobustness (share of worlds best, regret in person-years of {x.target} averted):")
     print(robust.to_string(index=False, float_format="%.4g"))
-    _footer(counts, out, paths)
+    _footer(counts, out, paths, x.lang)
     return 0
 
 
@@ -106,18 +110,77 @@ def run_sensitivity(overrides: list[str]) -> int:
     if seconds:
         paths.append(_csv(out / "sobol_second_order.csv", pd.concat(seconds, ignore_index=True)))
     paths.append(_csv(out / "convergence.csv", pd.DataFrame(conv)))
-    _footer(counts, out, paths)
+    _footer(counts, out, paths, x.lang)
     return 0
 
 
-def _execute(sweep: Sweep) -> dict:
-    counts = execute(sweep)
-    done = counts["total"] - counts["ran"]
-    print(
-        f"{sweep.command}: {counts['total']} runs ({done} already in the store, {counts['ran']} "
-        f"run now in {counts['seconds']:.1f} s, {counts['failed']} failed) "
-        f"[{sweep.xcfg.executor.kind}]"
+def check_memory(sweep: Sweep, workers: int, available: int | None = -1) -> None:
+    """Refuse, before any run, a job whose parallel runs together cannot fit in memory.
+
+    :func:`sim.config.check_size` checks one run; ``workers`` processes each hold a run at
+    once, so together they need ``workers`` times its estimate.
+
+    Args:
+        sweep: the prepared sweep.
+        workers: runs held in memory at once (1 for the serial executor).
+        available: bytes available (default: :func:`sim.config.available_memory`; None
+            skips the check).
+
+    Raises:
+        ConfigError: naming ``executor.workers`` and ``population.scale``.
+    """
+    from sim import config as sc
+    from sim.population import simulated_residents
+
+    if workers <= 1:
+        return  # one run at a time: the per-run check already ran
+    if available == -1:
+        available = sc.available_memory()
+    if available is None:
+        return
+    base, region = sweep.ctx.base, sweep.ctx.region
+    residents = int(simulated_residents(region.municipalities, base.population).sum())
+    one = sc.estimate_memory(residents, len(region.municipalities), base.years)
+    if workers * one <= available:
+        return
+    fit = available // one
+    hint = (
+        f"use executor.workers={fit} or fewer, or lower population.scale"
+        if fit >= 1
+        else "lower population.scale"
     )
+    raise ConfigError(
+        f"executor.workers={workers}: {workers} runs at once at population.scale="
+        f"{base.population.scale:g} need about {_size(workers * one)} of memory "
+        f"({_size(one)} each), more than the {_size(available)} available; {hint}"
+    )
+
+
+def _size(nbytes: float) -> str:
+    """A memory size for messages: MiB below 1 GiB, else GiB with one decimal."""
+    return f"{nbytes / 2**20:,.0f} MiB" if nbytes < 2**30 else f"{nbytes / 2**30:,.1f} GiB"
+
+
+def _execute(sweep: Sweep) -> dict:
+    evaluator = evaluator_for(sweep.xcfg)
+    remote = sweep.xcfg.executor.kind == "dask" and sweep.xcfg.executor.address
+    if not remote:  # a remote cluster's memory is its own
+        check_memory(sweep, evaluator.workers)
+    counts = execute(sweep, evaluator, say=lambda line: print(line, flush=True))
+    done = counts["total"] - counts["ran"]
+    kind = sweep.xcfg.executor.kind
+    if sweep.xcfg.lang == "ja":
+        print(
+            f"{sweep.command}: 全{counts['total']:,}回（ストアにあった{done:,}回、今回"
+            f"{counts['ran']:,}回を{counts['seconds']:.1f}秒で実行、失敗{counts['failed']:,}回）"
+            f" [{kind}]"
+        )
+    else:
+        print(
+            f"{sweep.command}: {counts['total']:,} runs ({done:,} already in the store, "
+            f"{counts['ran']:,} run now in {counts['seconds']:.1f} s, {counts['failed']:,} "
+            f"failed) [{kind}]"
+        )
     return counts
 
 
@@ -138,12 +201,15 @@ def _csv(path: Path, df: pd.DataFrame) -> Path:
     return write_csv(path, df, float_format="%.6g")
 
 
-def _footer(counts: dict, out: Path, paths: list[Path]) -> None:
+def _footer(counts: dict, out: Path, paths: list[Path], lang: str = "en") -> None:
     """Write ``last_command.json``: counts, files written and their SHA-256 (for the report)."""
     from sim.output import sha256
 
     summary = {**counts, "files": [p.name for p in paths]}
     summary["sha256"] = {p.name: sha256(p) for p in paths}
     atomic_write_text(out / "last_command.json", json.dumps(summary, indent=1))
-    print(f"\nstore: {out}/ (runs/, series/, manifest.json); "
-          f"written: {', '.join(p.name for p in paths)}")  # fmt: skip
+    names = ", ".join(p.name for p in paths)
+    if lang == "ja":
+        print(f"\nストア: {out}/（runs/、series/、manifest.json）; 書き出し: {names}")
+    else:
+        print(f"\nstore: {out}/ (runs/, series/, manifest.json); written: {names}")

@@ -35,9 +35,20 @@ from sim.params import ConfigError
 from sim.region import Region
 from sim.scenario import Scenario
 
-#: Rough engine speed used to size batches before any run has finished (resident-steps/s).
-STEPS_PER_SECOND = 1.0e6
+# Seconds a run takes, to size batches and to say how long a job will take before it starts:
+# set-up (fixed, and per resident), then every week a fixed part, a part per municipality and a
+# part per resident. Measured on this machine class (2026, two cores shared): Tottori (19
+# municipalities) at population.scale=0.01 years=1 burn_in_weeks=4 (5,534 residents): 0.99 s;
+# at 0.05 years=2 (27,670 residents, 208 weeks): 4.75 s; region=japan (1,741 municipalities)
+# population.scale=0.0005 years=1 (63,073 residents, 156 weeks): 19.5 s; and the 10k-1M rows
+# of docs/benchmarks.md (set-up 0.33-12.1 s, 0.012-0.53 s a week). The model below is within
+# 10% of each.
 RUN_OVERHEAD_S = 0.3
+SETUP_S_PER_RESIDENT = 1.2e-5
+WEEK_S = 0.006
+WEEK_S_PER_MUNICIPALITY = 5.0e-5
+#: Engine speed once set up (resident-steps/s).
+STEPS_PER_SECOND = 2.0e6
 
 
 @dataclass
@@ -103,11 +114,27 @@ def run_batch(ctx: Context, specs: list[RunSpec]) -> list[RunOutput]:
     return [run_one(ctx, spec) for spec in specs]
 
 
+def estimate_seconds(residents: float, municipalities: int, weeks: int) -> float:
+    """Seconds one run takes on one core (measured constants above; within about 10%).
+
+    Args:
+        residents: simulated residents.
+        municipalities: municipalities of the region.
+        weeks: weeks simulated (burn-in included).
+    """
+    setup = RUN_OVERHEAD_S + SETUP_S_PER_RESIDENT * residents
+    week = WEEK_S + WEEK_S_PER_MUNICIPALITY * municipalities + residents / STEPS_PER_SECOND
+    return setup + weeks * week
+
+
 def estimate_run_seconds(ctx: Context) -> float:
-    """Rough seconds per run from population size and number of weeks (for batch sizing)."""
+    """Seconds per run of an experiment, from its population, municipalities and weeks.
+
+    Sizes batches before any run has finished, and says how long a job will take.
+    """
     residents = float(ctx.region.municipalities["pop_total"].sum()) * ctx.base.population.scale
     weeks = ctx.base.burn_in_weeks + 52 * ctx.base.years
-    return RUN_OVERHEAD_S + residents * weeks / STEPS_PER_SECOND
+    return estimate_seconds(residents, len(ctx.region.municipalities), weeks)
 
 
 def batches(specs: list[RunSpec], size: int) -> list[list[RunSpec]]:

@@ -1,14 +1,17 @@
 """A sweep: the runs of an experiment, executed by an evaluator into a result store.
 
 :func:`prepare` turns a composed experiment into a :class:`Sweep` (context, specs and the design
-recorded in the manifest); :func:`execute` runs the specs the store does not yet hold, writing
-each as it finishes, with a progress line on a terminal.
+recorded in the manifest); :func:`execute` says how many runs it will make and about how long
+they take (:func:`plan`), then runs the specs the store does not yet hold, writing each as it
+finishes, with progress and time left (one rewritten line on a terminal, a line every ~10 s in
+a log: :class:`sim.console.Progress`).
 """
 
 from __future__ import annotations
 
-import sys
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -16,9 +19,10 @@ import numpy as np
 
 from experiments.config import ExperimentConfig
 from experiments.design import Parameter, RunSpec, run_specs
-from experiments.evaluators import Context, Evaluator, make_evaluator
+from experiments.evaluators import Context, Evaluator, estimate_run_seconds, make_evaluator
 from experiments.outcomes import check_outcomes
 from experiments.store import ResultStore, design_hash
+from sim.console import Progress, plan_line
 from sim.params import ConfigError
 
 
@@ -106,8 +110,20 @@ def evaluator_for(xcfg: ExperimentConfig) -> Evaluator:
     )
 
 
-def execute(sweep: Sweep, evaluator: Evaluator | None = None, stream: TextIO | None = None) -> dict:
+def execute(
+    sweep: Sweep,
+    evaluator: Evaluator | None = None,
+    stream: TextIO | None = None,
+    say: Callable[[str], None] | None = None,
+) -> dict:
     """Run the specs the store does not hold yet; write each run as it finishes.
+
+    Args:
+        sweep: the prepared sweep.
+        evaluator: the evaluator (default: the one the experiment's ``executor`` names).
+        stream: where the progress lines go (default: standard error).
+        say: if given, called once before any run with :func:`plan`'s line (how many runs,
+            about how long).
 
     Returns:
         Counts: ``total``, ``skipped`` (already in the store), ``ran``, ``failed`` (errors in
@@ -116,10 +132,12 @@ def execute(sweep: Sweep, evaluator: Evaluator | None = None, stream: TextIO | N
     sweep.store.open(sweep.design)
     done = sweep.store.done()
     todo = [s for s in sweep.specs if s.run_id not in done]
-    stream = stream or sys.stderr
-    show = _show_progress(sweep.xcfg.progress, stream)
-    progress = Progress(len(sweep.specs), len(sweep.specs) - len(todo), stream, show)
     evaluator = evaluator or evaluator_for(sweep.xcfg)
+    if say is not None:
+        say(plan(sweep, len(todo), evaluator.workers))
+    x = sweep.xcfg
+    progress = Progress(len(sweep.specs), len(sweep.specs) - len(todo), stream=stream,
+                        mode=x.progress, label=f"{sweep.command}:", lang=x.lang)  # fmt: skip
     failed = 0
     t0 = time.perf_counter()
     if todo:
@@ -127,54 +145,40 @@ def execute(sweep: Sweep, evaluator: Evaluator | None = None, stream: TextIO | N
             for out in evaluator.evaluate(sweep.ctx, todo):
                 sweep.store.write(out)
                 failed += bool(out.row["error"])
-                progress.tick(failed)
+                progress.tick(failed=failed)
     progress.close()
     return {"total": len(sweep.specs), "skipped": len(sweep.specs) - len(todo),
             "ran": len(todo), "failed": failed, "seconds": time.perf_counter() - t0}  # fmt: skip
 
 
-def _show_progress(mode: str, stream: TextIO) -> bool:
-    if mode == "auto":
-        return bool(getattr(stream, "isatty", lambda: False)())
-    return mode == "on"
+def seconds_per_run(sweep: Sweep) -> tuple[float, bool]:
+    """Seconds one run of the sweep takes on one worker, and whether it was measured.
+
+    Measured: the median ``elapsed_s`` of the runs the store already holds (a resumed job).
+    Otherwise the estimate from the population size, the municipalities and the number of
+    weeks (:func:`experiments.evaluators.estimate_run_seconds`).
+    """
+    df = sweep.store.outcomes() if sweep.store.runs.is_dir() else None
+    if df is not None and len(df) and "elapsed_s" in df:
+        ok = df.loc[df["error"] == "", "elapsed_s"] if "error" in df else df["elapsed_s"]
+        ok = ok[np.isfinite(ok.to_numpy(float))]
+        if len(ok):
+            return float(ok.median()), True
+    return estimate_run_seconds(sweep.ctx), False
 
 
-class Progress:
-    """Runs done, rate and time left on one rewritten line (only when ``show``)."""
+def plan(sweep: Sweep, todo: int, workers: int) -> str:
+    """The line said before the runs start: how many runs and about how long they take.
 
-    def __init__(self, total: int, skipped: int, stream: TextIO, show: bool) -> None:
-        self.total, self.done, self.skipped = total, skipped, skipped
-        self.stream, self.show = stream, show
-        self.t0 = time.perf_counter()
-
-    def tick(self, failed: int) -> None:
-        """One more run finished."""
-        self.done += 1
-        if not self.show:
-            return
-        elapsed = time.perf_counter() - self.t0
-        rate = (self.done - self.skipped) / max(elapsed, 1e-9)
-        left = (self.total - self.done) / rate if rate > 0 else float("nan")
-        fail = f", {failed} failed" if failed else ""
-        self.stream.write(
-            f"\r{self.done}/{self.total} runs ({self.skipped} already done{fail}), "
-            f"{rate * 60:.1f} runs/min, {_duration(left)} left   "
-        )
-        self.stream.flush()
-
-    def close(self) -> None:
-        """End the progress line."""
-        if self.show and self.done > self.skipped:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _duration(seconds: float) -> str:
-    if not np.isfinite(seconds):
-        return "?"
-    m, s = divmod(round(seconds), 60)
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+    The time assumes at most as many runs at once as this computer has cores (a remote Dask
+    cluster: as many as its workers).
+    """
+    per_run, measured = seconds_per_run(sweep)
+    remote = sweep.xcfg.executor.kind == "dask" and sweep.xcfg.executor.address
+    cores = None if remote else (os.cpu_count() or 1)
+    return plan_line(sweep.command, todo=todo, total=len(sweep.specs), seconds_per_run=per_run,
+                     workers=workers, cores=cores, measured=measured,
+                     lang=sweep.xcfg.lang)  # fmt: skip
 
 
 def require_complete(sweep: Sweep) -> None:
