@@ -151,7 +151,8 @@ def profile_steps(model, weeks: int, top: int = 15) -> str:
         model.step()
     prof.disable()
     buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(top)
+    # strip_dirs: no absolute path of this machine goes into docs/benchmarks.md
+    pstats.Stats(prof, stream=buf).strip_dirs().sort_stats("tottime").print_stats(top)
     lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
     start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls"))
     return "\n".join(lines[start:])
