@@ -5,11 +5,16 @@
 ``tsunagari params [--uncertain] [PREFIX]`` lists the declared parameters with unit, range and
 source; ``tsunagari scenarios`` lists the scenario library; ``compare`` and ``sensitivity`` run
 experiments (experiments/), ``calibrate`` fits the baseline to the national survey
-(calibration/), ``report`` writes an HTML report of an output folder, ``dashboard`` serves the
-interactive app on localhost, and ``wide-area`` compares cooperation modes of a prefecture.
-Any user error prints one line
-(``tsunagari: error: ...``) on stderr and exits with status 2 (1 if the outputs could not be
-written); nothing already written is removed.
+(calibration/), ``validate`` checks the calibrated baseline against independent patterns
+(``tsunagari validate [out=DIR] [years=N] [OVERRIDES...]``), ``report`` writes an HTML report
+of an output folder, ``dashboard`` serves the interactive app on localhost, and ``wide-area``
+compares cooperation modes of a prefecture.
+
+Any user error prints one line (``tsunagari: error: ...``) on stderr and exits with status 2
+(1 if the outputs could not be written), before any work starts. Nothing computed is lost: an
+output folder is written as a whole and renamed into place only when complete; a folder
+holding another tsunagari run is replaced (as a whole, after the new run completed) only with
+``overwrite=true``, and a folder holding anything else never.
 """
 
 from __future__ import annotations
@@ -120,7 +125,10 @@ def _run(overrides: list[str]) -> int:
     from sim.config import compose_config, load_configured_region
 
     cfg = compose_config(overrides, check_region=False)
-    region = load_configured_region(cfg)
+    from sim.config import check_scenario
+
+    check_scenario(cfg)  # the scenario file and its horizon, before the region is even read
+    region = load_configured_region(cfg)  # size, and the scenario against the region
     label = Path(cfg.scenario).stem  # a scenario given by path is named by its file
     default = f"outputs/{region.key.replace(':', '-')}-{label}-seed{cfg.seed}"
     out = _output_folder(cfg.output_dir or default, cfg)
@@ -150,11 +158,20 @@ def _run(overrides: list[str]) -> int:
     if failure is not None:
         raise failure
     weeks = cfg.burn_in_weeks + cfg.years * 52
-    print(
-        f"\n{results.n_residents:,} residents x {weeks} weeks in {elapsed:.1f} s "
-        f"({results.n_residents * weeks / max(elapsed, 1e-9) / 1e6:.2f} M resident-steps/s)"
-    )
-    print(f"output: {out}/ ({', '.join(p.name for p in paths.values())})")
+    speed = results.n_residents * weeks / max(elapsed, 1e-9) / 1e6
+    names = ", ".join(p.name for p in paths.values())
+    if cfg.lang == "ja":
+        print(
+            f"\n{results.n_residents:,}人 × {weeks}週を{elapsed:.1f}秒で計算"
+            f"（毎秒{speed:.2f}百万人・週）"
+        )
+        print(f"出力: {out}/（{names}）")
+    else:
+        print(
+            f"\n{results.n_residents:,} residents x {weeks} weeks in {elapsed:.1f} s "
+            f"({speed:.2f} M resident-steps/s)"
+        )
+        print(f"output: {out}/ ({names})")
     return 0
 
 
@@ -189,17 +206,120 @@ def _paired_baseline(cfg, region, results, out: Path, shown: Path | None = None)
         raise OutputError(
             f"cannot write '{_shown(exc.filename, out, shown) or path}': {exc.strerror or exc}"
         ) from None
-    ja = cfg.lang == "ja"
-    print(
-        f"\n{'ベースライン（同じ乱数）との比較' if ja else 'Against the paired baseline'}"
-        f" ({cfg.years} {'年' if ja else 'years'}):"
-    )
-    for row in table.itertuples():
-        print(
-            f"  {row.metric:<40} {row.baseline:>16,.1f} {row.scenario:>16,.1f} "
-            f"{row.difference:>16,.1f}  {row.unit}"
-        )
+    print_comparison(table, cfg.lang, cfg.years)
     return path
+
+
+#: Console labels of the columns of the paired comparison (ja, en).
+COMPARISON_HEADERS = {
+    "outcome": ("指標", "outcome"),
+    "funder": ("負担者", "funder"),
+    "baseline": ("ベースライン", "baseline"),
+    "arm": ("施策あり", "scenario"),
+    "averted": ("回避（ベースライン－施策）", "averted (baseline - scenario)"),
+    "added": ("追加費用（施策－ベースライン）", "added cost (scenario - baseline)"),
+    "person-years": ("延べ人年", "person-years"),
+    "yen": ("円", "yen"),
+    "share": ("割合", "share"),
+    "total": ("合計", "Total"),
+}
+
+
+def _head(key: str, lang: str) -> str:
+    """A console label of :data:`COMPARISON_HEADERS` (``key`` itself when unknown)."""
+    pair = COMPARISON_HEADERS.get(key)
+    return key if pair is None else pair[0 if lang == "ja" else 1]
+
+
+def _outcome_label(stem: str, lang: str) -> str:
+    """Name an outcome column stem (``lonely_person_years``, ``cost_npo_yen``) for people."""
+    try:
+        from sim import report_text as rt
+    except ImportError:  # pragma: no cover (the report module is part of the package)
+        return stem
+    if stem.endswith("_person_years"):
+        return rt.label("py_" + stem.removesuffix("_person_years"), lang)
+    if stem.startswith("cost_") and stem.endswith("_yen"):
+        funder = stem.removeprefix("cost_").removesuffix("_yen")
+        return _head("total", lang) if funder == "total" else rt.funder_label(funder, lang)
+    return rt.label(stem.removesuffix("_share"), lang)
+
+
+def _short_label(what: str, lang: str) -> str:
+    """Short name of a person-years outcome (``lonely``): the report's ``.short`` label."""
+    try:
+        from sim import report_text as rt
+    except ImportError:  # pragma: no cover
+        return what
+    short = rt.label(f"{what}.short", lang)
+    return short if short != f"{what}.short" else _outcome_label(f"{what}_person_years", lang)
+
+
+def _number(value: object, unit: str) -> str:
+    """A cell of the console comparison: thousands separators, ``-`` for a missing value."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "-"
+    if x != x or x in (float("inf"), float("-inf")):
+        return "-"
+    if unit == "share":
+        return f"{x:.4f}"
+    return f"{x:,.1f}" if unit == "person-years" else f"{x:,.0f}"
+
+
+def comparison_lines(table, lang: str, years: int) -> list[str]:
+    """The paired comparison of a run as console lines (headed columns, aligned, no ``nan``).
+
+    Reads :func:`sim.compare.signed_rows` of the table, so every column is named by the
+    table: person-years with the person-years averted (baseline - scenario, positive when the
+    package helps), costs by funder with the added cost (scenario - baseline), and the cost per
+    person-year averted on its own line (or why there is none).
+
+    Args:
+        table: :func:`sim.compare.comparison` of the run.
+        lang: ``ja`` or ``en``.
+        years: the horizon, for the title.
+    """
+    from sim.compare import signed_rows
+    from sim.console import table_lines
+
+    ja = lang == "ja"
+    rows = signed_rows(table, arm="scenario")
+    per = rows[rows["unit"] == "yen/person-year"]
+    rows = rows[rows["unit"] != "yen/person-year"]
+    title = "ベースライン（同じ乱数）との比較" if ja else "Against the paired baseline (same seed)"
+    span = f"{years}年間" if ja else f"{years} years"
+    lines = [f"\n{title}（{span}）:" if ja else f"\n{title}, {span}:"]
+    for unit in dict.fromkeys(rows["unit"]):
+        part = rows[rows["unit"] == unit]
+        costs = unit == "yen"
+        first = _head("funder" if costs else "outcome", lang)
+        diff = _head("added" if costs else "averted", lang)
+        first = f"{first}（{_head(unit, lang)}）" if ja else f"{first} ({_head(unit, lang)})"
+        headers = [first, _head("baseline", lang), _head("arm", lang), diff]
+        body = [
+            [_outcome_label(r.outcome, lang), *(_number(v, unit) for v in
+             (r.baseline, r.arm, r.difference))]
+            for r in part.itertuples()
+        ]  # fmt: skip
+        lines += ["", *table_lines(headers, body, "<>>>")]
+    for r in per.itertuples():
+        what = r.outcome.removeprefix("cost_per_").removesuffix("_person_year_averted_yen")
+        name = _short_label(what, lang)
+        value = _number(r.difference, "yen")
+        if ja:
+            text = f"{value}円" if value != "-" else "算出せず（回避された延べ人年がないため）"
+            lines.append(f"\n  回避1人年あたりの追加費用 — {name}: {text}")
+        else:
+            text = f"{value} yen" if value != "-" else "not computed (no person-years averted)"
+            lines.append(f"\n  Added cost per person-year averted — {name}: {text}")
+    return lines
+
+
+def print_comparison(table, lang: str, years: int) -> None:
+    """Print :func:`comparison_lines`."""
+    print("\n".join(comparison_lines(table, lang, years)))
 
 
 def _output_folder(path: str, cfg=None) -> Path:
@@ -291,29 +411,56 @@ def _shown(filename, staged: Path, shown: Path | None) -> str | None:
     return name
 
 
-def _print_summary(results) -> None:
-    from sim.i18n import group_label, t
+#: Short console headers of the summary's measures (ja, en); the report has the full wording.
+SUMMARY_HEADERS = {
+    "often_always": ("しばしば・常に", "often/always"),
+    "sometimes": ("時々", "sometimes"),
+    "occasionally": ("たまに", "occasionally"),
+    "any_loneliness": ("孤独感あり（計）", "any loneliness"),
+    "ucla3_top": ("UCLA 10-12点", "UCLA-3 10-12"),
+    "no_in_person_contact": ("直接会う機会なし", "no in-person contact"),
+}
+
+
+def summary_lines(results) -> list[str]:
+    """The last month's survey measures, overall and by group, as aligned console lines.
+
+    Headers are in the run's language (display width counts a Japanese character as two
+    columns, so the numbers line up under them). A measure or group the run did not record
+    (e.g. no resident aged 16+ in a group) shows ``-``.
+    """
+    from sim.console import table_lines
+    from sim.i18n import group_label
     from sim.output import summary
 
     lang = results.config.lang
+    ja = lang == "ja"
     table = summary(results.table)
-    cols = ["often_always", "sometimes", "occasionally", "any_loneliness", "ucla3_top",
-            "no_in_person_contact"]  # fmt: skip
-    head = f"{'':<22}{'n':>8}" + "".join(f"{c[:12]:>14}" for c in cols)
-    region = results.region.name_ja if lang == "ja" else results.region.name_en
-    last_date = results.table["date"].max()
-    print(f"{region}: {last_date} ({'16歳以上' if lang == 'ja' else 'aged 16+'}, %)")
-    print(head)
+    cols = list(SUMMARY_HEADERS)
+    region = results.region.name_ja if ja else results.region.name_en
+    last_date = results.table["date"].max() if len(results.table) else "-"
+    head = f"{region}: {last_date}（16歳以上、%）" if ja else f"{region}: {last_date} (aged 16+, %)"
+    headers = ["", "人数" if ja else "n", *(SUMMARY_HEADERS[c][0 if ja else 1] for c in cols)]
+    body = []
     for _, row in table.iterrows():
-        if row["dimension"] not in ("all", "age_group", "sex", "household_type"):
+        dim, group = row.get("dimension"), row.get("group")
+        if dim not in ("all", "age_group", "sex", "household_type"):
             continue
-        if row["dimension"] == "age_group" and row["group"] == "0-15":
+        if dim == "age_group" and group == "0-15":
             continue
-        label = group_label(row["dimension"], row["group"], lang)
-        if row["dimension"] == "all":
-            label = t("all", lang)
-        vals = "".join(f"{100 * row[c]:>14.1f}" for c in cols)
-        print(f"{label[:20]:<22}{int(row['n']):>8}{vals}")
+        n = row.get("n")
+        cells = [group_label(dim, group, lang), "-" if n != n or n is None else f"{int(n):,}"]
+        for c in cols:
+            v = row.get(c)
+            cells.append("-" if v is None or v != v else f"{100 * float(v):.1f}")
+        body.append(cells)
+    if not body:
+        return [head, "  （16歳以上の住民がいません）" if ja else "  (no resident aged 16+)"]
+    return [head, *table_lines(headers, body, "<" + ">" * (len(headers) - 1))]
+
+
+def _print_summary(results) -> None:
+    print("\n".join(summary_lines(results)))
 
 
 def _config(overrides: list[str]) -> int:
@@ -341,13 +488,22 @@ def _params(uncertain: bool, prefix: str | None) -> int:
     return 0
 
 
-def _scenarios(lang: str) -> int:
+def _scenarios(lang: str, options: list[str] | None = None) -> int:
+    """List the scenario library; ``lang=ja|en`` (like every command) or ``--lang``."""
+    for opt in options or []:
+        key, sep, value = opt.partition("=")
+        if key != "lang" or not sep:
+            raise ConfigError(f"scenarios: unknown option '{opt}' (only lang=ja or lang=en)")
+        if value not in ("ja", "en"):
+            raise ConfigError(f"lang: must be 'ja' or 'en', got '{value}'")
+        lang = value
+    from sim.console import pad
     from sim.scenario import list_scenarios
 
     library = list_scenarios()
     width = max((len(sc.name) for sc in library), default=0) + 2
     for sc in library:
-        print(f"{sc.name:<{width}}{sc.title.get(lang) or sc.title.get('en', '')}")
+        print(f"{pad(sc.name, width)}{sc.title.get(lang) or sc.title.get('en', '')}")
     return 0
 
 
@@ -368,6 +524,34 @@ def _report(folder: str, options: list[str]) -> int:
         raise OutputError(f"cannot write '{where}': {exc.strerror or exc}") from None
     print(f"report: {path}")
     return 0
+
+
+def _validate(options: list[str]) -> int:
+    """``tsunagari validate``: check ``out=`` and ``years=``, then validate.
+
+    The output folder must be a folder (or missing) and writable before the three validation
+    runs start (the model overrides are checked by the validation before its first run).
+
+    Raises:
+        ConfigError: bad input (one line naming the key).
+        OutputError: the tables could not be written.
+    """
+    from calibration import validate
+
+    mine, _ = validate.parse_options(options)
+    out = Path(mine["out"])
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"out: '{out}' exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"out: cannot write to '{out}': {exc.strerror or exc}") from None
+    try:
+        return validate.main(options)
+    except OSError as exc:
+        raise OutputError(f"cannot write '{exc.filename or out}': {exc.strerror or exc}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -411,6 +595,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the policy scenarios shipped in scenarios/ with their titles.",
     )
     scenarios.add_argument("--lang", choices=("ja", "en"), default="ja", help="title language")
+    scenarios.add_argument(
+        "options", nargs="*", metavar="lang=ja|en", help="title language (as other commands)"
+    )
     calibrate = sub.add_parser(
         "calibrate",
         help="fit the baseline's uncertain parameters to survey targets (ABC-SMC)",
@@ -428,6 +615,20 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument(
         "--quick", action="store_true", help="smoke run: 2 generations x 24 particles"
     )
+    validate = sub.add_parser(
+        "validate",
+        help="check the calibrated baseline against independent patterns (POM)",
+        description="Pattern-oriented validation of the calibrated baseline: network structure, "
+        "mechanisms, the age, sex and living-alone gradients, ten-year stationarity and every "
+        "survey target, each against its band and source; writes patterns.csv and a page into "
+        "out=DIR (default validation).\n\n"
+        "Keys: out=DIR years=N (drift run, 1-50, default 10); any other KEY=VALUE is a run "
+        "override (default region=japan population.scale=0.001).\n\n"
+        "Example: tsunagari validate population.scale=0.0005 years=4 out=outputs/validation\n"
+        "Guide: docs/calibration.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument("overrides", **overrides)
     report = sub.add_parser(
         "report",
         help="write a self-contained HTML report (and CSV/Excel tables) of an output folder",
@@ -499,8 +700,12 @@ def _add_experiment_commands(sub, overrides: dict) -> None:
         description="Run the three wide-area arms (each municipality alone, a prefecture-led "
         "platform, clusters by customary area) on the same seeds and write per-municipality "
         "gains, bills, equity gaps with 95% intervals, cross-border flows and maps.\n\n"
-        "Keys: region=tottori|kochi seeds=5 workers=2 out=DIR lang=ja|en; any other KEY=VALUE "
-        "goes to the model (default population.scale=0.03 years=4 burn_in_weeks=52).\n"
+        "Keys: region=tottori|kochi, or region=prefecture region.prefecture=NAME (e.g. 高知県); "
+        "seeds=N (1-1000, default 5); workers=N (1-256, default 2); out=DIR; lang=ja|en. Any "
+        "other KEY=VALUE goes to the model (default population.scale=0.03 years=4 "
+        "burn_in_weeks=52).\n\n"
+        "Examples: tsunagari wide-area region=tottori seeds=10\n"
+        "          tsunagari wide-area region=prefecture region.prefecture=島根県 out=結果/島根\n"
         "Guide: docs/wide_area.md",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -518,7 +723,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "params":
         return _guard(lambda: _params(args.uncertain, args.prefix))
     if args.command == "scenarios":
-        return _guard(lambda: _scenarios(args.lang))
+        return _guard(lambda: _scenarios(args.lang, args.options))
     if args.command == "wide-area":
         from experiments.wide_area import main as wide_area
 
@@ -538,6 +743,8 @@ def main(argv: list[str] | None = None) -> int:
         return _guard(lambda: serve(args.host, args.port))
     if args.command == "report":
         return _guard(lambda: _report(args.folder, args.options))
+    if args.command == "validate":
+        return _guard(lambda: _validate(args.overrides))
     parser.print_help()
     return 0
 
