@@ -8,7 +8,13 @@ model never reads it, so its indices show how large an index can be by chance al
 The convergence check repeats the analysis on the first half of the design (whole Morris
 trajectories; whole Saltelli blocks, so the half is a valid design of size N/2) and reports the
 largest change of the normalised indices (mu*/max mu* for Morris, ST for Sobol): below 0.1 the
-ranking is taken as settled.
+ranking is taken as settled. :func:`convergence_line` words the result, saying what is missing
+instead of printing ``nan`` when the design is too small to check.
+
+:func:`versus_dummy` ranks only the parameters distinguishable from ``DUMMY``: a parameter's
+index minus its bootstrap half-width (mu*-mu*_conf for Morris, ST-ST_conf for Sobol) must lie
+above the DUMMY's index plus its half-width (the two intervals do not overlap; without
+intervals, the bare indices are compared).
 """
 
 from __future__ import annotations
@@ -122,6 +128,63 @@ def convergence(
     change = float(np.nanmax(np.abs(a - b))) if a.size else np.nan
     return {"runs_half": int(Yh.size), "runs_full": int(Y.size), "max_change": change,
             "converged": bool(change < CONVERGED)}  # fmt: skip
+
+
+def versus_dummy(method: str, indices: pd.DataFrame) -> pd.DataFrame:
+    """Each real parameter's index against the DUMMY's, largest first.
+
+    Args:
+        method: ``morris`` or ``sobol``.
+        indices: :func:`analyze` output of one outcome (``parameter``, ``mu_star`` and
+            ``mu_star_conf``, or ``ST`` and ``ST_conf``).
+
+    Returns:
+        ``parameter``, ``index`` (mu* or ST), ``low``, ``high`` (index -/+ its half-width, or
+        the index when there is none) and ``above_dummy`` (True when ``low`` exceeds the
+        DUMMY's ``high``; every parameter is above when there is no DUMMY row).
+    """
+    key = "mu_star" if method == "morris" else "ST"
+    conf = f"{key}_conf"
+    value = indices[key].to_numpy(float)
+    half = indices[conf].to_numpy(float) if conf in indices else np.zeros(len(indices))
+    half = np.where(np.isfinite(half), np.abs(half), 0.0)
+    table = pd.DataFrame({"parameter": indices["parameter"].astype(str).to_numpy(),
+                          "index": value, "low": value - half, "high": value + half})  # fmt: skip
+    dummy = table[table["parameter"] == "DUMMY"]
+    real = table[table["parameter"] != "DUMMY"].copy()
+    ceiling = float(dummy["high"].max()) if len(dummy) else -np.inf
+    real["above_dummy"] = real["low"] > ceiling
+    return real.sort_values("index", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def convergence_line(conv: dict, lang: str = "en") -> str:
+    """The convergence check in words; never ``nan``: a check that could not run says why.
+
+    Args:
+        conv: a :func:`convergence` result (``runs_half``, ``runs_full``, ``max_change``,
+            ``converged``).
+        lang: ``ja`` or ``en``.
+    """
+    change = conv.get("max_change")
+    half, full = conv.get("runs_half"), conv.get("runs_full")
+    ja = lang == "ja"
+    if change is None or not np.isfinite(change):
+        return (
+            f"収束の確認：できません（半分の設計が{half}回で、軌道またはブロック2つ分に満たない）。"
+            "r（Morris）または n（Sobol）を増やしてください"
+            if ja
+            else f"convergence: not checked (the half design of {half} runs holds fewer than "
+            "two trajectories or blocks); increase r (Morris) or n (Sobol)"
+        )
+    ok = bool(conv.get("converged"))
+    if ja:
+        state = "安定" if ok else "未収束：r または n を増やしてください"
+        return f"収束の確認：{half}回と{full}回の間の正規化指数の最大変化 {change:.3f}（{state}）"
+    state = "converged" if ok else "NOT converged: increase r or n"
+    return (
+        f"convergence: largest change of normalised indices between {half} and {full} runs "
+        f"= {change:.3f} ({state})"
+    )
 
 
 def dummy_check(method: str, indices: pd.DataFrame) -> str:

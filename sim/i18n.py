@@ -163,7 +163,8 @@ def group_label(dimension: str, group: object, lang: str) -> str:
     Args:
         dimension: ``"all"``, ``"age_group"``, ``"sex"``, ``"household_type"`` or
             ``"municipality"`` (or any key of :data:`sim.codes.LABELS`).
-        group: The group value: a code such as ``"1"`` or ``1`` for coded dimensions, an age
+        group: The group value: a code such as ``"1"`` or ``1`` (or its English label, such as
+            ``"female"``) for coded dimensions, an age
             group such as ``"20-29"``, or a municipality name.
         lang: ``"ja"`` or ``"en"``.
 
@@ -183,6 +184,7 @@ def group_label(dimension: str, group: object, lang: str) -> str:
     if dimension in LABELS:
         try:
             return LABELS[dimension][lang].get(int(text), text)
-        except ValueError:
-            return text
+        except ValueError:  # an English label (summary.csv writes labels, not codes)
+            codes = {v: k for k, v in LABELS[dimension]["en"].items()}
+            return LABELS[dimension][lang].get(codes[text], text) if text in codes else text
     return text

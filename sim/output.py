@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
+from sim.codes import LABELS
 from sim.config import to_dict
 from sim.files import atomic_write, atomic_write_text, write_csv
 from sim.model import Results
@@ -43,21 +45,43 @@ SUMMARY_MEASURES = (
 )
 
 
+#: File inside the package holding the commit of a non-editable install (written by
+#: ``./bootstrap`` before ``pip install .``, installed as package data, ignored by git).
+COMMIT_FILE = "_commit.txt"
+
+
 def git_commit() -> str | None:
-    """Commit of the installed source tree, if it is a git checkout."""
+    """Commit of the installed source: the git checkout's, else the one recorded at install.
+
+    An editable install (or a run from the source tree) asks git (``-dirty`` when tracked files
+    changed). A plain ``./bootstrap`` installs a copy without ``.git``: the commit then comes
+    from :data:`COMMIT_FILE`, which ``./bootstrap`` writes before installing. None if neither.
+    """
     here = Path(sim.__file__).resolve().parent.parent
-    if not (here / ".git").exists():
+    if (here / ".git").exists():
+        live = _git_head(here)
+        if live:
+            return live
+    try:
+        text = (Path(sim.__file__).resolve().parent / COMMIT_FILE).read_text(encoding="utf-8")
+    except OSError:
         return None
+    text = text.strip()
+    return text if re.fullmatch(r"[0-9a-f]{7,40}(-dirty)?", text) else None
+
+
+def _git_head(root: Path) -> str | None:
+    """``git rev-parse HEAD`` of a checkout (with ``-dirty``), or None if git cannot say."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
             capture_output=True,
             text=True,
             timeout=10,
             check=True,
         )
         dirty = subprocess.run(
-            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
             capture_output=True,
             text=True,
             timeout=10,
@@ -73,8 +97,18 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: Dimensions whose groups the time series stores as integer codes, written as English labels.
+LABELLED = ("sex", "household_type")
+
+
 def summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Last recorded value of the headline measures, overall and by group (wide by measure)."""
+    """Last recorded value of the headline measures, overall and by group (wide by measure).
+
+    Columns ``dimension, group, n`` and one share (0-1) per measure of
+    :data:`SUMMARY_MEASURES`. Sex and household type are labels (``male``/``female``,
+    ``single-person``, ``couple only``, ``couple with children``, ``single parent``,
+    ``other``: :data:`sim.codes.LABELS`), not codes; shares are written with 6 decimals.
+    """
     last = table[table["week"] == table["week"].max()]
     last = last[last["measure"].isin(SUMMARY_MEASURES)]
     wide = last.pivot_table(
@@ -83,7 +117,13 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     n = last.drop_duplicates(["dimension", "group"]).set_index(["dimension", "group"])["n"]
     wide = wide[[m for m in SUMMARY_MEASURES if m in wide.columns]]
     wide.insert(0, "n", n)
-    return wide.reset_index()
+    out = wide.reset_index()
+    for dim in LABELLED:
+        names = {str(k): v for k, v in LABELS[dim]["en"].items()}
+        rows = out["dimension"] == dim
+        out.loc[rows, "group"] = out.loc[rows, "group"].astype(str).replace(names)
+    out.attrs["decimals"] = dict.fromkeys(wide.columns.drop("n"), 6)
+    return out
 
 
 def manifest(results: Results, files: dict[str, str]) -> dict:

@@ -147,7 +147,7 @@ def plot_prevalence(table: pd.DataFrame, *, lang: str = "ja", title: str | None 
         if n_seeds > 1:
             note = t("note.seed_band", lang).format(n=n_seeds)
             axes[0].set_title(note, loc="right", fontsize=8, color="#555555")
-        _format_dates(axes[-1], rows, lang)
+        format_date_axis(axes[-1], rows, lang)
         axes[-1].set_xlabel(t("axis.date", lang))
         fig.suptitle(title if title is not None else t("title.prevalence", lang))
     return fig
@@ -326,26 +326,63 @@ def _mark_policy_start(ax: Axes, rows: pd.DataFrame, lang: str) -> None:
     )
 
 
-def _format_dates(ax: Axes, rows: pd.DataFrame, lang: str) -> None:
-    """Put month ticks on the date axis (「4月」 / "Apr"), with the year under each year's first."""
-    dates = pd.to_datetime(rows["date"])
-    span_days = (dates.max() - dates.min()).days
-    if span_days < 60:
+#: First month of the Japanese fiscal year (April-March).
+FISCAL_START = 4
+
+
+def fiscal_month_ticks(start, end) -> tuple[int, tuple[int, ...]]:
+    """Tick spacing for a date axis: at most 12 month ticks anchored on April.
+
+    Args:
+        start: first date.
+        end: last date.
+
+    Returns:
+        (interval in months, the months that carry a tick), e.g. ``(3, (1, 4, 7, 10))``.
+    """
+    months = max(1.0, (pd.Timestamp(end) - pd.Timestamp(start)).days / 30.4)
+    interval = next((step for step in (1, 2, 3, 6) if months / step <= 12), 12)
+    ticks = tuple(sorted((FISCAL_START - 1 + k * interval) % 12 + 1 for k in range(12 // interval)))
+    return interval, ticks
+
+
+def format_date_axis(ax: Axes, dates, lang: str) -> None:
+    """Month ticks on a date axis, anchored on the fiscal year: 「4月」 with 「2025年度」 under it.
+
+    The one date-axis formatter of every time-series figure (:mod:`sim.plots`,
+    :mod:`sim.report_plots`, the dashboard). Ticks fall on April (and on months a whole step
+    from April: 4, 7, 10, 1 for a quarterly step), at most 12; the fiscal year (April-March)
+    is written under each April tick and under the first tick (「2025年度」 / ``FY2025``).
+    Spans under 60 days get plain dates.
+
+    Args:
+        ax: the axes whose x axis holds dates.
+        dates: the plotted dates (a Series, or a table with a ``date`` column).
+        lang: ``ja`` or ``en``.
+    """
+    if isinstance(dates, pd.DataFrame):
+        dates = dates["date"]
+    d = pd.to_datetime(pd.Series(dates))
+    if (d.max() - d.min()).days < 60:
         ax.xaxis.set_major_locator(mdates.AutoDateLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         return
-    months = span_days / 30.4
-    interval = next((step for step in (1, 2, 3, 6) if months / step <= 12), 12)
-    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=interval))
+    _, months = fiscal_month_ticks(d.min(), d.max())
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=months))
 
     def label(x: float, pos: int | None) -> str:
         day = mdates.num2date(x)
         month = f"{day.month}月" if lang == "ja" else MONTHS_EN[day.month - 1]
-        year = f"{day.year}年" if lang == "ja" else str(day.year)
-        first_of_year = day.month <= interval  # the first tick that falls in a new year
-        return f"{month}\n{year}" if first_of_year or pos == 0 else month
+        fy = day.year - (day.month < FISCAL_START)
+        year = f"{fy}年度" if lang == "ja" else f"FY{fy}"
+        return f"{month}\n{year}" if day.month == FISCAL_START or pos == 0 else month
 
     ax.xaxis.set_major_formatter(FuncFormatter(label))
+
+
+def _format_dates(ax: Axes, rows, lang: str) -> None:
+    """Former name of :func:`format_date_axis` (kept for callers that import it)."""
+    format_date_axis(ax, rows, lang)
 
 
 def _order_groups(summary: pd.DataFrame, dimension: str) -> pd.DataFrame:

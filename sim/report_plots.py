@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter
 
 from sim.codes import AGE_GROUPS
 from sim.i18n import check_lang, group_label
-from sim.plots import MONTHS_EN, STYLE_RC, use_japanese_font
+from sim.plots import STYLE_RC, format_date_axis, use_japanese_font
 from sim.report_text import funder_label, label
 
 #: Okabe-Ito colours for arms (packages): the baseline is black.
@@ -48,25 +48,6 @@ def _new(height: float, ncols: int = 1, nrows: int = 1, **kw) -> tuple[Figure, n
     fig = Figure(figsize=(WIDTH, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, axes.ravel()
-
-
-def _format_dates(ax, dates: pd.Series, lang: str) -> None:
-    """Month ticks 「5月」/"May", with the year under the first tick of each year."""
-    import matplotlib.dates as mdates
-
-    d = pd.to_datetime(dates)
-    months = max(1.0, (d.max() - d.min()).days / 30.4)
-    step = next((s for s in (1, 2, 3, 6) if months / s <= 12), 12)
-    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=step))
-
-    def fmt(x: float, pos: int | None) -> str:
-        day = mdates.num2date(x)
-        month = f"{day.month}月" if lang == "ja" else MONTHS_EN[day.month - 1]
-        if pos != 0 and day.month > step:  # not the first tick of its year
-            return month
-        return f"{month}\n{day.year}年" if lang == "ja" else f"{month}\n{day.year}"
-
-    ax.xaxis.set_major_formatter(FuncFormatter(fmt))
 
 
 def _pct_axis(ax, axis: str = "y") -> None:
@@ -124,7 +105,7 @@ def plot_arms_over_time(series: pd.DataFrame, *, lang: str = "ja", title: str = 
             title_fontsize=7,
         )
         ax.set_title(title or label("lonely", lang), loc="left")
-        _format_dates(ax, series["date"], lang)
+        format_date_axis(ax, series["date"], lang)
     return fig
 
 
@@ -200,15 +181,20 @@ def plot_calibration_age(model: pd.DataFrame, survey: pd.DataFrame, *, lang: str
     return fig
 
 
-def plot_municipality_difference(diff: pd.Series, *, lang: str = "ja") -> Figure:
-    """Change of the lonely share by municipality (points; negative: fewer lonely)."""
+def plot_municipality_difference(averted: pd.Series, *, lang: str = "ja") -> Figure:
+    """Lonely share averted by municipality (baseline - package, points; positive: fewer lonely).
+
+    Args:
+        averted: share averted (0-1) by municipality, in the one sign convention.
+        lang: ``ja`` or ``en``.
+    """
     check_lang(lang)
     use_japanese_font()  # before rc_context: it must outlive the context
-    diff = diff.sort_values()
+    diff = averted.sort_values(ascending=False)
     with mpl.rc_context({**STYLE_RC, "axes.grid.axis": "x"}):
         fig, (ax,) = _new(1.0 + 0.24 * len(diff))
         y = np.arange(len(diff))
-        colours = ["#0072B2" if v <= 0 else "#D55E00" for v in diff]
+        colours = ["#0072B2" if v >= 0 else "#D55E00" for v in diff]
         ax.barh(y, 100 * diff.to_numpy(), color=colours)
         ax.set_yticks(y, [str(g) for g in diff.index], fontsize=8)
         ax.invert_yaxis()

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from sim.compare import cost_per_name, quantity
 from sim.i18n import check_lang, group_label
 
 #: Labels used by the report and its figures: key -> (ja, en).
@@ -79,7 +80,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "fiscal_year": ("年度", "Fiscal year"),
     "age": ("年齢階級", "Age group"),
     "municipality": ("市町村", "Municipality"),
-    "diff_pp": ("現状との差（ポイント、期間平均）", "Difference from baseline (points, mean)"),
+    "diff_pp": (
+        "孤独の回避（ポイント、現状－施策、期間平均）",
+        "Averted (points, baseline - package, mean)",
+    ),
     "seed_point": ("1回の試行", "One run"),
     "mean_point": ("平均", "Mean"),
     "ci": ("95%区間", "95% interval"),
@@ -91,6 +95,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "s1": ("一次指数 S1", "First order S1"),
     "st": ("全効果指数 ST", "Total ST"),
     "dummy": ("DUMMY（偶然の目安）", "DUMMY (chance level)"),
+    # Table headers.
+    "parameter": ("パラメータ", "Parameter"),
+    "half_width": ("{x}の95%区間の半幅", "{x} 95% half-width"),
+    "above_dummy": ("DUMMYと区別できる", "Above DUMMY"),
+    "convergence": ("収束の確認", "Convergence check"),
+    "runs_half": ("半分の試行数", "Runs (half)"),
+    "runs_full": ("全試行数", "Runs (all)"),
+    "result": ("結果", "Result"),
+    "share_best": ("最良だった条件の割合", "Share of worlds best"),
+    "mean_regret": ("平均の後悔（人年）", "Mean regret (person-years)"),
+    "max_regret": ("最大の後悔（人年）", "Max regret (person-years)"),
+    "eligible_share": ("予算内だった割合", "Share within budget"),
+    "worlds": ("条件の数", "Worlds"),
+    "measure": ("指標", "Measure"),
+    "group": ("区分", "Group"),
+    "min": ("最小", "min"),
+    "max": ("最大", "max"),
+    "difference": ("差", "Difference"),
+    "difference_kind": ("差の向き", "Sign"),
+    "averted": ("回避（現状－施策）", "averted (baseline - package)"),
+    "added": ("追加（施策－現状）", "added (package - baseline)"),
+    "pairs": ("対応のある試行の組", "Paired runs"),
+    "ci_low": ("95%区間の下限", "95% interval, low"),
+    "ci_high": ("95%区間の上限", "95% interval, high"),
+    "col.py_averted": ("孤独の回避人年（平均）", "Person-years lonely averted (mean)"),
+    "col.added_cost": ("追加費用（円、平均）", "Added cost (yen, mean)"),
+    "col.cost_per": ("回避1人年あたり費用（円）", "Cost per person-year averted (yen)"),
+    "col.added_cost_yen": ("追加費用（円）", "Added cost (yen)"),
     # Service flows.
     "noticed": ("気づき", "Noticed"),
     "referred": ("紹介", "Referred"),
@@ -137,6 +169,29 @@ def label(key: str, lang: str) -> str:
     check_lang(lang)
     pair = LABELS.get(key)
     return key if pair is None else pair[0 if lang == "ja" else 1]
+
+
+def outcome_label(stem: str, lang: str) -> str:
+    """Name an outcome column stem of :mod:`sim.compare` (``lonely_person_years``...)."""
+    if stem.startswith("cost_per_"):
+        return label("cost_per_py_averted", lang)
+    if stem.endswith("_person_years"):
+        return label("py_" + stem.removesuffix("_person_years"), lang)
+    if stem.endswith("_share"):
+        return label(stem.removesuffix("_share"), lang)
+    return label(stem.removesuffix("_yen"), lang)
+
+
+def difference_kind(name: str, lang: str) -> str:
+    """How a signed difference column reads: averted (baseline - package) or added."""
+    if name.startswith("cost_per_"):
+        return "追加費用÷回避人年" if lang == "ja" else "added cost / averted"
+    return label("added" if name.startswith("added_") else "averted", lang)
+
+
+def fiscal_year_text(year: int, lang: str) -> str:
+    """A fiscal year (April-March) as text without a thousands separator: 「2025年度」/FY2025."""
+    return f"{year}年度" if lang == "ja" else f"FY{year}"
 
 
 def funder_label(funder: str, lang: str) -> str:
@@ -220,8 +275,9 @@ def paired_findings(
     """Findings of one package against its paired baseline (``comparison.csv`` of a run).
 
     Args:
-        comp: the comparison table (metric, unit, baseline, scenario, difference); person-year
-            differences are baseline - scenario (averted), costs scenario - baseline (added).
+        comp: the comparison row of a paired run (:func:`sim.compare.comparison`):
+            ``lonely_person_years_averted`` (baseline - scenario), ``added_cost_total_yen``
+            (scenario - baseline), ``cost_per_lonely_person_year_averted_yen``.
         title: the package's name or title.
         years: horizon in years.
         seed: the seed of the pair (one run: no interval).
@@ -235,10 +291,10 @@ def paired_findings(
         Sentences, the most important first.
     """
     check_lang(lang)
-    d = comp.set_index("metric")["difference"]
-    averted = float(d.get("person_years_lonely", math.nan))
-    added = float(d.get("cost_total", math.nan))
-    per = float(d.get("cost_per_person_year_lonely_averted", math.nan))
+    d = comp.iloc[0]
+    averted = float(d.get("lonely_person_years_averted", math.nan))
+    added = float(d.get("added_cost_total_yen", math.nan))
+    per = float(d.get(cost_per_name(), math.nan))
     ja = lang == "ja"
     out = []
     if math.isfinite(averted) and averted > 0:
@@ -362,8 +418,10 @@ def compare_findings(
     """Findings of an experiment comparison (``comparison.csv`` of ``tsunagari compare``).
 
     Args:
-        table: package, outcome, pairs, baseline, package_mean, difference, ci_low, ci_high;
-            differences are package - baseline (a negative person-year difference is averted).
+        table: one row per package (:func:`experiments.compare.signed_table`): ``package``,
+            ``pairs``, ``lonely_person_years_averted`` (baseline - package) with ``_ci_low``
+            and ``_ci_high``, ``added_cost_total_yen`` (package - baseline) and
+            ``cost_per_lonely_person_year_averted_yen`` with its interval.
         robust: package, share_best, mean_regret, ... (optional).
         titles: short names of the packages.
         years: horizon in years (None if unknown).
@@ -372,23 +430,31 @@ def compare_findings(
     """
     check_lang(lang)
     ja = lang == "ja"
-    out = []
-    rows = table[table["outcome"] == target].set_index("package")
-    if rows.empty:
+    out: list[str] = []
+    col = quantity(target)[1]
+    if col not in table or table.empty:
         return out
-    cost = table[table["outcome"] == "cost_total"].set_index("package")
-    per = table[table["outcome"] == "cost_per_py_averted"].set_index("package")
+    rows = table.set_index("package")
+    per_col = cost_per_name(target)
     period = years_text(years, lang) if years else ("期間全体" if ja else "the whole period")
-    for package, r in rows.iterrows():
+
+    def get(package: str, name: str) -> float:
+        return float(rows[name].get(package, math.nan)) if name in rows else math.nan
+
+    for package in rows.index:
         name = titles.get(package, package)
-        averted, lo, hi = -r["difference"], -r["ci_high"], -r["ci_low"]
+        averted, lo, hi = (
+            get(package, col),
+            get(package, f"{col}_ci_low"),
+            get(package, f"{col}_ci_high"),
+        )
         interval = fmt_interval(lo, hi, fmt_int, lang)
-        n = int(r["pairs"])
-        added = cost["difference"].get(package, math.nan)
-        cpp = per["difference"].get(package, math.nan)
+        n = int(rows.loc[package, "pairs"])
+        added = get(package, "added_cost_total_yen")
+        cpp = get(package, per_col)
         cpp_i = fmt_interval(
-            per["ci_low"].get(package, math.nan),
-            per["ci_high"].get(package, math.nan),
+            get(package, f"{per_col}_ci_low"),
+            get(package, f"{per_col}_ci_high"),
             lambda v: fmt_yen(v, lang),
             lang,
         )
@@ -424,7 +490,7 @@ def compare_findings(
                 else " The interval includes zero: the effect cannot be told from chance."
             )
         out.append(s)
-    best = (-rows["difference"]).idxmax()
+    best = rows[col].idxmax()
     best_name = titles.get(best, best)
     if ja:
         s = f"モデルが最も支持するのは「{best_name}」です：平均で最も多くの延べ人年を減らします"
@@ -436,15 +502,14 @@ def compare_findings(
             s += f"（{int(rb['worlds'])}通りの条件のうち{fmt_pct(rb['share_best'], 0)}で最良）"
         else:
             s += f" (best in {fmt_pct(rb['share_best'], 0)} of {int(rb['worlds'])} worlds)"
-    cheapest = per["difference"].dropna()
+    cheapest = rows[per_col].dropna() if per_col in rows else pd.Series(dtype=float)
     if len(cheapest):
         c = cheapest.idxmin()
         cname = titles.get(c, c)
+        low = fmt_yen(cheapest.min(), lang)
         if ja:
-            low = fmt_yen(cheapest.min(), lang)
             s += f"。1人年あたりの費用が最も低いのは「{cname}」（{low}）です。"
         else:
-            low = fmt_yen(cheapest.min(), lang)
             s += f". The lowest cost per person-year averted is “{cname}” ({low})."
     else:
         s += "。" if ja else "."
@@ -541,42 +606,75 @@ def run_findings(
 def sensitivity_findings(
     indices: pd.DataFrame, method: str, convergence: pd.DataFrame | None, lang: str = "ja"
 ) -> list[str]:
-    """Findings of a Morris or Sobol analysis: the most influential parameters per outcome."""
+    """Findings of a Morris or Sobol analysis: the parameters distinguishable from DUMMY.
+
+    Only parameters whose index interval lies above the DUMMY's
+    (:func:`experiments.sensitivity.versus_dummy`) are ranked; the others are named as not
+    distinguishable from chance. A convergence check that could not run says what is missing.
+    """
+    from experiments.sensitivity import convergence_line, versus_dummy
+
     check_lang(lang)
     ja = lang == "ja"
     key = "mu_star" if method == "morris" else "ST"
     out = []
     for outcome, rows in indices.groupby("outcome", sort=False):
-        real = rows[rows["parameter"] != "DUMMY"].sort_values(key, ascending=False)
-        top = [str(p) for p in real["parameter"].head(3)]
-        if not top:
+        table = versus_dummy(method, rows)
+        if table.empty:
             continue
         name = label(str(outcome), lang)
-        if ja:
-            out.append(f"{name}に最も影響するのは{'、'.join(top)}です（{key}の大きい順）。")
+        top = [str(p) for p in table.loc[table["above_dummy"], "parameter"].head(3)]
+        rest = [str(p) for p in table.loc[~table["above_dummy"], "parameter"]]
+        if top and ja:
+            out.append(
+                f"{name}に最も影響するのは{'、'.join(top)}です"
+                f"（{key}の大きい順、DUMMYと区別できるもののみ）。"
+            )
+        elif top:
+            out.append(
+                f"{name} depends most on {', '.join(top)} (largest {key} first; only those "
+                "distinguishable from DUMMY)."
+            )
+        elif ja:
+            out.append(f"{name}について、DUMMYと区別できるほど影響するパラメータはありません。")
         else:
-            out.append(f"{name} depends most on {', '.join(top)} (largest {key} first).")
+            out.append(f"No parameter's effect on {name} can be told from DUMMY's.")
+        if rest:
+            shown = "、".join(rest[:6]) if ja else ", ".join(rest[:6])
+            more = len(rest) - 6
+            if ja:
+                tail = f"ほか{more}個" if more > 0 else ""
+                out.append(f"{name}：{shown}{tail}の影響はDUMMY（偶然の目安）と区別できません。")
+            else:
+                tail = f" and {more} more" if more > 0 else ""
+                out.append(f"{name}: {shown}{tail} cannot be told from DUMMY (chance).")
     dummy = indices[indices["parameter"] == "DUMMY"]
     if len(dummy):
         v = float(dummy[key].max())
         if ja:
             out.append(
-                f"偶然の目安となるDUMMYの{key}は最大{v:.3g}で、これより小さい指数は意味がありません。"
+                f"偶然の目安となるDUMMYの{key}は最大{v:.3g}です。区間がこれと重なる指数は"
+                "偶然と区別できません。"
             )
         else:
             out.append(
-                f"The DUMMY parameter's {key} is at most {v:.3g}: smaller indices mean nothing."
+                f"The DUMMY parameter's {key} is at most {v:.3g}: an index whose interval "
+                "overlaps it cannot be told from chance."
             )
     if convergence is not None and len(convergence) and "converged" in convergence:
-        bad = convergence[~convergence["converged"].astype(bool)]
-        if len(bad):
+        conv = convergence.to_dict("records")
+        unchecked = [c for c in conv if not _finite(c.get("max_change"))]
+        bad = [c for c in conv if _finite(c.get("max_change")) and not bool(c.get("converged"))]
+        if unchecked:
+            out.append(convergence_line(unchecked[0], lang) + ("。" if ja else "."))
+        if bad:
             if ja:
                 out.append(
                     f"{len(bad)}個の結果指標で順位がまだ安定していません（試行を増やしてください）。"
                 )
             else:
                 out.append(f"The ranking has not settled for {len(bad)} outcomes: use more runs.")
-        else:
+        elif not unchecked:
             out.append(
                 "すべての結果指標で順位は安定しています。"
                 if ja
@@ -585,19 +683,67 @@ def sensitivity_findings(
     return out
 
 
-def caveats(lang: str) -> list[str]:
-    """Standing caveats printed at the end of every report."""
+def _finite(x) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def calibration_caveat(calibration: str | None, lang: str) -> str:
+    """The caveat on calibration, from the manifest's ``calibration`` value.
+
+    Args:
+        calibration: the parameter set the run started from (``calibrated`` or another fitted
+            set's name), ``none`` for the declared defaults, or None when the manifest does
+            not say.
+        lang: ``ja`` or ``en``.
+    """
+    ja = check_lang(lang) == "ja"
+    if calibration is None or str(calibration).strip() == "":
+        return (
+            "この実行の記録（manifest）には較正の有無がありません。費用はすべて仮定です。"
+            "自治体の予算額に置き換えて使ってください。"
+            if ja
+            else "The run's manifest does not say whether the model was calibrated; all costs "
+            "are assumptions to be replaced with local budgets."
+        )
+    if str(calibration).lower() == "none":
+        return (
+            "数値は較正前のモデル（宣言された既定値、calibration=none）によるもので、費用はすべて"
+            "仮定です。自治体の予算額に置き換えて使ってください。"
+            if ja
+            else "Figures come from the uncalibrated model (the declared defaults, "
+            "calibration=none); all costs are assumptions to be replaced with local budgets."
+        )
+    return (
+        f"モデルは全国調査（人々のつながりに関する基礎調査）に較正済みです（パラメータの組："
+        f"{calibration}）。効果の大きさと費用は計画上の仮定です。自治体の予算額に置き換えて"
+        "使ってください。"
+        if ja
+        else f"The model is calibrated to the national loneliness survey (parameter set "
+        f"“{calibration}”); effect sizes and costs are planning assumptions to be replaced "
+        "with local budgets."
+    )
+
+
+def caveats(lang: str, calibration: str | None = None) -> list[str]:
+    """Standing caveats printed at the end of every report (the first from the manifest)."""
+    first = calibration_caveat(calibration, lang)
     if lang == "ja":
         return [
-            "数値は較正前のモデルによるもので、費用はすべて仮定です。自治体の予算額に置き換えて使ってください。",
+            first,
             "人年は、16歳以上の住民がその状態にあった年数の合計（実人口に換算）です。",
+            "差の符号はどの表でも同じです：人年は「回避」（現状－施策、正なら減った）、費用は"
+            "「追加費用」（施策－現状、正なら増えた）です。",
             "小さな差（0.1ポイント程度）は偶然のことがあります。複数シードの比較で幅を確かめてください。",
             "このモデルは政策の比較のための道具で、将来の予測ではありません。",
         ]
     return [
-        "Figures come from a model before calibration; all costs are assumptions to be replaced "
-        "with local budgets.",
+        first,
         "Person-years add up the years residents aged 16+ spent in a state (full population).",
+        "Every table uses one sign convention: person-years “averted” (baseline - package, "
+        "positive when fewer), costs “added” (package - baseline, positive when more).",
         "Small differences (about 0.1 points) can be chance: compare several seeds.",
         "The model compares policies; it does not forecast.",
     ]
@@ -618,9 +764,15 @@ READ: dict[str, tuple[str, str]] = {
     ),
     "arms": (
         "孤独（しばしば・時々）を感じる人の割合を、現状とパッケージで比べます。"
-        "帯は複数の試行の5〜95%の範囲（偶然による幅）です。",
-        "Share lonely (often or sometimes) under the baseline and the package(s). Bands show "
-        "the 5-95% range over runs (chance).",
+        "1回の試行なので、偶然による幅（帯）はありません。",
+        "Share lonely (often or sometimes) under the baseline and the package: one run, so "
+        "there is no band for chance.",
+    ),
+    "arms.compare": (
+        "孤独（しばしば・時々）を感じる人の割合を、現状とパッケージで比べます。"
+        "線は複数の試行の中央値、帯は5〜95%の範囲（偶然による幅）です。",
+        "Share lonely (often or sometimes) under the baseline and the packages. Lines are the "
+        "median over runs, bands the 5-95% range (chance).",
     ),
     "age": (
         "どの年齢の人の孤独が減ったかを、延べ人年で示します。棒が長いほど効果が大きい年齢です。",
@@ -654,8 +806,10 @@ READ: dict[str, tuple[str, str]] = {
         "person-year.",
     ),
     "comparison": (
-        "現状（同じ乱数）との差の一覧です。人年は減った分、費用は増えた分を示します。",
-        "Differences from the paired baseline: person-years averted and added costs.",
+        "現状（同じ乱数）との差の一覧です。「回避」は現状－施策（正の値なら人年が減った）、"
+        "「追加費用」は施策－現状（正の値なら費用が増えた）です。",
+        "Differences from the paired baseline: “averted” is baseline - package (positive: "
+        "fewer person-years), “added cost” is package - baseline (positive: more cost).",
     ),
     "robustness": (
         "不確かなパラメータや乱数を変えた条件（世界）ごとに、どのパッケージが最も効果的だったかの割合です。"
@@ -676,7 +830,7 @@ READ: dict[str, tuple[str, str]] = {
 }
 
 
-def read(key: str, lang: str) -> str:
-    """How to read section ``key`` ('' when there is no note)."""
-    pair = READ.get(key)
+def read(key: str, lang: str, kind: str | None = None) -> str:
+    """How to read section ``key`` ('' when there is no note); ``KEY.KIND`` first if defined."""
+    pair = READ.get(f"{key}.{kind}") or READ.get(key)
     return "" if pair is None else pair[0 if check_lang(lang) == "ja" else 1]
