@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import sys
+import os
 import time
 from concurrent.futures import as_completed
 from importlib.resources import files
@@ -30,6 +30,7 @@ import yaml
 
 from calibration.abc import Generation, accept, distance, ess, load_prior, propose
 from calibration.store import EvaluationStore, atomic_write
+from sim.console import Progress, plan_line
 from sim.params import ConfigError
 
 BASE = ["region=japan", "population.scale=0.0005", "calibration=none"]
@@ -100,34 +101,24 @@ def _evaluate(key: str, values: dict[str, float], network: bool = False) -> dict
     return rec
 
 
-class Progress:
-    """Runs done, rate and ETA on one updating line (only on a terminal)."""
+def evaluation_seconds(cfg, region, store: EvaluationStore | None = None) -> tuple[float, bool]:
+    """Seconds one evaluation takes on one worker, and whether it was measured.
 
-    def __init__(self, total: int, stream=sys.stderr) -> None:
-        self.total, self.done, self.new = total, 0, 0
-        self.t0 = time.perf_counter()
-        self.stream = stream
-        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+    Measured: the median ``seconds`` of the evaluations already in the store (a resumed
+    calibration). Otherwise the per-run estimate of the experiments
+    (:func:`experiments.evaluators.estimate_seconds`) for the weeks up to the first December.
+    """
+    from calibration.survey import december_week
+    from experiments.evaluators import estimate_seconds
+    from sim.population import simulated_residents
 
-    def update(self, skipped: int = 0, new: int = 0, label: str = "") -> None:
-        """Count finished evaluations (resumed ones are not used for the rate)."""
-        self.done += skipped + new
-        self.new += new
-        if not self.tty:
-            return
-        dt = time.perf_counter() - self.t0
-        rate = self.new / dt if dt > 0 else 0.0
-        eta = (self.total - self.done) / rate / 60 if rate > 0 else math.nan
-        self.stream.write(
-            f"\r{label} {self.done}/{self.total} runs, {rate * 60:.1f} runs/min, "
-            f"ETA {eta:.0f} min  "
-        )
-        self.stream.flush()
-
-    def close(self) -> None:
-        """End the progress line."""
-        if self.tty:
-            self.stream.write("\n")
+    done = [r.get("seconds") for r in (store.records.values() if store else [])]
+    done = [float(x) for x in done if isinstance(x, int | float) and math.isfinite(x)]
+    if done:
+        return float(np.median(done)), True
+    residents = float(simulated_residents(region.municipalities, cfg.population).sum())
+    weeks = cfg.burn_in_weeks + december_week(cfg.start_date) + 1
+    return estimate_seconds(residents, len(region.municipalities), weeks), False
 
 
 def parse(args: list[str], quick: bool) -> tuple[dict[str, str], list[str]]:
@@ -204,9 +195,10 @@ def run_abc(opts: dict, overrides: list[str], *, out: Path | None = None, log=pr
     targets = load_targets(opts["targets"])
     prior = load_prior(opts["parameters"])
     base = [*BASE, *overrides]
-    from sim.config import compose_config
+    from sim.config import compose_config, load_configured_region
 
-    compose_config(base)  # report configuration errors before starting workers
+    cfg = compose_config(base)  # report configuration errors before starting workers
+    region = load_configured_region(cfg)  # and a run that cannot fit in memory
     n_gen, n = int(opts["generations"]), int(opts["particles"])
     seed, q = int(opts["abc_seed"]), float(opts["quantile"])
     settings = {
@@ -222,8 +214,14 @@ def run_abc(opts: dict, overrides: list[str], *, out: Path | None = None, log=pr
     }
     out = out or calibration_dir() / "runs" / opts["name"]
     store = EvaluationStore(out, settings)
-    progress = Progress(n_gen * n + 1)
-    ev = Evaluator(base, opts["targets"], int(opts["workers"]))
+    total = n_gen * n + 2  # every generation's particles, then the posterior mean and best
+    per_run, measured = evaluation_seconds(cfg, region, store)
+    workers = int(opts["workers"])
+    log(plan_line("calibrate", todo=max(0, total - len(store.records)), total=total,
+                  seconds_per_run=per_run, workers=workers, cores=os.cpu_count(),
+                  measured=measured, unit="evaluations"))  # fmt: skip
+    progress = Progress(total, label="calibrate:")
+    ev = Evaluator(base, opts["targets"], workers)
     t0 = time.perf_counter()
     gens: list[Generation] = []
     try:
@@ -233,17 +231,18 @@ def run_abc(opts: dict, overrides: list[str], *, out: Path | None = None, log=pr
             tasks = [(f"g{g}:{i}", dict(zip(prior.names, map(float, th), strict=True)), False)
                      for i, th in enumerate(theta)]  # fmt: skip
             todo = [t for t in tasks if t[0] not in store]
-            progress.update(skipped=len(tasks) - len(todo), label=f"generation {g + 1}/{n_gen}:")
+            progress.skip(len(tasks) - len(todo))
+            label = f"calibrate: generation {g + 1}/{n_gen}:"
 
-            def done(rec, g=g):
+            def done(rec, label=label):
                 store.append(rec)
-                progress.update(new=1, label=f"generation {g + 1}/{n_gen}:")
+                progress.tick(label=label)
 
             ev.map(todo, done)
             d = np.asarray([store.get(t[0])["distance"] for t in tasks], float)
             gen = accept(g, theta, d, prev, prior, q)
             gens.append(gen)
-            progress.close() if g == n_gen - 1 else None
+            progress.close()
             log(
                 f"generation {g + 1}/{n_gen}: eps {gen.eps:.3f}, accepted {gen.accepted.size}/{n},"
                 f" ESS {ess(gen.weights):.0f}, best distance {np.min(d):.3f},"
@@ -255,7 +254,9 @@ def run_abc(opts: dict, overrides: list[str], *, out: Path | None = None, log=pr
         best = dict(zip(prior.names, map(float, last.proposals[best_i]), strict=True))
         finals = [("final:mean", mean, True), ("final:best", best, True)]
         todo = [t for t in finals if t[0] not in store]
-        ev.map(todo, lambda rec: (store.append(rec), progress.update(new=1)))
+        progress.skip(len(finals) - len(todo))
+        ev.map(todo, lambda rec: (store.append(rec), progress.tick(label="calibrate: final:")))
+        progress.close()
     finally:
         ev.close()
     m, b = store.get("final:mean"), store.get("final:best")

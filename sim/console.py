@@ -155,7 +155,7 @@ def plan_line(
         return f"{head}, nothing left to run"
     return (
         f"{head}; {todo:,} to run on {workers} worker{'s' if workers > 1 else ''}, "
-        f"{about(left)} (about {seconds_per_run:.1f} s per run, {how})"
+        f"{about(left)} (about {seconds_per_run:.1f} s per {unit.removesuffix('s')}, {how})"
     )
 
 
