@@ -207,3 +207,99 @@ def test_cli_unreachable_dask_address(capsys, tmp_path):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "cannot reach the Dask scheduler" in err and err.count("\n") == 1
+
+
+# --- paths, memory guard and run-time estimate (issue 16) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "out", ["結果/3案比較", "results (v2)/a,b", "データ/$HOME/{x}", "out=with=equals"]
+)
+def test_out_is_taken_as_written(out):
+    xcfg, model = compose_experiment("compare", [f"out={out}", "seeds=2", "years=1"])
+    assert (xcfg.out, xcfg.seeds, model[-1]) == (out, 2, "years=1")
+
+
+def test_empty_out_is_refused():
+    with pytest.raises(ConfigError, match=r"^out: empty path"):
+        compose_experiment("compare", ["out= "])
+
+
+def test_overlay_and_package_file_in_japanese_folders(tmp_path):
+    folder = tmp_path / "設定 (v2)" / "experiment"
+    folder.mkdir(parents=True)
+    (folder / "三案.yaml").write_text("# @package _global_\nname: sanan\nseeds: 3\n", "utf-8")
+    package = tmp_path / "施策" / "案A.yaml"
+    xcfg, _ = compose_experiment(
+        "compare", [f"experiment={folder / '三案.yaml'}", f"packages=[places_first,{package}]"]
+    )
+    assert (xcfg.name, xcfg.seeds) == ("sanan", 3)
+    assert xcfg.packages == ["places_first", str(package)]
+
+
+def _tiny_sweep(tmp_path, *extra):
+    from experiments.commands import compare_sweep
+
+    over = ["packages=[places_first]", "seeds=1", "population.scale=0.004", "years=1",
+            "burn_in_weeks=4", f"out={tmp_path / 'store'}", *extra]  # fmt: skip
+    return compare_sweep(over)
+
+
+def test_memory_guard_counts_every_worker(tmp_path):
+    from experiments.commands import check_memory
+    from sim.config import estimate_memory
+
+    sweep = _tiny_sweep(tmp_path)
+    mun = sweep.ctx.region.municipalities
+    one = estimate_memory(int(mun["pop_total"].sum() * 0.004), len(mun), 1)
+    available = int(2.5 * one)
+    check_memory(sweep, 2, available=available)  # two fit
+    check_memory(sweep, 1, available=one // 2)  # one at a time: the per-run guard's business
+    check_memory(sweep, 64, available=None)  # memory unknown: no check
+    with pytest.raises(ConfigError) as err:
+        check_memory(sweep, 4, available=available)
+    msg = str(err.value)
+    assert msg.startswith("executor.workers=4: 4 runs at once at population.scale=0.004")
+    assert "use executor.workers=2 or fewer, or lower population.scale" in msg
+    assert not sweep.store.path.exists()  # refused before the store is opened
+
+
+def test_memory_guard_on_the_command_line(tmp_path, monkeypatch, capsys):
+    import sim.config
+
+    monkeypatch.setattr(sim.config, "available_memory", lambda: 400 * 2**20)
+    argv = ["compare", "packages=[places_first]", "seeds=1", "executor=process",
+            "executor.workers=8", "population.scale=0.004", "years=1",
+            f"out={tmp_path / 'store'}"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tsunagari: error: executor.workers=8")
+    assert "population.scale" in err and not (tmp_path / "store").exists()
+
+
+def test_run_time_estimate_matches_the_measured_runs():
+    from experiments.evaluators import estimate_seconds
+
+    # (residents, municipalities, weeks, measured seconds): the runs quoted in evaluators.py
+    measured = [(5_534, 19, 56, 0.99), (27_670, 19, 208, 4.75), (63_073, 1_741, 156, 19.5)]
+    for residents, municipalities, weeks, seconds in measured:
+        assert estimate_seconds(residents, municipalities, weeks) == pytest.approx(seconds, rel=0.1)
+    # docs/benchmarks.md: 1,000,000 residents of Nara (39 municipalities), 0.53 s a week
+    week = estimate_seconds(1e6, 39, 101) - estimate_seconds(1e6, 39, 100)
+    assert week == pytest.approx(0.53, rel=0.1)
+
+
+def test_plan_uses_the_stored_runs_when_resuming(tmp_path):
+    from experiments.sweep import execute, plan, seconds_per_run
+
+    sweep = _tiny_sweep(tmp_path, "executor=serial", "progress=off", "lang=en")
+    estimate, measured = seconds_per_run(sweep)
+    assert not measured and estimate > 0
+    said = []
+    counts = execute(sweep, say=said.append)
+    assert said[0].startswith("compare: 2 runs; 2 to run on 1 worker, ")
+    assert counts["ran"] == 2
+    median, measured = seconds_per_run(sweep)
+    stored = sweep.store.outcomes()["elapsed_s"]
+    assert measured and median == pytest.approx(float(stored.median()))
+    assert plan(sweep, 0, 1) == "compare: 2 runs (2 already done), nothing left to run"

@@ -135,3 +135,31 @@ def test_real_model_morris_dummy_is_near_zero(tmp_path, capsys):
     py = idx[idx["outcome"] == "py_lonely"].set_index("parameter")
     assert py.loc["DUMMY", "mu_star"] <= 0.05 * py["mu_star"].max()
     assert py.loc["dynamics.loneliness.gap_effect", "mu_star"] > py.loc["DUMMY", "mu_star"]
+
+
+def test_japanese_out_folders_and_progress_in_a_log(tmp_path, monkeypatch, capsys):
+    """Walkthrough step 4 as written (out=結果/3案比較), tiny; progress reaches a log too."""
+    from sim.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    small = ["population.scale=0.004", "years=1", "burn_in_weeks=4", "executor=serial"]
+    argv = ["compare", "packages=[places_first,people_first]", "seeds=1", "resamples=20",
+            "out=結果/3案比較", *small]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    out, err = capsys.readouterr()
+    store = tmp_path / "結果" / "3案比較"
+    assert (store / "comparison.csv").is_file() and len(list((store / "runs").glob("*"))) == 3
+    assert out.splitlines()[0].startswith("compare: 3回の実行、残り3回を1並列で")
+    assert "3/3回" in err and "完了" in err  # capsys is not a terminal: a full line, no \r
+    assert "\r" not in err
+    assert main(argv) == 0  # rerun: nothing left, said so
+    assert (
+        capsys.readouterr().out.splitlines()[0]
+        == "compare: 3回の実行（うち3回は実行済み）、すべて実行済み"
+    )
+    argv = ["sensitivity", "params=[dynamics.loneliness.recovery]", "r=2", "out=結果/感度 分析",
+            "lang=en", *small]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    out, _ = capsys.readouterr()
+    assert out.startswith("sensitivity: 6 runs; 6 to run on 1 worker, ")
+    assert (tmp_path / "結果" / "感度 分析" / "morris_indices.csv").is_file()
