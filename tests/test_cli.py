@@ -51,6 +51,10 @@ BAD_INPUTS = {
     "config command": (["config", "years=abc"], "years: expected an integer"),
     "unknown command": (["rnu"], "invalid choice: 'rnu'"),
     "unknown option": (["run", "--dry-run"], "unrecognized arguments: --dry-run"),
+    "validate years": (["validate", "years=abc"], "years: must be a whole number of years"),
+    "validate out is a file": (["validate", "out={tmp}/a-file"], "a-file' exists and is not"),
+    "scenarios lang": (["scenarios", "lang=fr"], "lang: must be 'ja' or 'en', got 'fr'"),
+    "scenarios option": (["scenarios", "colour=red"], "scenarios: unknown option 'colour=red'"),
 }
 
 
@@ -88,9 +92,11 @@ def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("runs")
     args = {"a": [*TINY, "output_dir=out"], "b": [*TINY, "output_dir=out"]}
     args["en"] = [*TINY, "lang=en", "output_dir=out"]
+    args["paired"] = ["population.scale=0.01", "years=2", "burn_in_weeks=4",
+                      "scenario=people_first", "output_dir=out"]  # fmt: skip
     for name in args:
         (base / name).mkdir()
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         done = {n: pool.submit(tsunagari, ["run", *a], base / n) for n, a in args.items()}
         for name, future in done.items():
             result = future.result()
@@ -106,7 +112,7 @@ def test_console_script_is_installed() -> None:
 def test_help_lists_the_commands(work: Path) -> None:
     result = tsunagari(["--help"], work)
     assert result.returncode == 0
-    for command in ("run", "config", "params", "scenarios"):
+    for command in ("run", "config", "params", "scenarios", "validate"):
         assert re.search(rf"^ +{command}\b", result.stdout, re.MULTILINE), command
 
 
@@ -191,10 +197,126 @@ def test_params_uncertain_lists_only_uncertain(work: Path) -> None:
 
 def test_scenarios_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["scenarios", "--lang", "en"]) == 0
-    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    english = capsys.readouterr().out
+    names = [line.split()[0] for line in english.splitlines()]
     library = Path(config_dir()).parents[1] / "scenarios"
     assert "baseline" in names
     assert names == sorted(p.stem for p in library.glob("*.yaml"))
+    assert cli.main(["scenarios", "lang=en"]) == 0  # like every other command
+    assert capsys.readouterr().out == english
+    assert cli.main(["scenarios"]) == 0
+    japanese = capsys.readouterr().out
+    assert japanese != english and "Status quo" not in japanese
+
+
+def test_help_lists_validate_and_wide_area_keys(work: Path) -> None:
+    assert "tsunagari validate" in cli.__doc__
+    wide = tsunagari(["wide-area", "--help"], work).stdout
+    assert "region=prefecture region.prefecture=NAME" in wide
+    assert "seeds=N (1-1000" in wide and "workers=N (1-256" in wide
+    validate = tsunagari(["validate", "--help"], work)
+    assert validate.returncode == 0 and "out=DIR years=N" in validate.stdout
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _tables(stdout: str) -> list[list[str]]:
+    """The console tables of a run: each a header, a rule of dashes and its rows."""
+    lines = stdout.splitlines()
+    tables = []
+    for i, line in enumerate(lines):
+        if line.strip() and set(line.strip()) == {"-"}:
+            rows = []
+            for row in lines[i + 1 :]:
+                if not row.strip():
+                    break
+                rows.append(row)
+            tables.append([lines[i - 1], line, *rows])
+    return tables
+
+
+def test_summary_is_japanese_and_aligned(tiny_runs: dict[str, Path]) -> None:
+    stdout = (tiny_runs["a"] / "stdout.txt").read_text(encoding="utf-8")
+    summary = _tables(stdout)[0]
+    for head in ("人数", "しばしば・常に", "時々", "孤独感あり（計）", "直接会う機会なし"):
+        assert head in summary[0]
+    assert "any_loneline" not in stdout and "nan" not in stdout
+    assert len({_display_width(line) for line in summary}) == 1  # numbers end under headers
+    assert summary[2].split()[0] == "全体"
+    english = _tables((tiny_runs["en"] / "stdout.txt").read_text(encoding="utf-8"))[0]
+    assert "any loneliness" in english[0] and "All" in english[2]
+
+
+def test_paired_comparison_is_headed_aligned_and_equals_the_csv(
+    tiny_runs: dict[str, Path],
+) -> None:
+    import pandas as pd
+
+    stdout = (tiny_runs["paired"] / "stdout.txt").read_text(encoding="utf-8")
+    people, costs = _tables(stdout)[1:3]
+    assert people[0].split() == ["指標（延べ人年）", "ベースライン", "施策あり",
+                                 "回避（ベースライン－施策）"]  # fmt: skip
+    assert costs[0].split() == ["負担者（円）", "ベースライン", "施策あり",
+                                "追加費用（施策－ベースライン）"]  # fmt: skip
+    for table in (people, costs):
+        assert len({_display_width(line) for line in table}) == 1
+    assert "nan" not in stdout.lower()
+    row = pd.read_csv(tiny_runs["paired"] / "out" / "comparison.csv").iloc[0]
+    shown = {line.split()[0]: line.split()[1:] for line in costs[2:]}
+    base, arm, added = (float(v.replace(",", "")) for v in shown["合計"])
+    assert base == round(row["cost_total_yen_baseline"])
+    assert arm == round(row["cost_total_yen_scenario"])
+    assert added == round(row["added_cost_total_yen"]) > 0
+    lonely = next(line for line in people[2:] if line.lstrip().startswith("孤独（しばしば"))
+    averted = float(lonely.split()[-1].replace(",", ""))
+    assert averted == round(row["lonely_person_years_averted"], 1)
+    per = row["cost_per_lonely_person_year_averted_yen"]
+    line = next(line for line in stdout.splitlines() if "回避1人年あたりの追加費用" in line)
+    if per == per:  # averted > 0: the ratio; else why there is none
+        assert f"{per:,.0f}円" in line
+    else:
+        assert "算出せず" in line
+
+
+def test_summary_without_adults_shows_dashes() -> None:
+    import types
+
+    import pandas as pd
+
+    # only one measure recorded (the others missing: once a KeyError), and a children-only group
+    table = pd.DataFrame(
+        {"week": [4, 4], "date": ["2026-01-01"] * 2, "measure": ["often_always"] * 2,
+         "dimension": ["age_group", "all"], "group": ["0-15", "all"], "value": [0.0, 0.0],
+         "n": [7, 0]}
+    )  # fmt: skip
+    results = types.SimpleNamespace(
+        config=types.SimpleNamespace(lang="ja"),
+        region=types.SimpleNamespace(name_ja="テスト村", name_en="Test"),
+        table=table,
+    )
+    lines = cli.summary_lines(results)
+    assert lines[0] == "テスト村: 2026-01-01（16歳以上、%）"
+    assert len(lines) == 4 and lines[-1].split() == ["全体", "0", "0.0", *["-"] * 5]
+    results.table = table[table["group"] == "0-15"]
+    assert cli.summary_lines(results)[1] == "  （16歳以上の住民がいません）"
+
+
+def test_run_checks_the_scenario_before_reading_the_region(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sim.region
+
+    def no_region(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the region was read before the scenario was checked")
+
+    monkeypatch.setattr(sim.region, "load_region", no_region)
+    assert cli.main(["run", "scenario=no_such_package", "population.scale=1.0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no_such_package" in err
 
 
 # --- in-process: failures after the run (nothing computed is lost) ---------------------------
