@@ -50,20 +50,24 @@ SUMMARY_MEASURES = (
 COMMIT_FILE = "_commit.txt"
 
 
-def git_commit() -> str | None:
+def git_commit(package: Path | None = None) -> str | None:
     """Commit of the installed source: the git checkout's, else the one recorded at install.
 
     An editable install (or a run from the source tree) asks git (``-dirty`` when tracked files
     changed). A plain ``./bootstrap`` installs a copy without ``.git``: the commit then comes
     from :data:`COMMIT_FILE`, which ``./bootstrap`` writes before installing. None if neither.
+
+    Args:
+        package: the installed ``sim`` package folder (default: this one).
     """
-    here = Path(sim.__file__).resolve().parent.parent
+    package = Path(package) if package is not None else Path(sim.__file__).resolve().parent
+    here = package.parent
     if (here / ".git").exists():
         live = _git_head(here)
         if live:
             return live
     try:
-        text = (Path(sim.__file__).resolve().parent / COMMIT_FILE).read_text(encoding="utf-8")
+        text = (package / COMMIT_FILE).read_text(encoding="utf-8")
     except OSError:
         return None
     text = text.strip()

@@ -291,7 +291,7 @@ def indices_display(indices: pd.DataFrame, method: str, lang: str) -> pd.DataFra
         above.get((o, p)) for o, p in zip(indices["outcome"], indices["parameter"], strict=True)
     ]
     out[t("above_dummy", lang)] = [
-        "-"
+        ("基準" if lang == "ja" else "reference")
         if f is None
         else (("はい" if f else "いいえ") if lang == "ja" else ("yes" if f else "no"))
         for f in flags

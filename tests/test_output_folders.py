@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -522,3 +523,58 @@ def test_custom_municipality_names_are_escaped_in_run_tables(
         cells = set(pd.read_csv(folder / name)["group"])
         assert {'\'=HYPERLINK("http://x","y")', "'@SUM(1)"} <= cells, name
         assert not any(c.startswith(("=", "@")) for c in cells), name
+
+
+# ---------------------------------------------------------------- number formats and labels
+
+
+def test_csv_numbers_have_no_scientific_notation(tmp_path: Path) -> None:
+    """Fixed decimals where a table says so (yen as integers), positional digits elsewhere."""
+    df = pd.DataFrame(
+        {"yen": [2.7604e8, -0.4, np.nan], "share": [1.5e-5, 0.123456789, 1e22], "n": [1, 2, 3]}
+    )
+    df.attrs["decimals"] = {"yen": 0}
+    files.write_csv(tmp_path / "t.csv", df, float_format="%.6g")
+    text = (tmp_path / "t.csv").read_text(encoding="utf-8")
+    assert text.splitlines() == [
+        "yen,share,n",
+        "276040000,0.000015,1",
+        "0,0.123457,2",
+        ",10000000000000000000000,3",
+    ]
+    back = pd.read_csv(tmp_path / "t.csv")
+    np.testing.assert_allclose(back["share"], [1.5e-5, 0.123457, 1e22])
+
+
+def test_summary_writes_sex_and_household_type_as_labels(made: dict[str, Path]) -> None:
+    table = pd.read_csv(made["run"] / "summary.csv")
+    groups = table.groupby("dimension")["group"].apply(set)
+    assert groups["sex"] == {"male", "female"}
+    assert groups["household_type"] <= {
+        "single-person", "couple only", "couple with children", "single parent", "other"
+    }  # fmt: skip
+    assert len(groups["household_type"]) >= 4
+    assert not re.search(r"\de[+-]\d", (made["run"] / "summary.csv").read_text("utf-8"))
+    # the shares are unchanged by the labels: the same as the last record of the time series
+    ts = pd.read_parquet(made["run"] / "timeseries.parquet")
+    last = ts[(ts["week"] == ts["week"].max()) & (ts["dimension"] == "sex")]
+    female = last[(last["group"] == "1") & (last["measure"] == "often_always")]["value"].iloc[0]
+    got = table[(table["dimension"] == "sex") & (table["group"] == "female")]["often_always"]
+    assert got.iloc[0] == pytest.approx(female, abs=5e-7)
+
+
+def test_git_commit_of_a_non_editable_install(tmp_path: Path) -> None:
+    """Without .git beside the package, the commit ./bootstrap recorded is used; else None."""
+    from sim.output import COMMIT_FILE, git_commit
+
+    package = tmp_path / "site-packages" / "sim"
+    package.mkdir(parents=True)
+    assert git_commit(package) is None
+    (package / COMMIT_FILE).write_text("0123456789abcdef0123456789abcdef01234567\n", "utf-8")
+    assert git_commit(package) == "0123456789abcdef0123456789abcdef01234567"
+    (package / COMMIT_FILE).write_text("not a commit\n", "utf-8")
+    assert git_commit(package) is None
+    bootstrap = (Path(__file__).resolve().parents[1] / "bootstrap").read_text("utf-8")
+    assert f"sim/{COMMIT_FILE}" in bootstrap
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text("utf-8")
+    assert f'"{COMMIT_FILE}"' in pyproject

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from io import BytesIO
 from pathlib import Path
@@ -132,9 +133,30 @@ def test_plot_prevalence_single_seed_has_no_band(table: pd.DataFrame) -> None:
 
 
 def test_plot_prevalence_custom_title_and_date_ticks(table: pd.DataFrame) -> None:
-    text = _texts(plot_prevalence(table, lang="ja", title="鳥取県"))
+    """Date ticks follow the fiscal year: April and whole steps from it, 「2025年度」 under 4月."""
+    fig = plot_prevalence(table, lang="ja", title="鳥取県")
+    text = _texts(fig)
     assert "鳥取県" in text
-    assert "2026年" in text and "5月" in text
+    assert "4月\n2025年度" in text and "4月\n2026年度" in text
+    assert "2,025" not in text and "2025年\n" not in text
+    months = {int(m) for m in re.findall(r"(\d+)月", text)}
+    assert 4 in months and all((m - 4) % 2 == 0 for m in months)  # a 2-month step from April
+
+
+def test_one_date_axis_formatter_for_every_figure(table: pd.DataFrame) -> None:
+    """The report's arms figure ticks the same fiscal months as the prevalence figure."""
+    from sim.plots import fiscal_month_ticks
+    from sim.report_plots import plot_arms_over_time
+
+    assert fiscal_month_ticks("2025-04-01", "2030-03-01") == (6, (4, 10))
+    assert fiscal_month_ticks("2025-04-01", "2026-12-01") == (2, (2, 4, 6, 8, 10, 12))
+    assert fiscal_month_ticks("2025-04-01", "2025-12-01") == (1, tuple(range(1, 13)))
+    share = table[(table["dimension"] == "all") & (table["measure"] == "often_always")]
+    series = share[["date", "value"]].assign(arm="baseline")
+    en = _texts(plot_arms_over_time(series, lang="en"))
+    assert "Apr\nFY2025" in en
+    ja = _texts(plot_arms_over_time(series, lang="ja"))
+    assert "4月\n2025年度" in ja
 
 
 @pytest.mark.parametrize(

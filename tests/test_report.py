@@ -63,15 +63,17 @@ def _check_self_contained(page: str) -> None:
         assert rt.label("section_failed", lang) not in page
 
 
-def _check_tables(folder: Path) -> None:
-    tables = folder / "tables"
+def _check_tables(folder: Path, lang: str = "ja") -> None:
+    name = "tables" if lang == "ja" else "tables.en"
+    tables = folder / name
     csvs = sorted(tables.glob("*.csv"))
     assert csvs
-    page = (folder / "report.html").read_text(encoding="utf-8")
+    page = (folder / ("report.html" if lang == "ja" else "report.en.html")).read_text("utf-8")
     for csv in csvs:
         xlsx = csv.with_suffix(".xlsx")
         assert xlsx.is_file(), xlsx
-        assert f'href="tables/{csv.name}"' in page and f'href="tables/{xlsx.name}"' in page
+        assert f'href="{name}/{csv.name}"' in page and f'href="{name}/{xlsx.name}"' in page
+        assert not re.search(r"\d[eE][+-]\d", csv.read_text(encoding="utf-8-sig"))
         a = pd.read_csv(csv, encoding="utf-8-sig")
         b = pd.read_excel(xlsx)
         pd.testing.assert_frame_equal(a, b, check_dtype=False, rtol=1e-9)
@@ -82,27 +84,56 @@ def _check_tables(folder: Path) -> None:
 def test_paired_report(paired: Path, lang: str) -> None:
     assert detect_kind(paired) == "paired"
     path = build_report(paired, lang=lang)
-    assert path == paired / "report.html"
+    assert path == paired / ("report.html" if lang == "ja" else "report.en.html")
     page = path.read_text(encoding="utf-8")
     _check_self_contained(page)
-    _check_tables(paired)
+    _check_tables(paired, lang)
     assert f'<html lang="{lang}">' in page
-    comp = pd.read_csv(paired / "comparison.csv").set_index("metric")["difference"]
+    comp = pd.read_csv(paired / "comparison.csv").iloc[0]
     findings = _findings(page)
-    averted = comp["person_years_lonely"]
+    averted = comp["lonely_person_years_averted"]
     assert rt.fmt_int(abs(averted)) in findings
-    assert rt.fmt_yen(comp["cost_total"], lang) in findings
+    assert rt.fmt_yen(comp["added_cost_total_yen"], lang) in findings
     if averted > 0:
         assert rt.fmt_py(averted, lang) in findings
-        assert rt.fmt_yen(comp["cost_per_person_year_lonely_averted"], lang) in findings
+        assert rt.fmt_yen(comp["cost_per_lonely_person_year_averted_yen"], lang) in findings
     assert ("シード" if lang == "ja" else "seed") in findings  # one run: says it has no interval
-    # the comparison table is embedded and exported with the same numbers
-    back = pd.read_csv(paired / "tables" / "comparison.csv", encoding="utf-8-sig")
-    np.testing.assert_allclose(
-        back.iloc[:, -1], pd.read_csv(paired / "comparison.csv")["difference"]
-    )
+    assert ("帯は" if lang == "ja" else "Bands show") not in page  # no band promised for one run
+    # the comparison table is embedded and exported with the same (signed) numbers
+    folder = "tables" if lang == "ja" else "tables.en"
+    back = pd.read_csv(paired / folder / "comparison.csv", encoding="utf-8-sig")
+    diff = back[rt.label("difference", lang)].to_numpy()
+    np.testing.assert_allclose(diff[0], round(averted))
+    assert back[rt.label("difference_kind", lang)].iloc[0] == rt.label("averted", lang)
     for section in ("arms", "age", "calibration", "municipality", "flows", "costs", "ce"):
         assert f'<section id="{section}">' in page
+
+
+def test_english_report_keeps_the_japanese_one(paired: Path) -> None:
+    """lang=en writes report.en.html and tables.en/; report.html and tables/ stay Japanese."""
+    build_report(paired, lang="ja")
+    ja = (paired / "report.html").read_bytes()
+    ja_table = (paired / "tables" / "comparison.csv").read_bytes()
+    build_report(paired, lang="en")
+    assert (paired / "report.html").read_bytes() == ja
+    assert (paired / "tables" / "comparison.csv").read_bytes() == ja_table
+    assert '<html lang="en">' in (paired / "report.en.html").read_text(encoding="utf-8")
+
+
+def test_comparison_csv_signs(paired: Path) -> None:
+    """One sign convention, stated in the column names; no scientific notation in the file."""
+    text = (paired / "comparison.csv").read_text(encoding="utf-8")
+    assert not re.search(r"\d[eE][+-]\d", text)
+    row = pd.read_csv(paired / "comparison.csv").iloc[0]
+    for stem in ("lonely", "any_loneliness", "no_social_activity"):
+        b, s = row[f"{stem}_person_years_baseline"], row[f"{stem}_person_years_scenario"]
+        assert row[f"{stem}_person_years_averted"] == pytest.approx(b - s, abs=0.11)
+    for funder in ("total", "municipality", "national_grant"):
+        b, s = row[f"cost_{funder}_yen_baseline"], row[f"cost_{funder}_yen_scenario"]
+        assert row[f"added_cost_{funder}_yen"] == b * 0 + s - b
+    assert row["added_cost_total_yen"] > 0  # the package costs more than the baseline
+    assert float(row["added_cost_total_yen"]).is_integer()  # yen as integers
+    assert not any(c in ("difference", "metric") for c in row.index)
 
 
 def test_single_run_report(paired: Path) -> None:
@@ -112,6 +143,16 @@ def test_single_run_report(paired: Path) -> None:
     _check_self_contained(page)
     _check_tables(folder)
     assert "%" in _findings(page)
+    costs = pd.read_csv(folder / "tables" / "costs_by_funder.csv", encoding="utf-8-sig")
+    years = costs[rt.label("fiscal_year", "ja")]
+    assert years.str.fullmatch(r"20\d\d年度").all()  # 2025年度, never "2,025"
+    assert "2,025" not in page
+    calib = pd.read_csv(folder / "tables" / "calibration_age.csv", encoding="utf-8-sig")
+    for col in calib.columns[2:]:  # one number format per column: one decimal everywhere
+        shown = calib[col].dropna().map(lambda v: f"{v:.1f}")
+        assert (shown.astype(float) == calib[col].dropna()).all()
+    man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert rt.calibration_caveat(man["config"]["calibration"], "ja") in page
     for section in ("prevalence", "groups", "calibration", "municipality", "flows", "costs"):
         assert f'<section id="{section}">' in page
 
@@ -129,7 +170,7 @@ def _fake_compare(folder: Path) -> Path:
         "seeds": 3,
         "packages": packages,
         "n_runs": 9,
-        "model": {"years": 2, "start_date": "2025-04-06", "region": {"name": "tottori"}},
+        "model": {"years": 2, "start_date": "2025-04-06", "region": {"key": "tottori"}},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     dates = pd.date_range("2025-04-06", periods=24, freq="28D").strftime("%Y-%m-%d")
@@ -172,9 +213,17 @@ def test_compare_report_from_runs_only(tmp_path: Path) -> None:
     findings = _findings(page)
     assert "モデルが最も支持するのは" in findings and "95%区間" in findings
     assert rt.label("section_missing", "ja") in page  # no municipalities or flows in a store
+    assert "<td>鳥取県</td>" in page and "tottori" not in page.split("</header>")[0]
+    table = pd.read_csv(folder / "tables" / "comparison.csv", encoding="utf-8-sig")
+    assert len(set(table.columns)) == len(table.columns) == 7
+    assert not [c for c in table.columns if re.fullmatch(r"[\x00-\x7f]+", c)]  # all Japanese
+    averted = table[rt.label("col.py_averted", "ja")]
+    assert (averted > 0).all()  # synthetic packages avert about 800 and 1,600 person-years
+    assert averted.iloc[1] > averted.iloc[0]
 
 
 def test_sensitivity_report(tmp_path: Path) -> None:
+    """Only parameters above DUMMY are ranked; a convergence check that could not run says why."""
     folder = tmp_path / "sens"
     folder.mkdir()
     man = {
@@ -185,32 +234,70 @@ def test_sensitivity_report(tmp_path: Path) -> None:
         "model": {"years": 2},
     }
     (folder / "manifest.json").write_text(json.dumps(man), encoding="utf-8")
-    params = ["dynamics.loneliness.recovery", "dynamics.ties.decay", "DUMMY"]
+    params = ["dynamics.loneliness.recovery", "dynamics.ties.decay", "levers.noise", "DUMMY"]
     idx = pd.DataFrame(
         {
             "parameter": params * 2,
-            "mu_star": [5.0, 2.0, 0.1] * 2,
-            "mu_star_conf": [1.0, 0.5, 0.05] * 2,
-            "sigma": [1.0, 0.5, 0.1] * 2,
-            "mu": [-5.0, 2.0, 0.0] * 2,
-            "outcome": ["py_lonely"] * 3 + ["cost_total"] * 3,
+            "mu_star": [5.0, 2.0, 0.1, 0.1] * 2,  # levers.noise: the DUMMY's effect exactly
+            "mu_star_conf": [1.0, 0.5, 0.05, 0.05] * 2,
+            "sigma": [1.0, 0.5, 0.1, 0.1] * 2,
+            "mu": [-5.0, 2.0, 0.0, 0.0] * 2,
+            "outcome": ["py_lonely"] * 4 + ["cost_total"] * 4,
         }
     )
     idx.to_csv(folder / "morris_indices.csv", index=False)
     pd.DataFrame(
         {
             "outcome": ["py_lonely", "cost_total"],
-            "runs_half": [8, 8],
-            "runs_full": [16, 16],
-            "max_change": [0.05, 0.2],
+            "runs_half": [8, 4],
+            "runs_full": [16, 8],
+            "max_change": [0.05, float("nan")],
             "converged": [True, False],
         }
     ).to_csv(folder / "convergence.csv", index=False)
     assert detect_kind(folder) == "sensitivity"
-    page = build_report(folder, lang="en").read_text(encoding="utf-8")
-    _check_self_contained(page)
-    _check_tables(folder)
-    assert "dynamics.loneliness.recovery" in _findings(page)
+    for lang in ("en", "ja"):
+        page = build_report(folder, lang=lang).read_text(encoding="utf-8")
+        _check_self_contained(page)
+        _check_tables(folder, lang)
+        findings = _findings(page)
+        assert "dynamics.loneliness.recovery" in findings
+        assert "nan" not in page.lower().replace("nanum", "")
+        ranked = next(li for li in findings.split("<li>") if "recovery" in li)
+        assert "levers.noise" not in ranked  # as small as DUMMY: not ranked ...
+        assert "levers.noise" in findings  # ... but named as not distinguishable
+    table = pd.read_csv(folder / "tables" / "morris_indices.csv", encoding="utf-8-sig")
+    above = dict(zip(table["パラメータ"], table["DUMMYと区別できる"], strict=False))
+    assert above["dynamics.loneliness.recovery"] == "はい" and above["levers.noise"] == "いいえ"
+
+
+def test_versus_dummy_and_convergence_line() -> None:
+    from experiments.sensitivity import convergence_line, versus_dummy
+
+    idx = pd.DataFrame(
+        {
+            "parameter": ["a", "b", "c", "DUMMY"],
+            "mu_star": [1.0, 0.30, 0.25, 0.2],
+            "mu_star_conf": [0.1, 0.05, 0.1, 0.05],
+        }
+    )
+    v = versus_dummy("morris", idx).set_index("parameter")["above_dummy"]
+    assert v.to_dict() == {"a": True, "b": False, "c": False}  # b: 0.25 is not above 0.25
+    idx.loc[1, "mu_star_conf"] = 0.04
+    assert versus_dummy("morris", idx).set_index("parameter").loc["b", "above_dummy"]
+    line = convergence_line({"runs_half": 4, "runs_full": 8, "max_change": float("nan")})
+    assert "nan" not in line and "increase r" in line and "4 runs" in line
+    ok = convergence_line({"runs_half": 8, "runs_full": 16, "max_change": 0.05, "converged": True})
+    assert ok.endswith("= 0.050 (converged)")
+
+
+def test_caveat_follows_the_manifest() -> None:
+    calibrated = rt.caveats("ja", "calibrated")[0]
+    assert "較正済み" in calibrated and "較正前" not in calibrated
+    assert "較正前" in rt.caveats("ja", "none")[0]
+    assert "uncalibrated" in rt.caveats("en", "none")[0]
+    assert "calibrated to the national" in rt.caveats("en", "my_fit")[0]
+    assert "my_fit" in rt.caveats("en", "my_fit")[0]
 
 
 def test_sobol_figure_renders() -> None:
