@@ -230,13 +230,15 @@ def format_table(table: pd.DataFrame, conf: float = 0.95) -> str:
         for r in signed_rows(one, arm="package").itertuples():
             lines.append(
                 f"{one['package'].iloc[0]:<16}{int(one['pairs'].iloc[0]):>6}  "
-                f"{r.difference_name:<46}{_num(r.difference):>15}  "
-                f"[{_num(r.ci_low)}, {_num(r.ci_high)}]"
+                f"{r.difference_name:<46}{_num(r.difference, r.unit):>15}  "
+                f"[{_num(r.ci_low, r.unit)}, {_num(r.ci_high, r.unit)}]"
             )
     return "\n".join(lines)
 
 
-def _num(x: float) -> str:
+def _num(x: float, unit: str = "") -> str:
+    """A number with the decimals of its unit (person-years 1, yen 0, shares 4)."""
     if not np.isfinite(x):
         return "-"
-    return f"{x:,.4f}" if abs(x) < 10 else f"{x:,.0f}"
+    digits = {"person-years": 1, "share": 4}.get(unit, 0)
+    return f"{x:,.{digits}f}"
