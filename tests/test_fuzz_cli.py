@@ -1,8 +1,8 @@
 """Fuzz test of the command line: every bad input is refused with one line and exit status 2.
 
 A table of bad inputs across every command (``run``, ``config``, ``params``, ``scenarios``,
-``compare``, ``sensitivity``, ``calibrate``, ``report``, ``wide-area``, ``dashboard``). Each
-must give exit status 2, exactly one non-empty line on stderr starting with
+``compare``, ``sensitivity``, ``calibrate``, ``validate``, ``report``, ``wide-area``,
+``dashboard``). Each must give exit status 2, exactly one non-empty line on stderr starting with
 ``tsunagari: error:`` (naming the offending key or file where the case says which), no control
 characters in that line, and no ``Traceback`` anywhere.
 
@@ -194,6 +194,8 @@ CASES: list[Case] = [
     case("params-unknown-prefix", "params", "nosuchprefix", names="nosuchprefix"),
     case("params-unknown-option", "params", "--bogus", names="--bogus"),
     case("scenarios-unknown-lang", "scenarios", "--lang", "fr", names="--lang"),
+    case("scenarios-lang-option-unknown", "scenarios", "lang=fr", names="lang"),
+    case("scenarios-option-unknown", "scenarios", "colour=red", names="colour=red"),
     case("unknown-command", "rnu", names="rnu"),
     case("run-unknown-option", "run", "--dry-run", names="--dry-run"),
     # --- compare ---
@@ -216,6 +218,9 @@ CASES: list[Case] = [
     case("compare-conf-level", "compare", "conf_level=2", *TINY, names="conf_level"),
     case("compare-model-scale-nan", "compare", "population.scale=nan", names="population.scale"),
     case("compare-model-unknown-key", "compare", "foo=1", *TINY, names="foo"),
+    case("compare-out-empty", "compare", "out=", *TINY, names="out"),
+    case("compare-workers-beyond-memory", "compare", "executor.workers=100000",
+         "population.scale=0.5", "years=1", names=("executor.workers", "population.scale")),
     case("compare-package-file-levers-5", "compare", "packages=[{tmp}/levers_5.yaml]", *TINY,
          names="levers_5.yaml"),
     case("compare-overlay-alias-bomb", "compare", "experiment={tmp}/experiment/bomb.yaml",
@@ -248,6 +253,13 @@ CASES: list[Case] = [
          names="population.scale"),
     case("calibrate-parameters-alias-bomb", "calibrate", "parameters={tmp}/bomb_params.yaml",
          "name=fuzz_bomb", names="bomb_params.yaml", sub=True),
+    # --- validate ---
+    case("validate-years-text", "validate", "years=abc", names="years"),
+    case("validate-years-zero", "validate", "years=0", names="years"),
+    case("validate-years-above", "validate", "years=51", names="years"),
+    case("validate-out-empty", "validate", "out=", names="out"),
+    case("validate-out-is-a-file", "validate", "out={tmp}/empty.csv", names="empty.csv"),
+    case("validate-model-unknown-key", "validate", "foo=1", "years=1", names="foo"),
     # --- report ---
     case("report-missing-folder", "report", "{tmp}/nowhere", names="nowhere"),
     case("report-empty-folder", "report", "{tmp}/empty-folder", names="empty-folder"),
@@ -536,7 +548,7 @@ def test_table_is_large_and_covers_every_command() -> None:
     assert len(CASES) >= 60
     commands = {c.argv[0] for c in CASES}
     for command in ("run", "config", "params", "scenarios", "compare", "sensitivity",
-                    "calibrate", "report", "wide-area", "dashboard"):  # fmt: skip
+                    "calibrate", "validate", "report", "wide-area", "dashboard"):  # fmt: skip
         assert command in commands, command
     assert set(CONSOLE_CASES) <= set(ids)
 
