@@ -104,7 +104,7 @@ def run_sensitivity(overrides: list[str]) -> int:
         draw = figures.morris_figure if x.method == "morris" else figures.sobol_figure
         fig = draw(first, outcome, x.lang)
         paths.append(figures.save(fig, out / f"{x.method}_{outcome}.png"))
-        _print_indices(x.method, outcome, first, conv[-1])
+        _print_indices(x.method, outcome, first, conv[-1], x.lang)
     indices = pd.concat(tables, ignore_index=True)
     paths.append(_csv(out / f"{x.method}_indices.csv", indices))
     if seconds:
@@ -184,17 +184,15 @@ def _execute(sweep: Sweep) -> dict:
     return counts
 
 
-def _print_indices(method: str, outcome: str, first: pd.DataFrame, conv: dict) -> None:
+def _print_indices(
+    method: str, outcome: str, first: pd.DataFrame, conv: dict, lang: str = "en"
+) -> None:
     key = "mu_star" if method == "morris" else "ST"
     top = first.sort_values(key, ascending=False)
     print(f"\n{method} {outcome}:")
     print(top.to_string(index=False, float_format="%.4g"))
     print(f"  {sa.dummy_check(method, first)}")
-    state = "converged" if conv["converged"] else "NOT converged: increase r or n"
-    print(
-        f"  convergence: largest change of normalised indices between {conv['runs_half']} and "
-        f"{conv['runs_full']} runs = {conv['max_change']:.3f} ({state})"
-    )
+    print(f"  {sa.convergence_line(conv, lang)}")  # never 'nan': says why when not checked
 
 
 def _csv(path: Path, df: pd.DataFrame) -> Path:
