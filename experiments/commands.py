@@ -52,14 +52,97 @@ def run_compare(overrides: list[str]) -> int:
         measure = "any_loneliness"
         fig = figures.outcome_bands(series, df, baseline, measure, x.lang)
         paths.append(figures.save(fig, out / f"bands_{measure}.png"))
-    print(cmp.format_table(table, x.conf_level))
+    print("\n".join(compare_lines(table, x.conf_level, x.lang)))
+    from sim.compare import quantity
+    from sim.console import outcome_label
+
+    target = outcome_label(quantity(x.target)[0], x.lang)
     if x.lang == "ja":
-        print(f"\n頑健性（各世界で最善だった割合、後悔＝最善の案との差：{x.target} の回避人年）:")
+        print(f"\n頑健性（各世界で最善だった割合。後悔＝最善の案との差、{target}の回避）:")
     else:
-        print(f"\nrobustness (share of worlds best, regret in person-years of {x.target} averted):")
-    print(robust.to_string(index=False, float_format="%.4g"))
+        print(f"\nrobustness (share of worlds best; regret in {target} averted):")
+    print("\n".join(robustness_lines(robust, x.lang)))
     _footer(counts, out, paths, x.lang)
     return 0
+
+
+def compare_lines(table: pd.DataFrame, conf: float, lang: str) -> list[str]:
+    """The comparison of ``tsunagari compare`` as console lines, in the experiment's language.
+
+    Reads the table as written (:func:`experiments.compare.signed_table`, one display line per
+    outcome by :func:`sim.compare.signed_rows`): one aligned table per unit, the difference
+    column named by its sign (averted = baseline - package; added cost = package - baseline),
+    then the cost per person-year averted of each package with its interval, or why there is
+    none. Missing values show ``-``.
+    """
+    from sim.compare import signed_rows
+    from sim.console import head, number, outcome_label, short_label, table_lines
+
+    ja = lang == "ja"
+    wide = cmp.signed_table(table)
+    lines: list[str] = []
+    shown = []
+    for i in range(len(wide)):
+        one = wide.iloc[[i]]
+        for r in signed_rows(one, arm="package").itertuples():
+            shown.append((str(one["package"].iloc[0]), int(one["pairs"].iloc[0]), r))
+    interval = f"{round(conf * 100)}%区間" if ja else f"{round(conf * 100)}% interval"
+    units = dict.fromkeys(r.unit for *_, r in shown if r.unit != "yen/person-year")
+    for unit in units:
+        what = head("funder" if unit == "yen" else "outcome", lang)
+        what = f"{what}（{head(unit, lang)}）" if ja else f"{what} ({head(unit, lang)})"
+        diff = head("added" if unit == "yen" else "averted", lang)
+        headers = [head("package", lang), what, head("pairs", lang), diff, interval]
+        body = [
+            [pkg, outcome_label(r.outcome, lang), str(pairs), number(r.difference, unit),
+             f"[{number(r.ci_low, unit)}, {number(r.ci_high, unit)}]"]
+            for pkg, pairs, r in shown
+            if r.unit == unit
+        ]  # fmt: skip
+        lines += ["", *table_lines(headers, body, "<<>>>")]
+    lines.append("")
+    for pkg, _, r in shown:
+        if r.unit != "yen/person-year":
+            continue
+        what = r.outcome.removeprefix("cost_per_").removesuffix("_person_year_averted_yen")
+        value = number(r.difference, "yen")
+        band = f" [{number(r.ci_low, 'yen')}, {number(r.ci_high, 'yen')}]"
+        name = short_label(what, lang)
+        if ja:
+            text = f"{value}円{band}" if value != "-" else "算出せず（平均で回避されていないため）"
+            lines.append(f"  回避1人年あたりの追加費用 — {name} — {pkg}: {text}")
+        else:
+            text = f"{value} yen{band}" if value != "-" else "not computed (none averted)"
+            lines.append(f"  Added cost per person-year averted — {name} — {pkg}: {text}")
+    return lines
+
+
+#: Console headers of the robustness table (ja, en); other columns keep their names.
+ROBUSTNESS_HEADERS = {
+    "package": ("施策パッケージ", "package"),
+    "share_best": ("最善の割合", "share best"),
+    "mean_regret": ("平均後悔", "mean regret"),
+    "max_regret": ("最大後悔", "max regret"),
+    "eligible_share": ("予算内の割合", "within budget"),
+    "worlds": ("世界の数", "worlds"),
+}
+
+
+def robustness_lines(robust: pd.DataFrame, lang: str) -> list[str]:
+    """The robustness table as aligned console lines with headers in ``lang``."""
+    from sim.console import table_lines
+
+    cols = list(robust.columns)
+    headers = [ROBUSTNESS_HEADERS.get(c, (c, c))[0 if lang == "ja" else 1] for c in cols]
+
+    def cell(v: object) -> str:
+        if isinstance(v, float):
+            return "-" if v != v else f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+        return str(v)
+
+    body = [[cell(v) for v in row] for row in robust.itertuples(index=False)]
+    align = "".join("<" if c == "package" else ">" for c in cols)
+    return table_lines(headers, body, align)
 
 
 def sensitivity_sweep(overrides: list[str]) -> tuple[Sweep, dict, np.ndarray]:

@@ -210,64 +210,6 @@ def _paired_baseline(cfg, region, results, out: Path, shown: Path | None = None)
     return path
 
 
-#: Console labels of the columns of the paired comparison (ja, en).
-COMPARISON_HEADERS = {
-    "outcome": ("指標", "outcome"),
-    "funder": ("負担者", "funder"),
-    "baseline": ("ベースライン", "baseline"),
-    "arm": ("施策あり", "scenario"),
-    "averted": ("回避（ベースライン－施策）", "averted (baseline - scenario)"),
-    "added": ("追加費用（施策－ベースライン）", "added cost (scenario - baseline)"),
-    "person-years": ("延べ人年", "person-years"),
-    "yen": ("円", "yen"),
-    "share": ("割合", "share"),
-    "total": ("合計", "Total"),
-}
-
-
-def _head(key: str, lang: str) -> str:
-    """A console label of :data:`COMPARISON_HEADERS` (``key`` itself when unknown)."""
-    pair = COMPARISON_HEADERS.get(key)
-    return key if pair is None else pair[0 if lang == "ja" else 1]
-
-
-def _outcome_label(stem: str, lang: str) -> str:
-    """Name an outcome column stem (``lonely_person_years``, ``cost_npo_yen``) for people."""
-    try:
-        from sim import report_text as rt
-    except ImportError:  # pragma: no cover (the report module is part of the package)
-        return stem
-    if stem.endswith("_person_years"):
-        return rt.label("py_" + stem.removesuffix("_person_years"), lang)
-    if stem.startswith("cost_") and stem.endswith("_yen"):
-        funder = stem.removeprefix("cost_").removesuffix("_yen")
-        return _head("total", lang) if funder == "total" else rt.funder_label(funder, lang)
-    return rt.label(stem.removesuffix("_share"), lang)
-
-
-def _short_label(what: str, lang: str) -> str:
-    """Short name of a person-years outcome (``lonely``): the report's ``.short`` label."""
-    try:
-        from sim import report_text as rt
-    except ImportError:  # pragma: no cover
-        return what
-    short = rt.label(f"{what}.short", lang)
-    return short if short != f"{what}.short" else _outcome_label(f"{what}_person_years", lang)
-
-
-def _number(value: object, unit: str) -> str:
-    """A cell of the console comparison: thousands separators, ``-`` for a missing value."""
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "-"
-    if x != x or x in (float("inf"), float("-inf")):
-        return "-"
-    if unit == "share":
-        return f"{x:.4f}"
-    return f"{x:,.1f}" if unit == "person-years" else f"{x:,.0f}"
-
-
 def comparison_lines(table, lang: str, years: int) -> list[str]:
     """The paired comparison of a run as console lines (headed columns, aligned, no ``nan``).
 
@@ -282,7 +224,7 @@ def comparison_lines(table, lang: str, years: int) -> list[str]:
         years: the horizon, for the title.
     """
     from sim.compare import signed_rows
-    from sim.console import table_lines
+    from sim.console import head, number, outcome_label, short_label, table_lines
 
     ja = lang == "ja"
     rows = signed_rows(table, arm="scenario")
@@ -294,20 +236,20 @@ def comparison_lines(table, lang: str, years: int) -> list[str]:
     for unit in dict.fromkeys(rows["unit"]):
         part = rows[rows["unit"] == unit]
         costs = unit == "yen"
-        first = _head("funder" if costs else "outcome", lang)
-        diff = _head("added" if costs else "averted", lang)
-        first = f"{first}（{_head(unit, lang)}）" if ja else f"{first} ({_head(unit, lang)})"
-        headers = [first, _head("baseline", lang), _head("arm", lang), diff]
+        first = head("funder" if costs else "outcome", lang)
+        diff = head("added" if costs else "averted", lang)
+        first = f"{first}（{head(unit, lang)}）" if ja else f"{first} ({head(unit, lang)})"
+        headers = [first, head("baseline", lang), head("arm", lang), diff]
         body = [
-            [_outcome_label(r.outcome, lang), *(_number(v, unit) for v in
+            [outcome_label(r.outcome, lang), *(number(v, unit) for v in
              (r.baseline, r.arm, r.difference))]
             for r in part.itertuples()
         ]  # fmt: skip
         lines += ["", *table_lines(headers, body, "<>>>")]
     for r in per.itertuples():
         what = r.outcome.removeprefix("cost_per_").removesuffix("_person_year_averted_yen")
-        name = _short_label(what, lang)
-        value = _number(r.difference, "yen")
+        name = short_label(what, lang)
+        value = number(r.difference, "yen")
         if ja:
             text = f"{value}円" if value != "-" else "算出せず（回避された延べ人年がないため）"
             lines.append(f"\n  回避1人年あたりの追加費用 — {name}: {text}")

@@ -250,3 +250,63 @@ class Progress:
             self.stream.write("\n")
             self.stream.flush()
             self._open = False
+
+
+#: Console labels of comparison columns and units (ja, en).
+HEADERS = {
+    "outcome": ("指標", "outcome"),
+    "funder": ("負担者", "funder"),
+    "baseline": ("ベースライン", "baseline"),
+    "arm": ("施策あり", "scenario"),
+    "package": ("施策パッケージ", "package"),
+    "pairs": ("組数", "pairs"),
+    "averted": ("回避（ベースライン－施策）", "averted (baseline - scenario)"),
+    "added": ("追加費用（施策－ベースライン）", "added cost (scenario - baseline)"),
+    "person-years": ("延べ人年", "person-years"),
+    "yen": ("円", "yen"),
+    "share": ("割合", "share"),
+    "total": ("合計", "Total"),
+}
+
+
+def head(key: str, lang: str) -> str:
+    """A console label of :data:`HEADERS` (``key`` itself when unknown)."""
+    pair = HEADERS.get(key)
+    return key if pair is None else pair[0 if lang == "ja" else 1]
+
+
+def outcome_label(stem: str, lang: str) -> str:
+    """Name an outcome column stem (``lonely_person_years``, ``cost_npo_yen``) for people."""
+    try:
+        from sim import report_text as rt
+    except ImportError:  # pragma: no cover (the report module is part of the package)
+        return stem
+    if stem.endswith("_person_years"):
+        return rt.label("py_" + stem.removesuffix("_person_years"), lang)
+    if stem.startswith("cost_") and stem.endswith("_yen"):
+        funder = stem.removeprefix("cost_").removesuffix("_yen")
+        return head("total", lang) if funder == "total" else rt.funder_label(funder, lang)
+    return rt.label(stem.removesuffix("_share"), lang)
+
+
+def short_label(what: str, lang: str) -> str:
+    """Short name of a person-years outcome (``lonely``): the report's ``.short`` label."""
+    try:
+        from sim import report_text as rt
+    except ImportError:  # pragma: no cover
+        return what
+    short = rt.label(f"{what}.short", lang)
+    return short if short != f"{what}.short" else outcome_label(f"{what}_person_years", lang)
+
+
+def number(value: object, unit: str) -> str:
+    """A cell of the console comparison: thousands separators, ``-`` for a missing value."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "-"
+    if x != x or x in (float("inf"), float("-inf")):
+        return "-"
+    if unit == "share":
+        return f"{x:.4f}"
+    return f"{x:,.1f}" if unit == "person-years" else f"{x:,.0f}"

@@ -150,6 +150,19 @@ def test_japanese_out_folders_and_progress_in_a_log(tmp_path, monkeypatch, capsy
     store = tmp_path / "結果" / "3案比較"
     assert (store / "comparison.csv").is_file() and len(list((store / "runs").glob("*"))) == 3
     assert out.splitlines()[0].startswith("compare: 3回の実行、残り3回を1並列で")
+    # the console tables: Japanese headers naming the sign, numbers equal to comparison.csv
+    assert "回避（ベースライン－施策）" in out and "追加費用（施策－ベースライン）" in out
+    assert "nan" not in out.lower() and "ci_low" not in out
+    csv = pd.read_csv(store / "comparison.csv").set_index("package")
+    for package in ("places_first", "people_first"):
+        line = next(
+            s
+            for s in out.splitlines()
+            if s.split()[:2] == [package, "孤独（しばしば・時々）の延べ人年"]
+        )
+        assert line.split()[3] == f"{csv.loc[package, 'lonely_person_years_averted']:,.1f}"
+        cost = next(s for s in out.splitlines() if s.split()[:2] == [package, "合計"])
+        assert cost.split()[3] == f"{csv.loc[package, 'added_cost_total_yen']:,.0f}"
     assert "3/3回" in err and "完了" in err  # capsys is not a terminal: a full line, no \r
     assert "\r" not in err
     assert main(argv) == 0  # rerun: nothing left, said so
