@@ -56,10 +56,12 @@ def test_identical_arms_have_exactly_zero_paired_differences(tmp_path, capsys):
     over = [*TINY, f"packages=[{twin}]", "seeds=3", "executor=serial",
             f"out={tmp_path / 'twin_out'}", "budget=0"]  # fmt: skip
     assert commands.run_compare(over) == 0
-    table = pd.read_csv(tmp_path / "twin_out" / "comparison.csv")
-    rows = table[table["outcome"] != "cost_per_py_averted"]
-    assert len(rows) == 5 and (rows["pairs"] == 3).all()
-    assert (rows[["difference", "ci_low", "ci_high"]] == 0).all().all()
+    table = pd.read_csv(tmp_path / "twin_out" / "comparison.csv")  # one row per package
+    assert list(table["package"]) == ["twin"] and (table["pairs"] == 3).all()
+    signed = [c for c in table.columns if not c.startswith("cost_per_")
+              and ("_averted" in c or c.startswith("added_cost_"))]  # fmt: skip
+    assert len(signed) == 5 * 3  # five outcomes: difference, ci_low, ci_high
+    assert (table[signed] == 0).all().all()
     for name in ("cost_effectiveness.png", "bands_any_loneliness.png", "robustness.csv"):
         assert (tmp_path / "twin_out" / name).stat().st_size > 0
 
