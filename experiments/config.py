@@ -81,7 +81,7 @@ class ExperimentConfig:
     series: bool = True  # keep each run's monthly survey series (bands over time)
     model: list[str] = field(default_factory=list)  # model overrides, e.g. [years=2]
     lang: str = "ja"
-    progress: str = "auto"  # auto (on a terminal) | on | off
+    progress: str = "auto"  # auto/on: terminal line, or a log line every ~10 s | off
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
 
 

@@ -592,11 +592,15 @@ EXPERIMENT_HELP = """
 Experiment keys (experiments/config.py; overlays: experiment=NAME from experiments/experiment/):
   seeds=N seed=N samples=N packages=[a,b] baseline=NAME package=NAME params=uncertain|[k1,k2]
   ranges.KEY=[low,high] levers=[LEVER_ID.FIELD] outcomes=[...] target=py_lonely budget=YEN
-  method=morris|sobol r=N n=N second_order=true resamples=N out=FOLDER lang=ja|en progress=auto
+  method=morris|sobol r=N n=N second_order=true resamples=N lang=ja|en progress=auto|off
+  out=FOLDER (as written: Japanese names, spaces and brackets need no quotes; out=結果/3案比較)
   executor=serial|process|dask executor.workers=N executor.address=tcp://HOST:8786
   executor.processes=false executor.batch_seconds=S
 Any other KEY=VALUE is a model override (population.scale=0.01 years=2; see tsunagari run --help).
-A killed command, rerun the same way, resumes: finished runs are kept in the store (out=...).
+Before the runs, the command says how many and about how long; progress and time left follow
+(a line every ~10 s when the output goes to a log). The memory needed by all workers together
+is checked first. A killed command, rerun the same way, resumes: finished runs are kept in the
+store (out=...).
 Guide: docs/experiments.md
 """
 
