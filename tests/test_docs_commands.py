@@ -11,7 +11,8 @@ tests read those blocks, so a command that is edited in a document is the comman
 - ``slow``: every command runs in document order in a fresh folder, exactly as written with
   small-scale keys appended (``population.scale=0.003 years=2 burn_in_weeks=8``, and
   ``seeds=2`` for experiments) where the author did not write that key, exits 0, and the folders
-  and files the document says are produced exist.
+  and files the document says are produced exist. ``dashboard`` is started on a free port,
+  must answer, and is stopped (skipped where the dashboard extra is not installed).
 
 A YAML block whose first line is ``name: NAME`` is saved as ``NAME.yaml`` when the document
 tells the reader to save it under that name.
@@ -227,7 +228,9 @@ def _check_without_running(step: Step, cwd: Path) -> None:
 
     argv = step.argv
     if step.command in ("run", "config"):
-        assert main(["config", *argv[1:]]) == 0, step.line
+        from sim.config import compose_config
+
+        compose_config(argv[1:])  # what tsunagari config prints, with the same checks
     elif step.command == "compare":
         from experiments.commands import compare_sweep
 
@@ -246,28 +249,67 @@ def _check_without_running(step: Step, cwd: Path) -> None:
         build_parser().parse_args(argv)  # dashboard, report: their words parse
 
 
+def problems(doc: str, cwd: Path) -> list[str]:
+    """What is wrong with ``doc``'s commands, checked in document order without running them.
+
+    Files the document asks to save are written to ``cwd`` (the current folder) first.
+    """
+    found: list[str] = []
+    written: list[str] = []
+    for step in doc_steps(doc):
+        if not step.argv:
+            (cwd / step.line).write_text(step.text, encoding="utf-8")
+            continue
+        try:
+            _check_without_running(step, cwd)
+        except (Exception, SystemExit) as exc:  # the command's own one-line refusal
+            found.append(f"{step.line}: {type(exc).__name__}: {exc}")
+            continue
+        if step.command == "report":
+            folder = step.argv[1].rstrip("/")
+            if folder not in written:
+                found.append(f"{step.line}: no earlier command writes {folder}")
+        elif (folder := _folder_written(step, cwd)) is not None:
+            written.append(folder.rstrip("/"))
+    return found
+
+
 @pytest.mark.parametrize("doc", DOCS)
 def test_documented_commands_are_valid(doc, tmp_path, monkeypatch, capsys):
     """Every command passes the command's own checks; every report names a folder written before.
 
-    Runs nothing: run commands are composed by ``tsunagari config`` with the same keys.
+    Runs nothing: run commands are composed as ``tsunagari config`` composes them.
     """
     monkeypatch.chdir(tmp_path)
-    written: list[str] = []
-    for step in doc_steps(doc):
-        if not step.argv:
-            (tmp_path / step.line).write_text(step.text, encoding="utf-8")
-            continue
-        try:
-            _check_without_running(step, tmp_path)
-        except (Exception, SystemExit) as exc:  # say which line of which document
-            pytest.fail(f"{doc}: {step.line}: {type(exc).__name__}: {exc}")
-        if step.command == "report":
-            folder = step.argv[1].rstrip("/")
-            assert folder in written, f"{doc}: {step.line}: no earlier command writes {folder}"
-        elif (folder := _folder_written(step, tmp_path)) is not None:
-            written.append(folder.rstrip("/"))
+    found = problems(doc, tmp_path)
     capsys.readouterr()
+    assert not found, f"{doc}:\n" + "\n".join(found)
+
+
+def test_wrong_documented_commands_are_found(tmp_path, monkeypatch, capsys):
+    """A package outside the region, an unknown key and a report of an unwritten folder fail."""
+    doc = tmp_path / "docs" / "d.md"
+    doc.parent.mkdir()
+    doc.write_text(
+        "Save it as `p.yaml`.\n\n```yaml\nname: p\nextends: baseline\nlevers:\n"
+        "  - type: venue\n    municipalities: [鳥取市]\n```\n\n```\n"
+        ".venv/bin/tsunagari run scenario=p.yaml output_dir=outputs/p\n"
+        ".venv/bin/tsunagari run scenario=p.yaml region=kochi\n"
+        ".venv/bin/tsunagari compare packages=[places_first] seeds=2 no_such_key=1 out=outputs/c\n"
+        ".venv/bin/tsunagari report outputs/p\n"
+        ".venv/bin/tsunagari report outputs/c\n```\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    found = problems("docs/d.md", tmp_path)
+    capsys.readouterr()
+    assert [f.split(":")[0] for f in found] == [
+        ".venv/bin/tsunagari run scenario=p.yaml region=kochi",
+        ".venv/bin/tsunagari compare packages=[places_first] seeds=2 no_such_key=1 out=outputs/c",
+        ".venv/bin/tsunagari report outputs/c",
+    ]
+    assert "鳥取市" in found[0] and "no_such_key" in found[1]
 
 
 def _tsunagari() -> list[str]:
