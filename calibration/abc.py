@@ -1,7 +1,8 @@
 """ABC-SMC (population Monte Carlo ABC) with a quantile threshold and fixed batches.
 
 Priors are uniform on the ranges of ``calibration/parameters.yaml`` (each inside the declared
-range of :func:`sim.params.describe`). Generation 0 draws from the prior and accepts everything.
+range of :func:`sim.core.params.describe`). Generation 0 draws from the prior and accepts
+everything.
 Generation ``t >= 1`` draws a fixed number of proposals: a parent is picked by importance weight
 from the accepted particles of generation ``t-1`` and moved by a Gaussian kernel with twice their
 weighted covariance (Beaumont et al. 2009), redrawn until it falls inside the prior box. A proposal
@@ -54,13 +55,13 @@ def load_prior(path: str | Path) -> Prior:
     """Read the parameter list and check each range lies inside the declared range.
 
     Raises:
-        sim.params.ConfigError: for an unknown parameter or a range outside the declared one.
+        sim.core.params.ConfigError: for an unknown parameter or a range outside the declared one.
     """
     from sim.config import RunConfig
-    from sim.params import ConfigError, describe
+    from sim.core.params import ConfigError, describe
 
     declared = {p.name: p for p in describe(RunConfig)}
-    from sim.yamlfile import load_yaml
+    from sim.core.yamlfile import load_yaml
 
     doc = load_yaml(path, f"parameters: '{path}'")
     entries = doc.get("parameters") if isinstance(doc, dict) else None

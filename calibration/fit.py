@@ -30,8 +30,8 @@ import yaml
 
 from calibration.abc import Generation, accept, distance, ess, load_prior, propose
 from calibration.store import EvaluationStore, atomic_write
-from sim.console import Progress, plan_line
-from sim.params import ConfigError
+from sim.app.console import Progress, plan_line
+from sim.core.params import ConfigError
 
 BASE = ["region=japan", "population.scale=0.0005", "calibration=none"]
 OPTIONS = {
@@ -60,8 +60,8 @@ def _init(overrides: list[str], targets_path: str) -> None:
     """Worker initializer: compose the configuration, build region and population once."""
     from calibration.survey import load_targets
     from sim.config import compose_config, load_configured_region
-    from sim.population import synthesize
-    from sim.rng import Streams
+    from sim.core.rng import Streams
+    from sim.world.population import synthesize
 
     cfg = compose_config(overrides, check_region=False)
     region = load_configured_region(cfg)
@@ -110,7 +110,7 @@ def evaluation_seconds(cfg, region, store: EvaluationStore | None = None) -> tup
     """
     from calibration.survey import december_week
     from experiments.evaluators import estimate_seconds
-    from sim.population import simulated_residents
+    from sim.world.population import simulated_residents
 
     done = [r.get("seconds") for r in (store.records.values() if store else [])]
     done = [float(x) for x in done if isinstance(x, int | float) and math.isfinite(x)]
@@ -154,7 +154,7 @@ def parse(args: list[str], quick: bool) -> tuple[dict[str, str], list[str]]:
 class Evaluator:
     """Runs evaluations in a spawn process pool (or in this process with one worker).
 
-    The pool is :func:`sim.lifeline.worker_pool`, the one every command uses: its
+    The pool is :func:`sim.core.lifeline.worker_pool`, the one every command uses: its
     workers end when this process dies, so a killed calibration leaves no workers behind.
     """
 
@@ -162,7 +162,7 @@ class Evaluator:
         self.workers = workers
         self.pool = None
         if workers > 1:
-            from sim.lifeline import worker_pool
+            from sim.core.lifeline import worker_pool
 
             self.pool = worker_pool(workers, _init, (overrides, targets))
         else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from sim.survey import SURVEY_MIN_AGE
+from sim.engine.survey import SURVEY_MIN_AGE
 
 #: published excess risk of loneliness given a lonely alter at distance 1, 2, 3
 PUBLISHED = {1: 0.52, 2: 0.25, 3: 0.15}

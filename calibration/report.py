@@ -17,8 +17,8 @@ import pandas as pd
 from calibration.abc import ess
 from calibration.network import PUBLISHED
 from calibration.store import atomic_write
-from sim.files import write_csv
-from sim.lifeline import worker_pool
+from sim.core.files import write_csv
+from sim.core.lifeline import worker_pool
 
 ROLE_JA = {"threshold": "閾値", "fit": "適合", "holdout": "検証", "holdout_tottori": "検証(鳥取)"}
 
@@ -27,8 +27,8 @@ def survey_run(overrides: list[str], targets: pd.DataFrame) -> dict[str, float]:
     """One run of a configuration to December, surveyed with its own (calibrated) thresholds."""
     from calibration.survey import measure, run_to_december, survey
     from sim.config import compose_config, load_configured_region
-    from sim.population import synthesize
-    from sim.rng import Streams
+    from sim.core.rng import Streams
+    from sim.world.population import synthesize
 
     cfg = compose_config(overrides, check_region=False)
     region = load_configured_region(cfg)
@@ -121,7 +121,7 @@ def figures(table: pd.DataFrame, post: pd.DataFrame, summary: pd.DataFrame, out:
     """fit.png (model against survey, target by target) and posterior.png (marginals)."""
     from matplotlib.figure import Figure
 
-    from sim.plots import use_japanese_font
+    from sim.report.plots import use_japanese_font
 
     use_japanese_font()
     t = table.dropna(subset=["model_pct"]).iloc[::-1]

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sim.files import atomic_write_text as atomic_write
+from sim.core.files import atomic_write_text as atomic_write
 
 
 class EvaluationStore:
@@ -26,11 +26,11 @@ class EvaluationStore:
             settings stored by an earlier, interrupted run of the same name.
 
     Raises:
-        sim.params.ConfigError: if the folder holds a run with different settings.
+        sim.core.params.ConfigError: if the folder holds a run with different settings.
     """
 
     def __init__(self, folder: Path, settings: dict[str, Any]) -> None:
-        from sim.params import ConfigError
+        from sim.core.params import ConfigError
 
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.codes import Activity, Marital, Sex
-from sim.recorder import CATEGORY_MEASURES
-from sim.survey import SURVEY_MIN_AGE
+from sim.core.codes import Activity, Marital, Sex
+from sim.engine.recorder import CATEGORY_MEASURES
+from sim.engine.survey import SURVEY_MIN_AGE
 
 #: stream used for the calibration survey's response errors (never used by the dynamics)
 SURVEY_STREAM = "calibration_survey"
-#: the five answers, in the order of :class:`sim.codes.Category`
+#: the five answers, in the order of :class:`sim.core.codes.Category`
 CATEGORIES = CATEGORY_MEASURES
 ROLES = ("threshold", "fit", "holdout", "holdout_tottori")
 TARGET_COLUMNS = ("target", "year", "measure", "group", "value_pct", "role", "weight", "source")
@@ -74,9 +74,9 @@ def load_targets(path) -> pd.DataFrame:
     """Read and check a targets CSV (columns as in ``calibration/targets.csv``).
 
     Raises:
-        sim.params.ConfigError: naming the file and the problem.
+        sim.core.params.ConfigError: naming the file and the problem.
     """
-    from sim.params import ConfigError
+    from sim.core.params import ConfigError
 
     try:
         df = pd.read_csv(path)
@@ -114,7 +114,7 @@ def december_week(start_date: str) -> int:
 
 def run_to_december(cfg, region, population):
     """Build the model and step it through the first December week; return the model."""
-    from sim.model import LonelinessModel
+    from sim.engine.model import LonelinessModel
 
     model = LonelinessModel(cfg, region=region, population=population)
     last = december_week(cfg.start_date)

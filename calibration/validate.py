@@ -26,7 +26,7 @@ import pandas as pd
 
 from calibration.network import network_stats
 from calibration.survey import group_masks, load_targets, measure, run_to_december, survey
-from sim.params import ConfigError
+from sim.core.params import ConfigError
 
 #: default model of the validation: the calibration's base region, at a larger scale
 BASE = ["region=japan", "population.scale=0.001"]
@@ -163,9 +163,9 @@ def run_validation(
         log: progress sink.
     """
     from sim.config import compose_config, load_configured_region
-    from sim.model import run
-    from sim.population import synthesize
-    from sim.rng import Streams
+    from sim.core.rng import Streams
+    from sim.engine.model import run
+    from sim.world.population import synthesize
 
     cfg = compose_config([*BASE, *overrides], check_region=False)
     region = load_configured_region(cfg)

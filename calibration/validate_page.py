@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.files import write_csv
+from sim.core.files import write_csv
 
 
 def _figure(table: pd.DataFrame, path: Path) -> None:
@@ -49,7 +49,7 @@ def write_page(table: pd.DataFrame, out: Path, overrides: list[str], years: int)
     """Write ``patterns.csv``, ``patterns.png`` and ``patterns.md`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     csv, png, md = out / "patterns.csv", out / "patterns.png", out / "patterns.md"
-    write_csv(csv, table, float_format="%.6f")
+    write_csv(csv, table, float_format="%.6g")
     _figure(table, png)
     command = " ".join(["tsunagari validate", f"years={years}", *overrides])
     n_pass = int(table["pass"].sum())

@@ -13,10 +13,10 @@ Measured:
   steps timed (every layer and process of the default scenario, monthly recording included).
   Resident-steps/s = residents x timed weeks / seconds.
 - **reference ratio** at 10k, in one child: the array engine and
-  :func:`sim.reference.reference_speed` on the same configuration, both over the first
+  :func:`sim.analysis.reference.reference_speed` on the same configuration, both over the first
   ``reference_weeks`` weeks after set-up (the array engine repeated and summed, as it is fast).
 - **peak memory** of a complete 1M-resident, 10-year run (default burn-in included, then the
-  result table built as :func:`sim.model.run` does): the child's ``ru_maxrss``, with its RSS
+  result table built as :func:`sim.engine.model.run` does): the child's ``ru_maxrss``, with its RSS
   after set-up and after every year to show whether memory grows with the horizon.
 - **where time goes** at 1M: wall time of each process of the weekly step, and a cProfile top
   list.
@@ -56,7 +56,7 @@ AIM_SPEED, AIM_RATIO, AIM_MEMORY_MIB = 10e6, 100.0, 2048.0
 def scale_for(target: int, overrides: tuple[str, ...]) -> tuple[float, int]:
     """Population scale giving ``target`` residents in the region, and the census total."""
     from sim.config import compose_config
-    from sim.region import load_region
+    from sim.world.region import load_region
 
     r = compose_config(list(overrides)).region
     region = load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
@@ -90,7 +90,7 @@ def measure_speed(
     """Set-up time and resident-steps/s of the array engine (runs in a child)."""
     info = pin_one_core()
     from sim.config import compose_config
-    from sim.model import LonelinessModel
+    from sim.engine.model import LonelinessModel
 
     cfg = compose_config(overrides)
     t0 = time.perf_counter()
@@ -164,10 +164,10 @@ def measure_reference(overrides: list[str], weeks: int, repeats: int) -> dict[st
     from sim.config import compose_config
 
     try:
-        from sim.reference import reference_speed
+        from sim.analysis.reference import reference_speed
     except ImportError as exc:
-        return {**info, "error": f"sim.reference not available: {exc}"}
-    from sim.reference import core_array_model
+        return {**info, "error": f"sim.analysis.reference not available: {exc}"}
+    from sim.analysis.reference import core_array_model
 
     cfg = compose_config(overrides)
     seconds, n = 0.0, 0
@@ -186,7 +186,7 @@ def measure_reference(overrides: list[str], weeks: int, repeats: int) -> dict[st
 
 def all_levers_scenario():
     """Every lever of the three combined packages at once (ids made unique)."""
-    from sim.scenario import Scenario, load_scenario
+    from sim.policy.scenario import Scenario, load_scenario
 
     levers, seen = [], set()
     for name in ("places_first", "people_first", "digital_first"):
@@ -201,8 +201,8 @@ def measure_levers(overrides: list[str], warm: int, timed: int) -> dict[str, Any
     """Weekly step time with no levers, the status quo, and every lever on (one child)."""
     info = pin_one_core()
     from sim.config import compose_config
-    from sim.model import LonelinessModel
-    from sim.scenario import Scenario, load_scenario
+    from sim.engine.model import LonelinessModel
+    from sim.policy.scenario import Scenario, load_scenario
 
     # start just before the packages' levers (April 2026), so every lever is active when timed
     cfg = compose_config([*overrides, "start_date=2026-03-29"])
@@ -233,7 +233,7 @@ def measure_memory(overrides: list[str]) -> dict[str, Any]:
     """RSS through a complete run, year by year, and the peak (runs in a child)."""
     info = pin_one_core()
     from sim.config import compose_config
-    from sim.model import LonelinessModel
+    from sim.engine.model import LonelinessModel
 
     cfg = compose_config(overrides)
     t0 = time.perf_counter()
@@ -255,7 +255,7 @@ def measure_memory(overrides: list[str]) -> dict[str, Any]:
 
 def in_child(fn: Callable, *args: Any) -> Any:
     """Run ``fn(*args)`` in a fresh spawned process (ended if this one dies); return its result."""
-    from sim.lifeline import worker_pool  # standard library only: nothing heavy in the child
+    from sim.core.lifeline import worker_pool  # standard library only: nothing heavy in the child
 
     with worker_pool(1) as pool:
         return pool.submit(fn, *args).result()
@@ -411,7 +411,7 @@ def render(res: dict[str, Any], info: dict[str, str], command: str, started) -> 
             f"started from the same set-up and timed over its first {ref['weeks']} weeks "
             f"(array engine with the core dynamics only, like the reference: {ref['repeats']} "
             "fresh models, times summed; reference: "
-            "`sim.reference.reference_speed`, set-up excluded, monthly recording), in one "
+            "`sim.analysis.reference.reference_speed`, set-up excluded, monthly recording), in one "
             "process.",
             "",
             "| array engine (resident-steps/s) | reference (resident-steps/s) | ratio |",
@@ -424,7 +424,8 @@ def render(res: dict[str, Any], info: dict[str, str], command: str, started) -> 
         "",
         f"A complete run: `{' '.join(mem['overrides'])}`: set-up, {mem['burn_in']} burn-in "
         f"weeks, {mem['years']} x 52 weeks, then the result table ({mem['table_rows']:,} rows) "
-        f"as `sim.model.run` builds it; {mem['seconds']:.0f} s in all. Peak RSS of the child "
+        f"as `sim.engine.model.run` builds it; {mem['seconds']:.0f} s in all. "
+        "Peak RSS of the child "
         f"(`ru_maxrss`): **{mem['peak_mib']:,.0f} MiB** (the parent's `RUSAGE_CHILDREN` "
         f"reported {mem['children_maxrss_mib']:,.0f} MiB). RSS along the run:",
         "",
@@ -459,8 +460,10 @@ METHOD = (
     "`LonelinessModel.step()`: life events, contacts on every layer (household, work/school, "
     "neighbourhood, friendship, community), tie formation and decay, venue sessions and "
     "outreach, loneliness, noticing, help seeking, consultation, costs, and the monthly "
-    "recording (`sim.model.STEP_ORDER`). Resident-steps/s = residents x timed weeks / seconds.",
-    "- Reference: `sim.reference.reference_speed(cfg, weeks)` (one Mesa agent per resident) and "
+    "recording (`sim.engine.model.STEP_ORDER`). "
+    "Resident-steps/s = residents x timed weeks / seconds.",
+    "- Reference: `sim.analysis.reference.reference_speed(cfg, weeks)` "
+    "(one Mesa agent per resident) and "
     "the array engine on the same configuration and the same weeks, in the same process, both "
     "by wall clock. The reference has the core dynamics only (no service processes), so the "
     "array engine does more work per step than the reference it is compared with.",

@@ -2,7 +2,7 @@
 
 Each composes an experiment config, prepares the sweep, runs what the store does not hold yet
 (so rerunning a killed command resumes it), analyses the store and writes tables and figures
-into the store folder. User errors raise :class:`sim.params.ConfigError` (one line).
+into the store folder. User errors raise :class:`sim.core.params.ConfigError` (one line).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from experiments import design, figures
 from experiments import sensitivity as sa
 from experiments.config import compose_experiment
 from experiments.sweep import Sweep, evaluator_for, execute, prepare, require_complete
-from sim.files import atomic_write_text, write_csv
-from sim.params import ConfigError
+from sim.core.files import atomic_write_text, write_csv
+from sim.core.params import ConfigError
 
 
 def compare_sweep(overrides: list[str]) -> Sweep:
@@ -53,8 +53,8 @@ def run_compare(overrides: list[str]) -> int:
         fig = figures.outcome_bands(series, df, baseline, measure, x.lang)
         paths.append(figures.save(fig, out / f"bands_{measure}.png"))
     print("\n".join(compare_lines(table, x.conf_level, x.lang)))
-    from sim.compare import quantity
-    from sim.console import outcome_label
+    from sim.analysis.compare import quantity
+    from sim.app.console import outcome_label
 
     target = outcome_label(quantity(x.target)[0], x.lang)
     if x.lang == "ja":
@@ -70,13 +70,13 @@ def compare_lines(table: pd.DataFrame, conf: float, lang: str) -> list[str]:
     """The comparison of ``tsunagari compare`` as console lines, in the experiment's language.
 
     Reads the table as written (:func:`experiments.compare.signed_table`, one display line per
-    outcome by :func:`sim.compare.signed_rows`): one aligned table per unit, the difference
+    outcome by :func:`sim.analysis.compare.signed_rows`): one aligned table per unit, the difference
     column named by its sign (averted = baseline - package; added cost = package - baseline),
     then the cost per person-year averted of each package with its interval, or why there is
     none. Missing values show ``-``.
     """
-    from sim.compare import signed_rows
-    from sim.console import head, number, outcome_label, short_label, table_lines
+    from sim.analysis.compare import signed_rows
+    from sim.app.console import head, number, outcome_label, short_label, table_lines
 
     ja = lang == "ja"
     wide = cmp.signed_table(table)
@@ -130,7 +130,7 @@ ROBUSTNESS_HEADERS = {
 
 def robustness_lines(robust: pd.DataFrame, lang: str) -> list[str]:
     """The robustness table as aligned console lines with headers in ``lang``."""
-    from sim.console import table_lines
+    from sim.app.console import table_lines
 
     cols = list(robust.columns)
     headers = [ROBUSTNESS_HEADERS.get(c, (c, c))[0 if lang == "ja" else 1] for c in cols]
@@ -147,7 +147,7 @@ def robustness_lines(robust: pd.DataFrame, lang: str) -> list[str]:
 
 def sensitivity_sweep(overrides: list[str]) -> tuple[Sweep, dict, np.ndarray]:
     """The sweep of ``tsunagari sensitivity``: one package at every SALib sample."""
-    from sim.scenario import load_scenario
+    from sim.policy.scenario import load_scenario
 
     xcfg, model = compose_experiment("sensitivity", overrides)
     lever_ranges = {k: v for k, v in xcfg.ranges.items() if k in xcfg.levers}
@@ -213,7 +213,7 @@ def check_memory(sweep: Sweep, workers: int, available: int | None = -1) -> None
         ConfigError: naming ``executor.workers`` and ``population.scale``.
     """
     from sim import config as sc
-    from sim.population import simulated_residents
+    from sim.world.population import simulated_residents
 
     if workers <= 1:
         return  # one run at a time: the per-run check already ran
@@ -284,7 +284,7 @@ def _csv(path: Path, df: pd.DataFrame) -> Path:
 
 def _footer(counts: dict, out: Path, paths: list[Path], lang: str = "en") -> None:
     """Write ``last_command.json``: counts, files written and their SHA-256 (for the report)."""
-    from sim.output import sha256
+    from sim.io.output import sha256
 
     summary = {**counts, "files": [p.name for p in paths]}
     summary["sha256"] = {p.name: sha256(p) for p in paths}

@@ -11,14 +11,14 @@ included, averts the most person-years within the budget, and its regret (the be
 person-years averted minus its own).
 
 :func:`comparison_table` holds the raw paired statistics (package - baseline, for analysis and
-figures). Every output uses the one sign convention of :mod:`sim.compare` instead, through
+figures). Every output uses the one sign convention of :mod:`sim.analysis.compare` instead, through
 :func:`signed_table`: ``comparison.csv`` has one row per package with ``package``, ``pairs``,
 then for each outcome its levels ``STEM_baseline`` and ``STEM_package`` (means over pairs) and
 its signed mean difference with a 95% interval, ``DIFF``, ``DIFF_ci_low``, ``DIFF_ci_high``,
 where ``DIFF`` is ``STEM_averted`` (baseline - package; e.g. ``lonely_person_years_averted``,
 ``final_any_loneliness_share_averted``) or ``added_STEM`` for costs (package - baseline;
 ``added_cost_total_yen``), and last ``cost_per_lonely_person_year_averted_yen`` with its
-bootstrap interval (:func:`sim.compare.quantity` names every outcome). ``robustness.csv``:
+bootstrap interval (:func:`sim.analysis.compare.quantity` names every outcome). ``robustness.csv``:
 ``package``, ``share_best``, ``mean_regret``, ``max_regret`` (person-years averted short of the
 best option in a world), ``eligible_share``, ``worlds``. Numbers are written with fixed decimals
 by unit, never in scientific notation.
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.compare import DECIMALS, cost_per_name, quantity, signed, signed_rows
+from sim.analysis.compare import DECIMALS, cost_per_name, quantity, signed, signed_rows
 
 KEYS = ["sample", "replicate"]
 
@@ -202,7 +202,7 @@ def write_tables(out: Path, table: pd.DataFrame, robust: pd.DataFrame) -> list[P
 
     Written atomically, formulas escaped, fixed decimals (no scientific notation).
     """
-    from sim.files import write_csv
+    from sim.core.files import write_csv
 
     robust = robust.copy()
     robust.attrs["decimals"] = {"share_best": 4, "mean_regret": 1, "max_regret": 1,

@@ -25,8 +25,8 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from sim.params import ConfigError
-from sim.yamlfile import load_yaml
+from sim.core.params import ConfigError
+from sim.core.yamlfile import load_yaml
 
 SCHEMA_NAME = "tsunagari_experiment_schema"
 GROUPS = ("executor", "experiment")

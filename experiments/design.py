@@ -5,9 +5,10 @@ Following EMA Workbench, an experiment is declared, not scripted:
 - an :class:`Parameter` is a model parameter with a range. *Uncertainties* are read from the
   declarations in ``sim/`` (``tsunagari params --uncertain``); *levers* are fields of a policy
   package's levers, named ``LEVER_ID.FIELD`` (e.g. ``pp_supporters.per_1000``), with ranges
-  from the lever declarations in :mod:`sim.levers`. ``DUMMY`` is a parameter the model never
+  from the lever declarations in :mod:`sim.policy.levers`. ``DUMMY`` is a parameter the model never
   reads: its sensitivity indices measure the noise floor of the method.
-- the *outcomes* are named reducers over :class:`sim.model.Results` (:mod:`experiments.outcomes`).
+- the *outcomes* are named reducers over :class:`sim.engine.model.Results`
+(:mod:`experiments.outcomes`).
 - a :class:`RunSpec` is one run: (package, uncertainty sample, replicate) with its seed and
   parameter values. Seeds come from the experiment seed and the replicate index only, and the
   uncertainty sample is drawn once and shared by every package, so packages are paired and the
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.config import RunConfig
-from sim.levers import LEVER_TYPES
-from sim.params import ConfigError, ParamInfo, describe
-from sim.scenario import Scenario
+from sim.core.params import ConfigError, ParamInfo, describe
+from sim.policy.levers import LEVER_TYPES
+from sim.policy.scenario import Scenario
 
 DUMMY = "DUMMY"
 

@@ -29,11 +29,11 @@ import pandas as pd
 from experiments import outcomes as oc
 from experiments.design import RunSpec, apply_levers, apply_values
 from sim.config import RunConfig
-from sim.lifeline import worker_pool
-from sim.model import Results, run
-from sim.params import ConfigError
-from sim.region import Region
-from sim.scenario import Scenario
+from sim.core.lifeline import worker_pool
+from sim.core.params import ConfigError
+from sim.engine.model import Results, run
+from sim.policy.scenario import Scenario
+from sim.world.region import Region
 
 # Seconds a run takes, to size batches and to say how long a job will take before it starts:
 # set-up (fixed, and per resident), then every week a fixed part, a part per municipality and a
@@ -202,7 +202,7 @@ class ProcessPoolEvaluator(Evaluator):
     name = "process"
 
     def initialize(self) -> None:
-        """Start the pool: :func:`sim.lifeline.worker_pool`, whose workers end with this process."""
+        """Start the pool (:func:`sim.core.lifeline.worker_pool`: workers end with this process)."""
         self._pool = worker_pool(self.workers)
 
     def finalize(self) -> None:

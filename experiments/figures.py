@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.plots import COLOURS, use_japanese_font
+from sim.report.plots import COLOURS, use_japanese_font
 
 PALETTE = ("#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
@@ -142,7 +142,7 @@ def sobol_figure(indices: pd.DataFrame, outcome: str, lang: str = "ja") -> Figur
 
 def save(fig: Figure, path: Path) -> Path:
     """Save a figure as PNG (150 dpi) atomically: temporary file, then rename."""
-    from sim.files import atomic_write
+    from sim.core.files import atomic_write
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
-"""Outcomes: named reducers from one run's :class:`sim.model.Results` to a number.
+"""Outcomes: named reducers from one run's :class:`sim.engine.model.Results` to a number.
 
 Every outcome is a plain function ``Results -> float`` registered by name in :data:`OUTCOMES`
-(an explicit table, not discovered). Person-years and costs reuse :mod:`sim.compare`, so an
+(an explicit table, not discovered). Person-years and costs reuse :mod:`sim.analysis.compare`, so an
 experiment reports the same figures as ``tsunagari run scenario=...``.
 """
 
@@ -12,10 +12,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from sim.compare import PERSON_YEAR_OUTCOMES, person_years, total_costs
-from sim.levers import FUNDERS
-from sim.model import Results
-from sim.params import ConfigError
+from sim.analysis.compare import PERSON_YEAR_OUTCOMES, person_years, total_costs
+from sim.core.params import ConfigError
+from sim.engine.model import Results
+from sim.policy.levers import FUNDERS
 
 Reducer = Callable[[Results], float]
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.design import Parameter
-from sim.params import ConfigError
+from sim.core.params import ConfigError
 
 CONVERGED = 0.1
 

@@ -31,8 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.evaluators import RunOutput
-from sim.files import atomic_write, atomic_write_text
-from sim.params import ConfigError
+from sim.core.files import atomic_write, atomic_write_text
+from sim.core.params import ConfigError
 
 MANIFEST = "manifest.json"
 

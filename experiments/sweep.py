@@ -4,7 +4,7 @@
 recorded in the manifest); :func:`execute` says how many runs it will make and about how long
 they take (:func:`plan`), then runs the specs the store does not yet hold, writing each as it
 finishes, with progress and time left (one rewritten line on a terminal, a line every ~10 s in
-a log: :class:`sim.console.Progress`).
+a log: :class:`sim.app.console.Progress`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from experiments.design import Parameter, RunSpec, run_specs
 from experiments.evaluators import Context, Evaluator, estimate_run_seconds, make_evaluator
 from experiments.outcomes import check_outcomes
 from experiments.store import ResultStore, design_hash
-from sim.console import Progress, plan_line
-from sim.params import ConfigError
+from sim.app.console import Progress, plan_line
+from sim.core.params import ConfigError
 
 
 @dataclass
@@ -65,7 +65,7 @@ def prepare(
         ConfigError: bad model override, unknown package or outcome, lever outside horizon.
     """
     from sim.config import compose_config, load_configured_region, to_dict
-    from sim.scenario import check_horizon, load_scenario
+    from sim.policy.scenario import check_horizon, load_scenario
 
     check_outcomes(xcfg.outcomes)
     base = compose_config(model_overrides, check_region=False)

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.params import ConfigError
+from sim.core.params import ConfigError
 
 ARMS = ("wide_area_alone", "wide_area_prefecture", "wide_area_clusters")
 REFERENCE = ARMS[0]
@@ -100,7 +100,7 @@ def run_arms(
     """
     from experiments.design import RunSpec
     from experiments.evaluators import Context, ProcessPoolEvaluator, SerialEvaluator
-    from sim.scenario import load_scenario
+    from sim.policy.scenario import load_scenario
 
     ctx = Context(base=cfg, region=region, scenarios={arm: load_scenario(arm) for arm in arms},
                   outcomes=[], series=False, summarise=summarise)  # fmt: skip
@@ -203,7 +203,7 @@ def map_figure(tables: dict[str, pd.DataFrame], region, arm: str, lang: str = "j
     from matplotlib.colors import TwoSlopeNorm
     from matplotlib.figure import Figure
 
-    from sim.plots import use_japanese_font
+    from sim.report.plots import use_japanese_font
 
     use_japanese_font()
     mun = region.municipalities
@@ -435,7 +435,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "written to {out}/: {files} ({seconds} s)",
     },
 }
-"""Console text of the command, Japanese and English (the shape of :data:`sim.i18n.TEXT`;
+"""Console text of the command, Japanese and English (the shape of :data:`sim.core.i18n.TEXT`;
 kept here until the command's strings move there)."""
 
 
@@ -608,9 +608,9 @@ def check_horizon(cfg, arms: tuple[str, ...] = ARMS, lang: str = "ja") -> str | 
     """
     import datetime as dt
 
-    from sim.levers import WideArea
-    from sim.scenario import check_horizon as check
-    from sim.scenario import load_scenario
+    from sim.policy.levers import WideArea
+    from sim.policy.scenario import check_horizon as check
+    from sim.policy.scenario import load_scenario
 
     end = dt.date.fromisoformat(cfg.start_date) + dt.timedelta(weeks=52 * cfg.years)
     measured = end - dt.timedelta(weeks=52)
@@ -641,7 +641,7 @@ def main(overrides: list[str]) -> int:
     """
     import sys
 
-    from sim.cli import OutputError
+    from sim.app.cli import OutputError
     from sim.config import compose_config, load_configured_region
 
     opts, model = parse(overrides)

@@ -21,8 +21,8 @@ from calibration.survey import (
     with_values,
 )
 from sim.config import compose_config, load_configured_region
-from sim.population import synthesize
-from sim.rng import Streams
+from sim.core.rng import Streams
+from sim.world.population import synthesize
 
 #: five-category tolerance of the calibrated default (percentage points, 2023 survey)
 CATEGORY_TOLERANCE = 1.5

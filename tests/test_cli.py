@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import cli
+from sim.app import cli
 from sim.config import RegionConfig, RunConfig, compose_config, config_dir
-from sim.params import describe
+from sim.core.params import describe
+from sim.policy.scenario import scenario_dir
 
 EXE = Path(sys.executable).with_name("tsunagari")
 TSUNAGARI = str(EXE) if EXE.exists() else shutil.which("tsunagari")
@@ -199,7 +200,7 @@ def test_scenarios_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None
     assert cli.main(["scenarios", "--lang", "en"]) == 0
     english = capsys.readouterr().out
     names = [line.split()[0] for line in english.splitlines()]
-    library = Path(config_dir()).parents[1] / "scenarios"
+    library = Path(scenario_dir())
     assert "baseline" in names
     assert names == sorted(p.stem for p in library.glob("*.yaml"))
     assert cli.main(["scenarios", "lang=en"]) == 0  # like every other command
@@ -308,12 +309,12 @@ def test_summary_without_adults_shows_dashes() -> None:
 def test_run_checks_the_scenario_before_reading_the_region(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sim.region
+    import sim.world.region
 
     def no_region(*args: object, **kwargs: object) -> None:
         raise AssertionError("the region was read before the scenario was checked")
 
-    monkeypatch.setattr(sim.region, "load_region", no_region)
+    monkeypatch.setattr(sim.world.region, "load_region", no_region)
     assert cli.main(["run", "scenario=no_such_package", "population.scale=1.0"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no_such_package" in err
@@ -325,14 +326,14 @@ def test_run_checks_the_scenario_before_reading_the_region(
 def test_write_failure_is_one_line_naming_the_path(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sim.model
-    import sim.output
+    import sim.engine.model
+    import sim.io.output
 
     def no_space(results: object, out: Path) -> None:
         raise OSError(28, "No space left on device", str(out / "timeseries.csv"))
 
-    monkeypatch.setattr(sim.model, "run", lambda cfg, region=None: object())
-    monkeypatch.setattr(sim.output, "write_run", no_space)
+    monkeypatch.setattr(sim.engine.model, "run", lambda cfg, region=None: object())
+    monkeypatch.setattr(sim.io.output, "write_run", no_space)
     status = cli.main(["run", f"output_dir={tmp_path / 'out'}"])
     err = capsys.readouterr().err
     assert status == 1
@@ -345,15 +346,15 @@ def test_write_failure_is_one_line_naming_the_path(
 def test_plot_failure_still_leaves_the_tables(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import sim.plots
-    from sim.model import run
-    from sim.output import write_run
+    import sim.report.plots
+    from sim.engine.model import run
+    from sim.io.output import write_run
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("no font")
 
     results = run(compose_config([*TINY, "years=1"]))
-    monkeypatch.setattr(sim.plots, "save_figure", broken)
+    monkeypatch.setattr(sim.report.plots, "save_figure", broken)
     paths = write_run(results, tmp_path)
     assert "figure" not in paths
     for name in ("timeseries.parquet", "timeseries.csv", "summary.csv", "manifest.json"):

@@ -11,10 +11,10 @@ from functools import cache
 
 import numpy as np
 
-from sim.codes import Activity
-from sim.commuting import commuting_flows
 from sim.config import compose_config, load_configured_region
-from sim.model import LonelinessModel
+from sim.core.codes import Activity
+from sim.engine.model import LonelinessModel
+from sim.world.commuting import commuting_flows
 
 
 @cache

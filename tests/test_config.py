@@ -21,7 +21,7 @@ from sim.config import (
     to_yaml,
     unknown_key,
 )
-from sim.params import ConfigError, describe
+from sim.core.params import ConfigError, describe
 
 MALFORMED_CSV = "code,name,pop_male,pop_female\n31201,鳥取市,many,3\n"
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from sim.console import (
+from sim.app.console import (
     Progress,
     about,
     display_width,

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sim.config import compose_config
-from sim.model import LonelinessModel
-from sim.processes import LifeEvents
-from sim.rng import Streams
+from sim.core.rng import Streams
+from sim.engine.model import LonelinessModel
+from sim.engine.processes import LifeEvents
 
 # Streams whose first draw each week is one number per resident (or per resident and item).
 WHOLE_POPULATION = {

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from sim.dashboard import (
+from sim.app.dashboard import (
     BURN_IN_WEEKS,
     DashboardModel,
     DashboardSettings,
@@ -17,9 +17,9 @@ from sim.dashboard import (
     serve_command,
     slider_levers,
 )
-from sim.dashboard_plots import FLOW_MEASURES, plot_headline, plot_service_flows
-from sim.levers import Consultation, Supporters, Venue
-from sim.params import ConfigError
+from sim.app.dashboard_plots import FLOW_MEASURES, plot_headline, plot_service_flows
+from sim.core.params import ConfigError
+from sim.policy.levers import Consultation, Supporters, Venue
 
 START = "2025-04-06"
 
@@ -167,7 +167,7 @@ def test_server_binds_localhost_by_default():
 
 def test_every_page_text_is_in_both_languages_and_slider_values_are_formatted():
     pytest.importorskip("solara")
-    from sim.dashboard_app import SLIDERS, UI, label, model_params, option_labels, shown_value
+    from sim.app.dashboard_app import SLIDERS, UI, label, model_params, option_labels, shown_value
 
     assert all(set(texts) == {"ja", "en"} and all(texts.values()) for texts in UI.values())
     for name in SLIDERS:
@@ -184,7 +184,7 @@ def test_every_page_text_is_in_both_languages_and_slider_values_are_formatted():
 
 def test_added_levers_are_named_in_the_page_language(run_model):
     pytest.importorskip("solara")
-    from sim.dashboard_app import _describe
+    from sim.app.dashboard_app import _describe
 
     ja = [_describe(lv, "ja") for lv in run_model.added_levers]
     en = [_describe(lv, "en") for lv in run_model.added_levers]
@@ -203,7 +203,7 @@ def test_added_levers_are_named_in_the_page_language(run_model):
 def test_solara_cookie_warning_alone_is_silenced():
     import warnings
 
-    from sim.dashboard_server import quiet_cookie_warning
+    from sim.app.dashboard_server import quiet_cookie_warning
 
     cookie = "Cookies with samesite=none require https, but according to the asgi framework"
     with warnings.catch_warnings(record=True) as caught:

@@ -102,7 +102,7 @@ def dashboard_url():
     port = _free_port()
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "dashboard", "--port", str(port)],
+        [sys.executable, "-m", "sim.app.cli", "dashboard", "--port", str(port)],
         cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -1,6 +1,6 @@
 """Dashboard server: Host-header check (DNS rebinding) and no server left behind by its command.
 
-The unit tests drive :class:`sim.dashboard_server.HostGuard` directly; the server tests start
+The unit tests drive :class:`sim.app.dashboard_server.HostGuard` directly; the server tests start
 ``tsunagari dashboard`` on a free port of 127.0.0.1 (and only ever connect there), send raw HTTP
 requests with chosen ``Host`` headers, then stop the command and check that the port is closed
 and no process of it remains.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.dashboard_server import HostGuard, allowed_names
+from sim.app.dashboard_server import HostGuard, allowed_names
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -111,10 +111,10 @@ def test_host_guard_refuses_http_and_websocket_and_passes_lifespan():
 
 
 def test_server_runs_through_the_guarded_wrapper_and_knows_its_parent():
-    from sim.dashboard import serve_command, serve_env
+    from sim.app.dashboard import serve_command, serve_env
 
     cmd = serve_command("127.0.0.1", 9000)
-    assert cmd[1:5] == ["-P", "-m", "sim.dashboard_server", "sim.dashboard_app"]
+    assert cmd[1:5] == ["-P", "-m", "sim.app.dashboard_server", "sim.app.dashboard_app"]
     assert cmd[cmd.index("--port") + 1] == "9000"
     assert serve_env()["TSUNAGARI_PARENT_PID"] == str(os.getpid())
 
@@ -182,7 +182,7 @@ def _alive(pid: int) -> bool:
 def _start_dashboard(tmp_path: Path) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "dashboard", "--port", str(port)],
+        [sys.executable, "-m", "sim.app.cli", "dashboard", "--port", str(port)],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL,

@@ -224,7 +224,7 @@ def _folder_written(step: Step, cwd: Path) -> str | None:
 
 def _check_without_running(step: Step, cwd: Path) -> None:
     """Validate one documented command the way the command does before any work."""
-    from sim.cli import build_parser, main
+    from sim.app.cli import build_parser, main
 
     argv = step.argv
     if step.command in ("run", "config"):
@@ -315,7 +315,7 @@ def test_wrong_documented_commands_are_found(tmp_path, monkeypatch, capsys):
 def _tsunagari() -> list[str]:
     """The tsunagari command of this environment (the script beside this Python)."""
     script = Path(sys.executable).with_name("tsunagari")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.app.cli"]
 
 
 def _free_port() -> int:

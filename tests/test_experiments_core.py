@@ -8,8 +8,8 @@ from experiments import compare as cmp
 from experiments import design
 from experiments import sensitivity as sa
 from experiments.config import compose_experiment, split_overrides
-from sim.cli import main
-from sim.params import ConfigError
+from sim.app.cli import main
+from sim.core.params import ConfigError
 
 
 def test_run_seed_depends_on_experiment_seed_and_replicate_only():
@@ -40,7 +40,7 @@ def test_latin_hypercube_has_one_point_per_stratum():
 
 def test_apply_values_and_levers_copy_and_set():
     from sim.config import compose_config
-    from sim.scenario import load_scenario
+    from sim.policy.scenario import load_scenario
 
     cfg = compose_config(["population.scale=0.005"], check_region=False)
     out = design.apply_values(cfg, {"dynamics.loneliness.recovery": 0.2, "DUMMY": 0.3}, seed=9)

@@ -141,7 +141,7 @@ def test_real_model_morris_dummy_is_near_zero(tmp_path, capsys):
 
 def test_japanese_out_folders_and_progress_in_a_log(tmp_path, monkeypatch, capsys):
     """Walkthrough step 4 as written (out=結果/3案比較), tiny; progress reaches a log too."""
-    from sim.cli import main
+    from sim.app.cli import main
 
     monkeypatch.chdir(tmp_path)
     small = ["population.scale=0.004", "years=1", "burn_in_weeks=4", "executor=serial"]

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from sim.config import compose_config
-from sim.export import LARGE_GROUP_TIES, LAYERS, MAX_CLIQUE, layer_graph, write_graphml
-from sim.model import LonelinessModel
+from sim.engine.model import LonelinessModel
+from sim.io.export import LARGE_GROUP_TIES, LAYERS, MAX_CLIQUE, layer_graph, write_graphml
 
 NODE_ATTRS = {
     "age",

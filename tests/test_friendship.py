@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.friendship import FriendshipNetwork
+from sim.world.friendship import FriendshipNetwork
 
 
 def make(n=6):

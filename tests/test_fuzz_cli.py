@@ -6,7 +6,7 @@ A table of bad inputs across every command (``run``, ``config``, ``params``, ``s
 ``tsunagari: error:`` (naming the offending key or file where the case says which), no control
 characters in that line, and no ``Traceback`` anywhere.
 
-Cases run in this process through :func:`sim.cli.main`, so no simulation starts for a bad input:
+Cases run in this process through :func:`sim.app.cli.main`, so no simulation starts for a bad input:
 every place where real work begins (building the model's networks or stepping it, synthesising a
 large population, a worker pool, a calibration store, the dashboard server) is replaced by a
 sentinel that fails the case with "work started" (the model's scenario check, which comes right
@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import cli
+from sim.app import cli
 
 EXE = Path(sys.executable).with_name("tsunagari")
 TSUNAGARI = str(EXE) if EXE.exists() else shutil.which("tsunagari")
@@ -448,8 +448,8 @@ def _forbid_work(monkeypatch: pytest.MonkeyPatch, *, dashboard: bool) -> None:
     import concurrent.futures
 
     import calibration.store
-    import sim.model
-    import sim.population
+    import sim.engine.model
+    import sim.world.population
 
     def stop(what: str):
         def raiser(*args, **kwargs):
@@ -457,7 +457,7 @@ def _forbid_work(monkeypatch: pytest.MonkeyPatch, *, dashboard: bool) -> None:
 
         return raiser
 
-    draw_ages = sim.population.draw_ages
+    draw_ages = sim.world.population.draw_ages
 
     def guarded_draw_ages(n_m, *args, **kwargs):
         if int(sum(n_m)) > LARGE_POPULATION:
@@ -467,15 +467,15 @@ def _forbid_work(monkeypatch: pytest.MonkeyPatch, *, dashboard: bool) -> None:
     def build_layers(model) -> None:
         # the model checks its scenario right after building the networks: check it first,
         # so a bad scenario gives the line the command would print, without the work
-        from sim.scenario import check_horizon, load_scenario
+        from sim.policy.scenario import check_horizon, load_scenario
 
         check_horizon(load_scenario(model.cfg.scenario), model.cfg.start_date, model.cfg.years)
         raise WorkStarted(f"the networks of {model.pop.n:,} residents were being built")
 
-    monkeypatch.setattr(sim.population, "draw_ages", guarded_draw_ages)
-    monkeypatch.setattr(sim.model.LonelinessModel, "_build_layers", build_layers)
-    monkeypatch.setattr(sim.model.LonelinessModel, "step", stop("the model stepped"))
-    monkeypatch.setattr(sim.model.LonelinessModel, "run_all", stop("the model ran"))
+    monkeypatch.setattr(sim.world.population, "draw_ages", guarded_draw_ages)
+    monkeypatch.setattr(sim.engine.model.LonelinessModel, "_build_layers", build_layers)
+    monkeypatch.setattr(sim.engine.model.LonelinessModel, "step", stop("the model stepped"))
+    monkeypatch.setattr(sim.engine.model.LonelinessModel, "run_all", stop("the model ran"))
     monkeypatch.setattr(
         concurrent.futures.ProcessPoolExecutor, "__init__", stop("a worker pool started")
     )
@@ -499,7 +499,7 @@ def _started(exc: BaseException) -> WorkStarted | None:
 
 
 def _in_process(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[object, str, str]:
-    """Call :func:`sim.cli.main` and return (status, stdout, stderr); a traceback is stderr."""
+    """Call :func:`sim.app.cli.main` and return (status, stdout, stderr); a traceback is stderr."""
     extra = ""
     try:
         status: object = cli.main(argv)

@@ -4,7 +4,7 @@ Covers the smallest declared populations (``population.scale=0.0001`` on Tottori
 of 1 to 200 residents), the resource guards (memory estimate, custom CSV size and values, YAML
 aliases), scenario files that used to raise tracebacks, experiment budgets, and control
 characters echoed in error lines. The command line is called in this process through
-:func:`sim.cli.main`.
+:func:`sim.app.cli.main`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import cli
+from sim.app import cli
 from sim.config import (
     BYTES_PER_RESIDENT,
     available_memory,
@@ -25,8 +25,8 @@ from sim.config import (
     estimate_memory,
     load_configured_region,
 )
-from sim.params import ConfigError
-from sim.yamlfile import MAX_YAML_DEPTH, load_yaml
+from sim.core.params import ConfigError
+from sim.core.yamlfile import MAX_YAML_DEPTH, load_yaml
 
 TINY = ("years=1", "burn_in_weeks=2", "calibration=none")
 HEADER = "code,name,pop_male,pop_female\n"
@@ -57,12 +57,12 @@ def _no_work(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) ->
     """Fail a refusal test if a simulation starts (tests named ``test_runs_*`` do run)."""
     if request.node.name.startswith("test_runs_"):
         return
-    import sim.model
+    import sim.engine.model
 
     def started(*args: object, **kwargs: object) -> None:
         raise AssertionError("work started")
 
-    monkeypatch.setattr(sim.model, "run", started)
+    monkeypatch.setattr(sim.engine.model, "run", started)
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
@@ -338,7 +338,7 @@ def test_valid_zone_and_municipality_levers_pass_config(
 
 
 def test_load_yaml_matches_safe_load_on_the_library() -> None:
-    from sim.scenario import scenario_dir
+    from sim.policy.scenario import scenario_dir
 
     files = sorted(scenario_dir().glob("*.yaml"))
     assert len(files) >= 10

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from sim.config import compose_config
-from sim.levers import (
+from sim.engine.model import Results, run
+from sim.engine.recorder import MEASURES
+from sim.policy.levers import (
     Awareness,
     Consultation,
     Lever,
@@ -25,9 +27,7 @@ from sim.levers import (
     Venue,
     WelfareVolunteers,
 )
-from sim.model import Results, run
-from sim.recorder import MEASURES
-from sim.scenario import Scenario, load_scenario, week_of
+from sim.policy.scenario import Scenario, load_scenario, week_of
 
 START = "2026-04-01"
 SEEDS = (1, 2)

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from sim.codes import HouseholdType
 from sim.config import compose_config
-from sim.model import STEP_ORDER, record_weeks, run
-from sim.params import ConfigError
+from sim.core.codes import HouseholdType
+from sim.core.params import ConfigError
+from sim.engine.model import STEP_ORDER, record_weeks, run
 
 # pre-calibration settings: the plausibility checks are about the uncalibrated engine
 BASE = ["population.scale=0.03", "years=1", "burn_in_weeks=104", "seed=11"]

@@ -111,11 +111,11 @@ def _kill_and_check(proc: subprocess.Popen, min_workers: int) -> None:
 
 
 def test_pool_workers_exit_when_their_parent_is_killed(tmp_path):
-    """The one pool every command uses (sim.lifeline.worker_pool)."""
+    """The one pool every command uses (sim.core.lifeline.worker_pool)."""
     script = textwrap.dedent(
         """
         import time
-        from sim.lifeline import worker_pool
+        from sim.core.lifeline import worker_pool
 
         if __name__ == "__main__":
             pool = worker_pool(2)
@@ -134,7 +134,7 @@ def test_pool_workers_exit_when_their_parent_is_killed(tmp_path):
 def test_watchdog_alone_ends_a_child_whose_parent_died(tmp_path):
     """The portable fallback (no PR_SET_PDEATHSIG): a thread polling the parent pid."""
     child = (
-        "import os, sys, time; from sim.lifeline import die_with_parent; "
+        "import os, sys, time; from sim.core.lifeline import die_with_parent; "
         "die_with_parent(int(sys.argv[1]), pdeathsig=False, poll=0.2); "
         "print('armed', flush=True); time.sleep(600)"
     )
@@ -152,7 +152,7 @@ def test_watchdog_alone_ends_a_child_whose_parent_died(tmp_path):
         return any("die_with_parent" in _cmdline(p) for p in kids)
 
     _wait_for(proc, armed, 30, "the child")
-    time.sleep(1.5)  # the child has imported sim.lifeline and started its watchdog
+    time.sleep(1.5)  # the child has imported sim.core.lifeline and started its watchdog
     started = _descendants(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
@@ -169,7 +169,7 @@ def test_compare_workers_exit_when_compare_is_killed(tmp_path):
     """``tsunagari compare executor=process``: SIGKILL mid-sweep leaves no worker idling."""
     out = tmp_path / "store"
     args = [
-        sys.executable, "-m", "sim.cli", "compare", "packages=[places_first]", "seeds=20",
+        sys.executable, "-m", "sim.app.cli", "compare", "packages=[places_first]", "seeds=20",
         "executor=process", "executor.workers=2", "executor.batch_seconds=1", "progress=off",
         f"out={out}", "population.scale=0.003", "years=1", "burn_in_weeks=2",
     ]  # fmt: skip
@@ -186,7 +186,7 @@ def test_calibrate_workers_exit_when_calibrate_is_killed(tmp_path):
     """``tsunagari calibrate workers=2``: SIGKILL while the workers build their population."""
     name = f"orphan_test_{os.getpid()}"
     args = [
-        sys.executable, "-m", "sim.cli", "calibrate", "--quick", "workers=2", f"name={name}",
+        sys.executable, "-m", "sim.app.cli", "calibrate", "--quick", "workers=2", f"name={name}",
         "particles=8", "generations=1",
     ]  # fmt: skip
     proc = _start(args, tmp_path)

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import cli, files
-from sim.cli import main
+from sim.app import cli
+from sim.app.cli import main
+from sim.core import files
 
 TINY = ["population.scale=0.003", "years=1", "burn_in_weeks=4", "calibration=none"]
 
@@ -37,12 +38,12 @@ def _digest(folder: Path) -> dict[str, str]:
 
 def _no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make any simulation fail the test: refusals must come before the run."""
-    import sim.model
+    import sim.engine.model
 
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("a simulation was started")
 
-    monkeypatch.setattr(sim.model, "run", boom)
+    monkeypatch.setattr(sim.engine.model, "run", boom)
 
 
 def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -113,7 +114,7 @@ def test_current_folder_is_refused(
 
 
 def test_same_run_is_rewritten_identically(copy) -> None:
-    from sim.output import run_identity
+    from sim.io.output import run_identity
 
     folder = copy("run")
     before = _digest(folder)
@@ -151,7 +152,7 @@ def test_overwrite_replaces_a_paired_run_as_a_whole(copy) -> None:
 def test_failed_write_leaves_the_old_folder_intact(
     copy, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sim.output
+    import sim.io.output
 
     folder = copy("run")
     before = _digest(folder)
@@ -162,7 +163,7 @@ def test_failed_write_leaves_the_old_folder_intact(
         written.append(out)
         raise OSError(28, "No space left on device", str(out / "timeseries.csv"))
 
-    monkeypatch.setattr(sim.output, "write_run", half_then_full_disk)
+    monkeypatch.setattr(sim.io.output, "write_run", half_then_full_disk)
     assert main(["run", *TINY, f"output_dir={folder}"]) == 1
     line = _one_error_line(capsys)
     assert line == (
@@ -274,7 +275,7 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
 
 
 def test_manifest_records_the_machine_outside_the_run_identity(made: dict[str, Path]) -> None:
-    from sim.output import machine, run_identity
+    from sim.io.output import machine, run_identity
 
     man = json.loads((made["run"] / "manifest.json").read_text(encoding="utf-8"))
     assert man["machine"] == machine() == machine()  # deterministic on one machine
@@ -288,13 +289,13 @@ def test_manifest_records_the_machine_outside_the_run_identity(made: dict[str, P
 
 
 def test_simd_level_follows_npy_disable_cpu_features() -> None:
-    from sim.output import numpy_simd
+    from sim.io.output import numpy_simd
 
     found = numpy_simd()["found"]
     if not found:
         pytest.skip("numpy dispatches no optional SIMD level on this CPU")
     top = found[-1]
-    code = "import json; from sim.output import numpy_simd; print(json.dumps(numpy_simd()))"
+    code = "import json; from sim.io.output import numpy_simd; print(json.dumps(numpy_simd()))"
     env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": top}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
@@ -422,7 +423,7 @@ def test_store_counts_a_damaged_run_as_not_done(tmp_path: Path, damage: str) -> 
 
 def test_store_with_a_bad_manifest_is_one_line(tmp_path: Path) -> None:
     from experiments.store import ResultStore
-    from sim.params import ConfigError
+    from sim.core.params import ConfigError
 
     folder = tmp_path / "store"
     folder.mkdir()
@@ -565,7 +566,7 @@ def test_summary_writes_sex_and_household_type_as_labels(made: dict[str, Path]) 
 
 def test_git_commit_of_a_non_editable_install(tmp_path: Path) -> None:
     """Without .git beside the package, the commit ./bootstrap recorded is used; else None."""
-    from sim.output import COMMIT_FILE, git_commit
+    from sim.io.output import COMMIT_FILE, git_commit
 
     package = tmp_path / "site-packages" / "sim"
     package.mkdir(parents=True)

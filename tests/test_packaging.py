@@ -67,9 +67,11 @@ def names(wheel: Path) -> set[str]:
 
 
 def test_wheel_has_configs_and_data(names: set[str]) -> None:
-    assert "sim/conf/config.yaml" in names
-    regions = {f"sim/conf/region/{p.name}" for p in (ROOT / "sim/conf/region").glob("*.yaml")}
-    assert regions >= {"sim/conf/region/tottori.yaml", "sim/conf/region/kochi.yaml"}
+    assert "sim/config/conf/config.yaml" in names
+    regions = {
+        f"sim/config/conf/region/{p.name}" for p in (ROOT / "sim/config/conf/region").glob("*.yaml")
+    }
+    assert regions >= {"sim/config/conf/region/tottori.yaml", "sim/config/conf/region/kochi.yaml"}
     assert regions <= names
     data = {f"sim/data/{p.name}" for p in (ROOT / "sim/data").glob("*.csv")}
     assert "sim/data/municipalities_2020.csv" in data
@@ -89,7 +91,7 @@ def test_wheel_declares_the_console_script(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as z:
         entry = next(n for n in z.namelist() if n.endswith("entry_points.txt"))
         text = z.read(entry).decode()
-    assert "tsunagari = sim.cli:main" in text
+    assert "tsunagari = sim.app.cli:main" in text
 
 
 INSTALLED_CHECK = """
@@ -100,9 +102,9 @@ sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in getattr(f, "__
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(sys.argv[2]).resolve()]
 import calibration, experiments, scenarios, sim
 from importlib.resources import files
-from sim.cli import main
+from sim.app.cli import main
 from sim.config import compose_config
-from sim.region import load_region
+from sim.world.region import load_region
 site = Path(sys.argv[1]).resolve()
 modules = [calibration, experiments, scenarios, sim]
 outside = [m.__name__ for m in modules if not Path(m.__file__).resolve().is_relative_to(site)]

@@ -1,4 +1,4 @@
-"""Tests for sim.plots and sim.i18n: labels in both languages, PNG output, Japanese glyphs."""
+"""sim.report.plots and sim.core.i18n: labels in both languages, PNG output, Japanese glyphs."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sim import plots
-from sim.codes import AGE_GROUPS
-from sim.i18n import group_label, measure_label, t
-from sim.plots import plot_by_group, plot_prevalence, save_figure, use_japanese_font
+from sim.core.codes import AGE_GROUPS
+from sim.core.i18n import group_label, measure_label, t
+from sim.report import plots
+from sim.report.plots import plot_by_group, plot_prevalence, save_figure, use_japanese_font
 
 CATEGORY_SHARES = {
     "often_always": 0.05,
@@ -145,8 +145,8 @@ def test_plot_prevalence_custom_title_and_date_ticks(table: pd.DataFrame) -> Non
 
 def test_one_date_axis_formatter_for_every_figure(table: pd.DataFrame) -> None:
     """The report's arms figure ticks the same fiscal months as the prevalence figure."""
-    from sim.plots import fiscal_month_ticks
-    from sim.report_plots import plot_arms_over_time
+    from sim.report.figures import plot_arms_over_time
+    from sim.report.plots import fiscal_month_ticks
 
     assert fiscal_month_ticks("2025-04-01", "2030-03-01") == (6, (4, 10))
     assert fiscal_month_ticks("2025-04-01", "2026-12-01") == (2, (2, 4, 6, 8, 10, 12))

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.codes import Activity, HouseholdType, Marital
-from sim.params import ConfigError
-from sim.population import Population, PopulationParams, synthesize
-from sim.region import load_region, municipal_age_sex, national_profile
-from sim.rng import Streams
+from sim.core.codes import Activity, HouseholdType, Marital
+from sim.core.params import ConfigError
+from sim.core.rng import Streams
+from sim.world.population import Population, PopulationParams, synthesize
+from sim.world.region import load_region, municipal_age_sex, national_profile
 
 SCALE = 0.1
 

@@ -1,4 +1,4 @@
-"""The array engine against the literal per-agent reference (sim/reference.py).
+"""The array engine against the literal per-agent reference (sim/analysis/reference.py).
 
 Both engines start from the same initial state (same seed, same population, layers and ties) and
 then draw their own random numbers, so they must agree in distribution, not draw for draw:
@@ -19,10 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import compose_config
-from sim.model import STEP_ORDER, LonelinessModel
-from sim.processes import Contacts, Loneliness, Ties
-from sim.reference import (
+from sim.analysis.reference import (
     PHASES,
     ReferenceModel,
     core_array_model,
@@ -30,6 +27,9 @@ from sim.reference import (
     run_array,
     run_reference,
 )
+from sim.config import compose_config
+from sim.engine.model import STEP_ORDER, LonelinessModel
+from sim.engine.processes import Contacts, Loneliness, Ties
 
 SMALL = ["population.scale=0.004", "burn_in_weeks=0"]  # Tottori, about 2,200 residents
 LAST = 26

@@ -1,4 +1,4 @@
-"""Tests for sim.region and the shipped region data (sim/data)."""
+"""Tests for sim.world.region and the shipped region data (sim/data)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.params import ConfigError
-from sim.region import (
+from sim.core.params import ConfigError
+from sim.world.region import (
     AGE_BANDS,
     COLUMNS,
     load_region,

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import report_text as rt
-from sim.cli import main
+from sim.app.cli import main
 from sim.report import build_report, detect_kind
+from sim.report import text as rt
 
 pytest.importorskip("openpyxl")
 
@@ -24,7 +24,7 @@ pytest.importorskip("openpyxl")
 def glyphs_are_errors(monkeypatch):
     """A glyph missing from the fonts while rendering a figure fails the test (figures are
     rendered at a lower resolution to keep the tests fast)."""
-    monkeypatch.setattr("sim.report_plots.DPI", 60)
+    monkeypatch.setattr("sim.report.figures.DPI", 60)
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=r".*[Gg]lyph.*missing.*")
         yield
@@ -301,7 +301,7 @@ def test_caveat_follows_the_manifest() -> None:
 
 
 def test_sobol_figure_renders() -> None:
-    from sim.report_plots import plot_sobol, png_bytes
+    from sim.report.figures import plot_sobol, png_bytes
 
     idx = pd.DataFrame(
         {

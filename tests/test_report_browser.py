@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.compare import quantity
+from sim.analysis.compare import quantity
+from sim.app.cli import main
 from sim.report import build_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.rng import Streams, stream_key
+from sim.core.rng import Streams, stream_key
 
 
 def test_same_seed_same_draws():

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from sim.config import compose_config
-from sim.levers import LEVER_TYPES
-from sim.params import ConfigError
-from sim.scenario import check_horizon, list_scenarios, load_scenario, scenario_dir
+from sim.core.params import ConfigError
+from sim.policy.levers import LEVER_TYPES
+from sim.policy.scenario import check_horizon, list_scenarios, load_scenario, scenario_dir
 
 #: Single-lever scenarios: at least one for each row of MODEL.md's lever table that is a lever.
 SINGLE_LEVER = {
@@ -26,7 +26,7 @@ SINGLE_LEVER = {
     "prefecture_support": "prefecture_support",
 }
 PACKAGES = ("places_first", "people_first", "digital_first")
-START, YEARS = "2025-04-06", 5  # the default horizon (sim/conf/config.yaml)
+START, YEARS = "2025-04-06", 5  # the default horizon (sim/config/conf/config.yaml)
 
 
 def test_library_has_every_lever_row_and_the_packages():
@@ -162,7 +162,7 @@ def test_start_outside_the_horizon(tmp_path, start):
 
 
 def test_start_outside_the_horizon_when_the_model_is_built(tmp_path):
-    from sim.model import LonelinessModel
+    from sim.engine.model import LonelinessModel
 
     path = _write(
         tmp_path, "late.yaml", BASE_LEVER.format(type="awareness", body='    start: "2027-04-01"')
@@ -174,7 +174,7 @@ def test_start_outside_the_horizon_when_the_model_is_built(tmp_path):
 
 
 def test_unknown_municipality_is_found_when_the_model_is_built(tmp_path):
-    from sim.model import LonelinessModel
+    from sim.engine.model import LonelinessModel
 
     body = '    start: "2026-04-01"\n    municipalities: [鳥取市, 米子氏]'
     path = _write(tmp_path, "muni.yaml", BASE_LEVER.format(type="supporters", body=body))
@@ -186,7 +186,7 @@ def test_unknown_municipality_is_found_when_the_model_is_built(tmp_path):
 
 
 def test_known_municipality_names_and_codes_are_accepted(tmp_path):
-    from sim.model import LonelinessModel
+    from sim.engine.model import LonelinessModel
 
     body = '    start: "2026-04-01"\n    municipalities: [鳥取市, Yonago, "31203"]'
     path = _write(tmp_path, "muni.yaml", BASE_LEVER.format(type="supporters", body=body))
@@ -219,7 +219,7 @@ def test_cli_bad_scenario_file_is_one_line_and_non_zero(tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "sim.cli",
+        "sim.app.cli",
         "run",
         f"scenario={path}",
         "population.scale=0.01",

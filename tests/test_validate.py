@@ -14,7 +14,7 @@ from calibration.validate import (
     pattern_targets,
     per_extra_friend,
 )
-from sim.params import ConfigError
+from sim.core.params import ConfigError
 
 
 def test_per_extra_friend_recovers_a_known_linear_slope():

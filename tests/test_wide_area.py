@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 
 from sim.config import compose_config
-from sim.levers import CUSTOMARY_AREAS, WideArea
-from sim.model import LonelinessModel, Results, run
-from sim.params import ConfigError
-from sim.recorder import MEASURES
-from sim.scenario import Scenario, load_scenario
-from sim.services import SERVED
+from sim.core.params import ConfigError
+from sim.engine.model import LonelinessModel, Results, run
+from sim.engine.recorder import MEASURES
+from sim.policy.levers import CUSTOMARY_AREAS, WideArea
+from sim.policy.scenario import Scenario, load_scenario
+from sim.policy.services import SERVED
 
 ARMS = ("wide_area_alone", "wide_area_prefecture", "wide_area_clusters")
 DIMS = ("all", "age_group", "sex", "household_type", "municipality")
@@ -234,7 +234,7 @@ def test_wide_area_bad_key_is_one_line_naming_it(args, message):
 
 @pytest.mark.parametrize("args", [["seeds=abc"], ["seeds=0"], ["region=japan"], ["workers=0"]])
 def test_wide_area_cli_refuses_at_once_with_exit_2(args, capsys, tmp_path):
-    from sim.cli import main
+    from sim.app.cli import main
 
     assert main(["wide-area", *args, f"out={tmp_path / 'w'}"]) == 2
     err = capsys.readouterr().err

@@ -1,0 +1,1 @@
+"""Analysis of runs: the paired comparison and the per-agent reference implementation."""

@@ -1,0 +1,1 @@
+"""Core vocabulary: declared parameters, random streams, codes, labels, files, YAML, processes."""

@@ -1,0 +1,1 @@
+"""The weekly engine: model, state, processes, survey and recorder."""

@@ -1,0 +1,295 @@
+"""The model: a ``mesa.Model`` whose residents are arrays, and ``run(config) -> Results``.
+
+One function runs one simulation (:func:`run`); the command line, calibration, experiments and
+the dashboard all call it. The weekly step order is written once, in :data:`STEP_ORDER`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.config import RunConfig, load_configured_region
+from sim.core.codes import Activity
+from sim.core.rng import Streams
+from sim.engine.processes import Contacts, LifeEvents, Loneliness, Ties
+from sim.engine.recorder import Recorder
+from sim.engine.state import Residents, age_band
+from sim.policy.scenario import Scenario, check_horizon, load_scenario
+from sim.policy.services import Services, initial_service_state
+from sim.world.friendship import FriendshipNetwork
+from sim.world.layers import (
+    build_groups,
+    build_initial_friends,
+    build_neighbourhood,
+    rank_spread,
+    sociability,
+    zone_age_order,
+)
+from sim.world.population import Population, synthesize
+from sim.world.region import Region
+
+#: The weekly step order (MODEL.md steps 1-9). "outreach" realises venue sessions and
+#: volunteer visits, which are contact, so it runs before loneliness is updated.
+STEP_ORDER = (
+    "life_events",  # 1
+    "contacts",  # 2
+    "ties",  # 3
+    "outreach",  # 2b: venue sessions, co-attendance ties, volunteer visits
+    "loneliness",  # 4
+    "noticing",  # 5: noticing and referral
+    "help_seeking",  # 6
+    "consultation",  # 7: services run
+    "costs",  # 8
+    "record",  # 9
+)
+
+
+class Municipality(mesa.Agent):
+    """A municipality: few of them, so they are Mesa agents holding aggregate figures."""
+
+    def __init__(self, model: LonelinessModel, index: int, row: pd.Series) -> None:
+        super().__init__(model)
+        self.index = index
+        self.code = str(row["code"])
+        self.name = str(row["name"])
+        self.census_population = int(row["pop_total"])
+        self.residents = int((model.pop.municipality == index).sum())
+
+
+class LonelinessModel(mesa.Model):
+    """Community ties and loneliness in one region, stepped weekly.
+
+    Args:
+        cfg: validated run configuration.
+        region: the region, if already loaded (otherwise loaded from ``cfg.region``).
+        scenario: the policy package, if already loaded (otherwise ``cfg.scenario``).
+        population: a population already synthesised for this region, seed and
+            ``cfg.population`` (calibration reuses one across parameter sets).
+    """
+
+    def __init__(
+        self,
+        cfg: RunConfig,
+        region: Region | None = None,
+        scenario: Scenario | None = None,
+        population: Population | None = None,
+    ) -> None:
+        super().__init__(rng=cfg.seed)
+        self.cfg = cfg
+        self.params = cfg.dynamics
+        self.params_layers = cfg.layers
+        self.params_survey = cfg.survey
+        self.streams = Streams(cfg.seed)
+        self._stream_cache: dict[str, np.random.Generator] = {}
+        self._stream_step = -1
+        self.step_index = 0
+        self.week = -cfg.burn_in_weeks
+        self.region = region if region is not None else load_configured_region(cfg)
+        # a population built once (same region, seed and population settings) may be reused
+        self.pop = (
+            population
+            if population is not None
+            else synthesize(self.region, cfg.population, self.streams)
+        )
+        self._build_layers()
+        self.res = self._initial_state()
+        self.counts: dict[str, np.ndarray | int] = {
+            "events": np.zeros(11, np.int64),
+            "ties_formed": 0,
+            "ties_lost": 0,
+        }
+        self.met = np.zeros(self.friends.n_edges, bool)
+        self.lonely_ends = np.zeros(self.friends.n_edges, np.int8)
+        self.moved: list[np.ndarray] = []
+        self.scenario = scenario if scenario is not None else load_scenario(cfg.scenario)
+        check_horizon(self.scenario, cfg.start_date, cfg.years)
+        self.svc = initial_service_state(self)
+        self.services = Services(self, self.scenario)
+        core = {p.name: p for p in (LifeEvents(), Contacts(), Ties(), Loneliness())}
+        for p in core.values():
+            if hasattr(p, "init"):
+                p.init(self)
+        sv = self.services
+        self.processes = {
+            **{name: p.step for name, p in core.items()},
+            "outreach": sv.outreach,
+            "noticing": sv.noticing,
+            "help_seeking": sv.help_seeking,
+            "consultation": sv.consultation,
+            "costs": sv.accrue_costs,
+        }
+        self.municipality_agents = [
+            Municipality(self, i, row) for i, row in self.region.municipalities.iterrows()
+        ]
+        self.start_date = np.datetime64(cfg.start_date, "D")
+        self.recorder = Recorder(self, record_weeks(cfg.start_date, cfg.years))
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                m: _latest(m)
+                for m in ("any_loneliness", "often_always", "ucla3_top", "no_in_person_contact")
+            }
+        )
+
+    def _build_layers(self) -> None:
+        rng = self.streams.get("layers")
+        self.groups = build_groups(self.pop, self.region, self.params_layers, rng)
+        self.nb_edges = build_neighbourhood(self.pop, self.params_layers, rng)
+        self.sociability = sociability(self.pop.n, self.params_layers, rng)
+        edges = build_initial_friends(
+            self.pop, self.groups, self.params_layers, self.sociability, rng
+        )
+        strength = rng.uniform(0.2, 1.0, edges.shape[0]).astype(np.float32)
+        self.friends = FriendshipNetwork(self.pop.n, edges, strength)
+        self.zone_order = zone_age_order(self.pop)
+        self.zone_spread = rank_spread(self.params_layers, self.zone_order[3])
+        work = np.flatnonzero(~self.groups.is_school)
+        order = np.argsort(self.groups.municipality[work], kind="stable")
+        self._work_by_muni = work[order]
+        m = len(self.region.municipalities)
+        cnt = np.bincount(self.groups.municipality[work], minlength=m)
+        self._work_start = np.concatenate([[0], np.cumsum(cnt)[:-1]])
+        self._work_count = cnt
+
+    def _initial_state(self) -> Residents:
+        pop, p = self.pop, self.params
+        res = Residents.empty(pop.n)
+        res.band = age_band(pop.age)
+        res.activity = pop.activity.copy()
+        res.marital = pop.marital.copy()
+        res.group = self.groups.of_resident
+        u = self.streams.get("initial_state").random((4, pop.n), dtype=np.float32)
+        z = self.streams.get("traits").standard_normal(pop.n, dtype=np.float32)
+        lp = p.loneliness
+        res.trait = (
+            np.float32(lp.baseline)
+            + np.float32(lp.no_confidant) * ~pop.has_confidant
+            + np.float32(lp.trait_sd) * z
+        ).astype(np.float32)
+        res.latent = res.trait.copy()
+        res.limited = u[0] < np.asarray(p.events.mobility_limited, np.float32)[res.band]
+        res.community = (u[1] < np.asarray(p.contacts.community_share, np.float32)[res.band]) & (
+            pop.age >= 16
+        )
+        res.teleworker = (res.activity == Activity.EMPLOYED) & (u[2] < p.contacts.telework_share)
+        return res
+
+    def stream(self, name: str) -> np.random.Generator:
+        """Generator of the named stream for the current step.
+
+        Repeated calls in one step return the same generator, so draws continue its sequence.
+        """
+        if self._stream_step != self.step_index:
+            self._stream_cache = {}
+            self._stream_step = self.step_index
+        if name not in self._stream_cache:
+            self._stream_cache[name] = self.streams.get(name, self.step_index)
+        return self._stream_cache[name]
+
+    def new_workplace(self, residents: np.ndarray) -> np.ndarray:
+        """A random workplace in each resident's home municipality (-1 if it has none)."""
+        if residents.size == 0:
+            return np.zeros(0, np.int32)
+        m = self.pop.municipality[residents]
+        u = self.stream("hiring").random(residents.size)
+        cnt = self._work_count[m]
+        pick = self._work_start[m] + np.floor(u * cnt).astype(np.int64)
+        out = self._work_by_muni[np.minimum(pick, max(self._work_by_muni.size - 1, 0))]
+        return np.where(cnt > 0, out, -1).astype(np.int32)
+
+    def socially_active(self) -> np.ndarray:
+        """Residents who take part in some social activity (community group or a venue)."""
+        return self.res.community | (self.svc.venue >= 0)
+
+    def support_shift(self) -> np.ndarray:
+        """Latent target shift from support received and roles at venues (zero without levers)."""
+        return self.svc.support + self.services.role_support(self)
+
+    def step(self) -> None:
+        """Advance one week in :data:`STEP_ORDER`."""
+        if self.week == 0:  # flows and costs of the burn-in are not part of the horizon
+            self.services.reset_counters(self)
+        for name in STEP_ORDER[:-1]:
+            self.processes[name](self)
+        if self.week >= 0 and self.recorder.due(self.week):
+            self.recorder.record(self)
+            self.datacollector.collect(self)
+        self.step_index += 1
+        self.week += 1
+        if self.step_index % 13 == 0:
+            self.groups.rebuild_members()
+
+    def run_all(self) -> None:
+        """Run the burn-in and the whole horizon."""
+        total = self.cfg.burn_in_weeks + self.cfg.years * 52
+        for _ in range(total):
+            self.step()
+
+
+def _latest(measure: str):
+    return lambda m: m.recorder.latest.get(measure, np.nan)
+
+
+def record_weeks(start_date: str, years: int) -> np.ndarray:
+    """Weeks (0 = start) that fall in the first seven days of a calendar month."""
+    start = dt.date.fromisoformat(start_date)
+    weeks = np.arange(years * 52)
+    days = [(start + dt.timedelta(weeks=int(w))).day for w in weeks]
+    return weeks[np.asarray(days) <= 7]
+
+
+@dataclass
+class Results:
+    """What one run returns.
+
+    Attributes:
+        table: tidy long time series (week, date, measure, dimension, group, value, n).
+        config: the configuration that produced it.
+        region: the region simulated.
+        n_residents: number of simulated residents.
+        counts: event and tie-turnover counts over the run.
+        model: the finished model (kept only when asked for).
+    """
+
+    table: pd.DataFrame
+    config: RunConfig
+    region: Region
+    n_residents: int
+    counts: dict = field(default_factory=dict)
+    model: LonelinessModel | None = None
+
+
+def run(
+    cfg: RunConfig,
+    *,
+    region: Region | None = None,
+    scenario: Scenario | None = None,
+    keep_model: bool = False,
+) -> Results:
+    """Run one simulation from a validated configuration.
+
+    Args:
+        cfg: the run configuration (its ``seed`` fixes every random draw).
+        region: a pre-loaded region (saves reloading in ensembles).
+        scenario: a pre-loaded scenario (otherwise loaded from ``cfg.scenario``).
+        keep_model: return the finished model too (for network statistics and tests).
+
+    Returns:
+        The run's results.
+    """
+    model = LonelinessModel(cfg, region, scenario)
+    model.run_all()
+    table = model.recorder.table(model.start_date)
+    counts = {
+        "events": model.counts["events"].tolist(),
+        "ties_formed": int(model.counts["ties_formed"]),
+        "ties_lost": int(model.counts["ties_lost"]),
+        "friendship_ties_final": model.friends.n_edges,
+        "neighbour_ties": int(model.nb_edges.shape[0]),
+        "work_school_groups": model.groups.n,
+    }
+    return Results(table, cfg, model.region, model.pop.n, counts, model if keep_model else None)

@@ -1,0 +1,190 @@
+"""Aggregate reporters: the simulated survey each month, by group, into preallocated arrays.
+
+At each record week (the first week of every calendar month) residents aged 16+ answer the
+simulated survey (:mod:`sim.engine.survey`), and every measure is computed for the whole region and
+for
+each age group, sex, household type and municipality. Values go into a preallocated array
+``(record, measure, group)``; :meth:`Recorder.table` turns it into a tidy long table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from sim.core.codes import AGE_GROUPS, Category
+from sim.engine.survey import SURVEY_MIN_AGE, direct_question, ucla3
+
+CATEGORY_MEASURES = ("never", "hardly_ever", "occasionally", "sometimes", "often_always")
+MEASURES = (
+    *CATEGORY_MEASURES,
+    "any_loneliness",
+    "ucla3_top",
+    "ucla3_mean",
+    "no_in_person_contact",
+    "no_social_activity",
+    "chronic_loneliness",
+    "mean_friends",
+    "mean_contact",
+)
+
+
+class Recorder:
+    """Monthly survey measures by group, preallocated for the whole horizon.
+
+    Args:
+        model: the model (population, state, streams and parameters).
+        record_weeks: week indices (0 = policy start) at which to record.
+    """
+
+    def __init__(self, model, record_weeks: np.ndarray) -> None:
+        pop = model.pop
+        self.weeks = np.asarray(record_weeks, dtype=np.int64)
+        self.adult = pop.age >= SURVEY_MIN_AGE
+        bands = model.res.band
+        munis = model.region.municipalities
+        self.dims: list[tuple[str, np.ndarray, list[str]]] = [
+            ("all", np.zeros(pop.n, np.int64), ["all"]),
+            # band 0 (0-15) is never surveyed; it is kept as a label so codes stay aligned
+            ("age_group", bands.astype(np.int64), [g for g, _, _ in AGE_GROUPS]),
+            ("sex", pop.sex.astype(np.int64), ["0", "1"]),
+            (
+                "household_type",
+                pop.resident_household_type().astype(np.int64),
+                [str(k) for k in range(5)],
+            ),
+            ("municipality", pop.municipality.astype(np.int64), list(munis["name"])),
+        ]
+        self.n_groups = sum(len(labels) for _, _, labels in self.dims)
+        self.membership = self._membership(pop.n)
+        self.group_n = np.asarray(self.membership.sum(axis=1)).ravel().astype(np.int64)
+        self.values = np.full((self.weeks.size, len(MEASURES), self.n_groups), np.nan)
+        self.n = np.zeros((self.weeks.size, self.n_groups), dtype=np.int64)
+        self.i = 0
+        self.latest: dict[str, float] = {}
+        self.service_frames: list[pd.DataFrame] = []
+
+    def _membership(self, n: int) -> sp.csr_matrix:
+        """Sparse (group x resident) indicator: one column entry per dimension, adults only."""
+        rows, offset = [], 0
+        for _, key, labels in self.dims:
+            rows.append(key + offset)
+            offset += len(labels)
+        rows = np.concatenate(rows)
+        cols = np.tile(np.arange(n), len(self.dims))
+        keep = np.tile(self.adult, len(self.dims))
+        data = np.ones(int(keep.sum()), np.float32)
+        return sp.csr_matrix((data, (rows[keep], cols[keep])), shape=(offset, n))
+
+    def due(self, week: int) -> bool:
+        """Whether ``week`` is a record week."""
+        return self.i < self.weeks.size and self.weeks[self.i] == week
+
+    def record(self, model) -> None:
+        """Run the simulated survey and store every measure for every group."""
+        r, sp_ = model.res, model.params_survey
+        rng = model.stream("survey")
+        cat = direct_question(r.latent, sp_, rng)
+        ucla = ucla3(r.latent, sp_, rng)
+        per_resident = np.stack(
+            [
+                *(cat == k for k in Category),
+                cat >= Category.OCCASIONALLY,
+                ucla >= 10,
+                ucla,
+                r.weeks_no_friend >= sp_.isolation_weeks,
+                ~model.socially_active(),
+                r.lonely_weeks >= sp_.chronic_weeks,
+                model.friends.degree,
+                r.contact,
+            ],
+            axis=1,
+            dtype=np.float32,
+        )
+        sums = self.membership @ per_resident
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.values[self.i] = (sums / self.group_n[:, None]).T
+        self.n[self.i] = self.group_n
+        self.latest = {m: float(self.values[self.i, j, 0]) for j, m in enumerate(MEASURES)}
+        self.service_frames.append(self._service_rows(model, int(self.weeks[self.i])))
+        self.i += 1
+
+    def _service_rows(self, model, week: int) -> pd.DataFrame:
+        """Service flows (since the last record), stocks and costs, at full population scale."""
+        from sim.policy.levers import FUNDERS, WideArea
+        from sim.policy.runtime import BILL_OTHERS
+        from sim.policy.services import FLOW_MATRICES, FLOWS, STOCKS
+
+        matrices, bills = model.services.wide_area_snapshot()
+        flows, stocks, costs = model.services.snapshot(model)
+        scale = model.cfg.population.scale
+        counts = np.vstack([flows, stocks]) / scale
+        names = list(FLOWS) + list(STOCKS)
+        munis = list(model.region.municipalities["name"])
+        levers = model.scenario.levers
+        funder = np.zeros(len(FUNDERS))
+        for lv, c in zip(levers, costs, strict=True):
+            funder[FUNDERS.index(lv.funder)] += c
+        if any(isinstance(lv, WideArea) for lv in levers):  # after cost sharing
+            funder = np.array(
+                [
+                    bills[: len(munis)].sum()
+                    if f == "municipality"
+                    else bills[len(munis) + BILL_OTHERS.index(f)]
+                    for f in FUNDERS
+                ]
+            )
+        # home -> place flows across borders (wide-area use), nonzero cells only
+        h, d = np.nonzero(matrices.sum(axis=0) * (1 - np.eye(len(munis))))
+        flow_names = np.repeat(FLOW_MATRICES, h.size)
+        flow_groups = [f"{munis[a]}→{munis[b]}" for a, b in zip(h, d, strict=True)]
+        parts = [
+            (np.repeat(names, 1), "all", ["all"] * len(names), counts.sum(axis=1)),
+            (np.repeat(names, len(munis)), "municipality", munis * len(names), counts.ravel()),
+            (["cost_yen"] * len(levers), "lever", [lv.id for lv in levers], costs),
+            (["cost_yen"] * len(FUNDERS), "funder", list(FUNDERS), funder),
+            (["cost_yen"], "all", ["all"], np.array([costs.sum()])),
+            (["cost_yen"] * bills.size, "municipality_bill", munis + list(BILL_OTHERS), bills),
+            (flow_names, "flow", flow_groups * len(FLOW_MATRICES),
+             matrices[:, h, d].ravel() / scale),
+        ]  # fmt: skip
+        frames = [
+            pd.DataFrame({"measure": m, "dimension": d, "group": g, "value": v})
+            for m, d, g, v in parts
+            if len(v)
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        out.insert(0, "week", week)
+        out["n"] = 0
+        return out
+
+    def table(self, start_date: np.datetime64) -> pd.DataFrame:
+        """Tidy long table: week, date, measure, dimension, group, value, n."""
+        weeks = self.weeks[: self.i]
+        dims = np.concatenate([[d] * len(labels) for d, _, labels in self.dims])
+        groups = np.concatenate([labels for _, _, labels in self.dims])
+        r, m, g = np.meshgrid(
+            np.arange(weeks.size), np.arange(len(MEASURES)), np.arange(self.n_groups), indexing="ij"
+        )
+        r, m, g = r.ravel(), m.ravel(), g.ravel()
+        dates = (start_date + weeks.astype("timedelta64[W]")).astype("datetime64[D]").astype(str)
+        survey = pd.DataFrame(
+            {
+                "week": weeks[r],
+                "date": dates[r],
+                "measure": np.asarray(MEASURES)[m],
+                "dimension": dims[g],
+                "group": groups[g],
+                "value": self.values[: self.i].ravel(),
+                "n": self.n[: self.i][r, g],
+            }
+        )
+        survey = survey[~((survey["dimension"] == "age_group") & (survey["group"] == "0-15"))]
+        survey = survey.reset_index(drop=True)
+        if not self.service_frames:
+            return survey
+        services = pd.concat(self.service_frames, ignore_index=True)
+        date_of = dict(zip(weeks.tolist(), dates.tolist(), strict=True))
+        services["date"] = services["week"].map(date_of)
+        return pd.concat([survey, services[survey.columns]], ignore_index=True)

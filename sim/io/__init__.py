@@ -1,0 +1,1 @@
+"""Output folders, manifests and network export."""

@@ -1,0 +1,1 @@
+"""Policy: scenarios, lever types, their runtime, the service pipeline and venues."""

@@ -1,0 +1,180 @@
+"""Places to belong: venues with location, capacity, sessions, targets, roles and funding.
+
+Venues are few, so they are a small table of arrays (one row per venue). Residents join a venue
+near home (joining falls with distance, exp(-d / venue_decay_km)), or through a referral; they
+attend its sessions while it is funded; co-attendees form friendships; a share of members gets
+a role, which lowers their latent loneliness beyond the contact of attending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.policy.levers import Venue
+
+
+@dataclass
+class VenueTable:
+    """One row per venue."""
+
+    lever: np.ndarray  # int16, index of the lever in the scenario
+    zone: np.ndarray  # int32 (-1 for online)
+    municipality: np.ndarray  # int16
+    x_km: np.ndarray  # float32
+    y_km: np.ndarray
+    capacity: np.ndarray  # int32 (in simulated residents)
+    sessions: np.ndarray  # float32 per week
+    min_age: np.ndarray  # int16
+    max_age: np.ndarray
+    role_share: np.ndarray  # float32
+    online: np.ndarray  # bool
+
+    @property
+    def n(self) -> int:
+        """Number of venues."""
+        return int(self.lever.size)
+
+
+def build_venues(m, levers: list[tuple[int, Venue, np.ndarray]], scale: float) -> VenueTable:
+    """Open the venues of every venue lever in its zones.
+
+    Args:
+        m: the model (population, zones, streams).
+        levers: (lever index, lever, zone mask) for each venue lever.
+        scale: simulated share of the population; capacities scale with it (at least 2).
+    """
+    zones = m.pop.zones
+    cols: dict[str, list] = {k: [] for k in VenueTable.__dataclass_fields__}
+    for index, lv, zmask in levers:
+        rng = m.streams.get(f"lever:{lv.id}")
+        zs = np.flatnonzero(zmask)
+        whole = int(np.floor(lv.per_zone))
+        extra = rng.random(zs.size) < (lv.per_zone - whole)
+        per = whole + extra.astype(int)
+        z = np.repeat(zs, per)
+        k = z.size
+        r = zones.radius_km[z] * np.sqrt(rng.random(k))
+        a = rng.random(k) * 2 * np.pi
+        cols["lever"].append(np.full(k, index, np.int16))
+        cols["zone"].append(np.where(lv.online, -1, z).astype(np.int32))
+        cols["municipality"].append(zones.municipality[z].astype(np.int16))
+        cols["x_km"].append((zones.x_km[z] + r * np.cos(a)).astype(np.float32))
+        cols["y_km"].append((zones.y_km[z] + r * np.sin(a)).astype(np.float32))
+        cap = max(2, round(lv.capacity * scale)) if lv.capacity > 0 else 0
+        cols["capacity"].append(np.full(k, cap, np.int32))
+        cols["sessions"].append(np.full(k, lv.sessions_per_week, np.float32))
+        cols["min_age"].append(np.full(k, lv.min_age, np.int16))
+        cols["max_age"].append(np.full(k, lv.max_age, np.int16))
+        cols["role_share"].append(np.full(k, lv.role_share, np.float32))
+        cols["online"].append(np.full(k, lv.online, bool))
+    dtypes = {"lever": np.int16, "zone": np.int32, "municipality": np.int16,
+              "x_km": np.float32, "y_km": np.float32, "capacity": np.int32,
+              "sessions": np.float32, "min_age": np.int16, "max_age": np.int16,
+              "role_share": np.float32, "online": bool}  # fmt: skip
+    return VenueTable(
+        **{
+            k: np.concatenate(v).astype(dtypes[k]) if v else np.zeros(0, dtypes[k])
+            for k, v in cols.items()
+        }
+    )
+
+
+def _slots(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR index of venues by key: (order, start, count)."""
+    order = np.argsort(keys, kind="stable")
+    count = np.bincount(keys, minlength=n_keys)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    return order, start, count
+
+
+def candidate_venue(
+    m, venues: VenueTable, open_: np.ndarray, who: np.ndarray, reach: dict | None = None
+) -> tuple:
+    """The nearest open venue with room and a matching age band, for each resident in ``who``.
+
+    In-person venues are those of the resident's zone, at the distance between home and venue.
+    Online venues are open at distance 0 to residents with digital access in the venue's
+    municipality. With a wide-area platform (``reach``, from
+    :meth:`sim.policy.runtime.LeverRuntime.venue_reach`), residents of a member municipality
+    may also use the online venues of the other members of their cluster, in-person venues in
+    the nearest zones of the other members (distance from home) and venues near the centre of
+    the member where they work or study (distance from that centre); such distances are
+    scaled by ``reach["factor"]`` so that the joining decay uses ``venue_access_km``.
+
+    Returns:
+        (venue index or -1, effective distance in km) per resident in ``who``.
+    """
+    best = np.full(who.size, -1, np.int64)
+    dist = np.full(who.size, np.inf, np.float32)
+    if venues.n == 0 or who.size == 0:
+        return best, dist
+    members = np.bincount(m.svc.venue[m.svc.venue >= 0], minlength=venues.n)
+    room = open_ & (members < venues.capacity)
+    age = m.pop.age[who]
+    online = venues.online
+    home_m = m.pop.municipality[who].astype(np.int64)
+    n_mun = int(m.pop.municipality.max()) + 1
+    if reach is None:
+        v_online, r_online = venues.municipality.astype(np.int64), home_m
+    else:  # online venues of every member of the cluster
+        pool = reach["pool_of"]
+        v_online, r_online = pool[venues.municipality], pool[home_m]
+        n_mun = max(n_mun, pool.size)
+    in_person = np.flatnonzero(~online & room)
+    zone_slots = _slots(venues.zone[in_person], m.pop.zones.n) if in_person.size else None
+
+    def home_distance(v, rows):
+        dx = m.svc.home_x[who[rows]] - venues.x_km[v]
+        dy = m.svc.home_y[who[rows]] - venues.y_km[v]
+        return np.hypot(dx, dy)
+
+    def scan(sel, slots, key, rows, distance) -> None:
+        """Offer each resident ``rows`` the venues ``sel`` filed under its ``key`` (-1: none)."""
+        nonlocal best, dist
+        order, start, count = slots
+        k = np.maximum(key, 0)
+        valid = key >= 0
+        for j in range(int(count.max()) if count.size else 0):
+            has = valid & (count[k] > j)
+            v = np.where(has, sel[order[np.minimum(start[k] + j, sel.size - 1)]], 0)
+            d = np.where(has, distance(v, rows), np.inf).astype(np.float32)
+            ok = (age[rows] >= venues.min_age[v]) & (age[rows] <= venues.max_age[v])
+            ok &= d < dist[rows]
+            best[rows] = np.where(ok, v, best[rows])
+            dist[rows] = np.where(ok, d, dist[rows])
+
+    every = np.arange(who.size)
+    if zone_slots is not None:
+        scan(in_person, zone_slots, m.pop.zone[who].astype(np.int64), every, home_distance)
+    sel = np.flatnonzero(online & room)
+    if sel.size:
+        digital = m.pop.digital[who]
+        scan(sel, _slots(v_online[sel], n_mun), r_online, every,
+             lambda v, rows: np.where(digital[rows], 0.0, np.inf))  # fmt: skip
+    if reach is None or zone_slots is None:
+        return best, dist
+    factor = reach["factor"][home_m]
+    rows = np.flatnonzero(factor > 0)
+    if rows.size == 0:
+        return best, dist
+    f = factor[rows]
+    near = reach["near_zones"][m.pop.zone[who[rows]]]  # venues across the border, near home
+    for c in range(near.shape[1]):
+        scan(in_person, zone_slots, near[:, c], rows, lambda v, r: home_distance(v, r) * f)
+    group = m.res.group[who[rows]]  # venues near the workplace or school in another member
+    work = np.where(group >= 0, m.groups.municipality[np.maximum(group, 0)], -1).astype(np.int64)
+    pool = reach["pool_of"]
+    work = np.where((work >= 0) & (work != home_m[rows]), work, -1)
+    work = np.where((work >= 0) & (pool[np.maximum(work, 0)] == pool[home_m[rows]]), work, -1)
+    centre = reach["centre"][np.maximum(work, 0)]
+    wz = reach["work_zones"][np.maximum(work, 0)]
+    for c in range(wz.shape[1]):
+        key = np.where(work >= 0, wz[:, c], -1)
+
+        def from_work(v, r):
+            return np.hypot(centre[:, 0] - venues.x_km[v], centre[:, 1] - venues.y_km[v]) * f
+
+        scan(in_person, zone_slots, key, rows, from_work)
+    return best, dist

@@ -1,0 +1,1 @@
+"""The synthetic world: region, population, households, commuting and tie layers."""
