@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACT = REPO / "outputs" / "ci-artifacts" / "dashboard.png"
 JA_SHOT = REPO / "outputs" / "ci-artifacts" / "dashboard-ja.png"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = ("docs/walkthrough_ja.md", "docs/planners_guide.md", "docs/planners_guide_en.md")
 VENV_COMMAND = ".venv/bin/tsunagari"
 COMMAND_LINE = re.compile(r"^(?:\.venv/bin/)?tsunagari(?:\s|$)")

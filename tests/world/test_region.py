@@ -21,7 +21,7 @@ from sim.world.region import (
     prefectures,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "sim" / "data"
+DATA = Path(__file__).resolve().parents[2] / "sim" / "data"
 TOTTORI_BOX = (35.0, 35.6, 133.1, 134.5)
 KOCHI_BOX = (32.7, 33.9, 132.4, 134.3)
 

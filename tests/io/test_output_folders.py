@@ -575,7 +575,7 @@ def test_git_commit_of_a_non_editable_install(tmp_path: Path) -> None:
     assert git_commit(package) == "0123456789abcdef0123456789abcdef01234567"
     (package / COMMIT_FILE).write_text("not a commit\n", "utf-8")
     assert git_commit(package) is None
-    bootstrap = (Path(__file__).resolve().parents[1] / "bootstrap").read_text("utf-8")
+    bootstrap = (Path(__file__).resolve().parents[2] / "bootstrap").read_text("utf-8")
     assert f"sim/{COMMIT_FILE}" in bootstrap
-    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text("utf-8")
+    pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text("utf-8")
     assert f'"{COMMIT_FILE}"' in pyproject

@@ -23,7 +23,7 @@ import pytest
 
 from sim.app.dashboard_server import HostGuard, allowed_names
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # -- the Host-header check, unit level -----------------------------------------------------
