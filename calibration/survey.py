@@ -114,12 +114,11 @@ def december_week(start_date: str) -> int:
 
 def run_to_december(cfg, region, population):
     """Build the model and step it through the first December week; return the model."""
-    from sim.engine.model import LonelinessModel
+    from sim.engine.model import LonelinessModel, iter_weeks
 
     model = LonelinessModel(cfg, region=region, population=population)
-    last = december_week(cfg.start_date)
-    while model.week <= last:
-        model.step()
+    for _ in iter_weeks(model, until=december_week(cfg.start_date) + 1):
+        pass
     return model
 
 

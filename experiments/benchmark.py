@@ -90,17 +90,17 @@ def measure_speed(
     """Set-up time and resident-steps/s of the array engine (runs in a child)."""
     info = pin_one_core()
     from sim.config import compose_config
-    from sim.engine.model import LonelinessModel
+    from sim.engine.model import LonelinessModel, iter_weeks
 
     cfg = compose_config(overrides)
     t0 = time.perf_counter()
     model = LonelinessModel(cfg)
     setup = time.perf_counter() - t0
-    for _ in range(warm):
-        model.step()
+    for _ in iter_weeks(model, weeks=warm):
+        pass
     t0, c0 = time.perf_counter(), time.process_time()
-    for _ in range(timed):
-        model.step()
+    for _ in iter_weeks(model, weeks=timed):
+        pass
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     out = {**info, "n": model.pop.n, "setup_s": setup, "weeks": timed, "step_s": seconds / timed,
            "speed": model.pop.n * timed / seconds,
@@ -114,7 +114,9 @@ def measure_speed(
 
 
 def step_breakdown(model, weeks: int) -> dict[str, float]:
-    """Mean wall seconds per week of each process of the step (its step function wrapped)."""
+    """Mean wall seconds per week of each row of the step plan (its step function wrapped)."""
+    from sim.engine.model import iter_weeks
+
     spent: dict[str, float] = {}
 
     def timed(name: str, fn: Callable) -> Callable:
@@ -127,15 +129,11 @@ def step_breakdown(model, weeks: int) -> dict[str, float]:
 
         return wrapper
 
-    for name, proc in list(model.processes.items()):
-        if callable(proc):  # a step function, called as ``proc(model)``
-            model.processes[name] = timed(name, proc)
-        else:  # a process object with a ``step`` method
-            proc.step = timed(name, proc.step)
-    model.recorder.record = timed("record", model.recorder.record)
+    for name, step in list(model.processes.items()):  # every row: processes, services, record
+        model.processes[name] = timed(name, step)
     t0 = time.perf_counter()
-    for _ in range(weeks):
-        model.step()
+    for _ in iter_weeks(model, weeks=weeks):
+        pass
     total = time.perf_counter() - t0
     out = {k: v / weeks for k, v in spent.items()}
     out["other"] = total / weeks - sum(out.values())
@@ -145,10 +143,12 @@ def step_breakdown(model, weeks: int) -> dict[str, float]:
 
 def profile_steps(model, weeks: int, top: int = 15) -> str:
     """Profile ``weeks`` steps with cProfile and list the ``top`` functions by own time."""
+    from sim.engine.model import iter_weeks
+
     prof = cProfile.Profile()
     prof.enable()
-    for _ in range(weeks):
-        model.step()
+    for _ in iter_weeks(model, weeks=weeks):
+        pass
     prof.disable()
     buf = io.StringIO()
     # strip_dirs: no absolute path of this machine goes into docs/benchmarks.md
@@ -168,14 +168,15 @@ def measure_reference(overrides: list[str], weeks: int, repeats: int) -> dict[st
     except ImportError as exc:
         return {**info, "error": f"sim.analysis.reference not available: {exc}"}
     from sim.analysis.reference import core_array_model
+    from sim.engine.model import iter_weeks
 
     cfg = compose_config(overrides)
     seconds, n = 0.0, 0
     for _ in range(repeats):
         model = core_array_model(cfg)  # like for like: the reference has no policy levers
         t0 = time.perf_counter()
-        for _ in range(weeks):
-            model.step()
+        for _ in iter_weeks(model, weeks=weeks):
+            pass
         seconds += time.perf_counter() - t0
         n = model.pop.n
     array = n * weeks * repeats / seconds
@@ -201,7 +202,7 @@ def measure_levers(overrides: list[str], warm: int, timed: int) -> dict[str, Any
     """Weekly step time with no levers, the status quo, and every lever on (one child)."""
     info = pin_one_core()
     from sim.config import compose_config
-    from sim.engine.model import LonelinessModel
+    from sim.engine.model import LonelinessModel, iter_weeks
     from sim.policy.scenario import Scenario, load_scenario
 
     # start just before the packages' levers (April 2026), so every lever is active when timed
@@ -213,13 +214,14 @@ def measure_levers(overrides: list[str], warm: int, timed: int) -> dict[str, Any
     }
     models = {k: LonelinessModel(cfg, scenario=s) for k, s in arms.items()}
     for m in models.values():
-        for _ in range(warm):
-            m.step()
+        for _ in iter_weeks(m, weeks=warm):
+            pass
     seconds = dict.fromkeys(models, 0.0)
+    weeks = {k: iter_weeks(m, weeks=timed) for k, m in models.items()}
     for _ in range(timed):  # interleaved, so load on the machine hits every arm alike
-        for k, m in models.items():
+        for k, it in weeks.items():
             c0 = time.process_time()
-            m.step()
+            next(it)
             seconds[k] += time.process_time() - c0
     n = next(iter(models.values())).pop.n
     out = {**info, "n": n, "weeks": timed, "levers": len(arms["all_levers"].levers)}
@@ -233,18 +235,18 @@ def measure_memory(overrides: list[str]) -> dict[str, Any]:
     """RSS through a complete run, year by year, and the peak (runs in a child)."""
     info = pin_one_core()
     from sim.config import compose_config
-    from sim.engine.model import LonelinessModel
+    from sim.engine.model import LonelinessModel, iter_weeks
 
     cfg = compose_config(overrides)
     t0 = time.perf_counter()
     model = LonelinessModel(cfg)
     rows = [("set-up", model.week, rss_mib(), peak_mib(), time.perf_counter() - t0)]
-    for _ in range(cfg.burn_in_weeks):
-        model.step()
+    for _ in iter_weeks(model, until=0):
+        pass
     rows.append(("burn-in", model.week, rss_mib(), peak_mib(), time.perf_counter() - t0))
     for year in range(1, cfg.years + 1):
-        for _ in range(52):
-            model.step()
+        for _ in iter_weeks(model, until=52 * year):
+            pass
         rows.append((f"year {year}", model.week, rss_mib(), peak_mib(), time.perf_counter() - t0))
     table = model.recorder.table(model.start_date)
     rows.append(("result table", model.week, rss_mib(), peak_mib(), time.perf_counter() - t0))

@@ -24,7 +24,7 @@ import pandas as pd
 
 from sim.config import RunConfig
 from sim.core.codes import Activity, Marital
-from sim.engine.model import LonelinessModel
+from sim.engine.model import LonelinessModel, iter_weeks
 from sim.engine.processes import LifeEvents
 from sim.engine.recorder import Recorder
 from sim.engine.state import weekly
@@ -430,8 +430,8 @@ def run_reference(cfg: RunConfig, weeks: int, record_from: int = 0) -> pd.DataFr
     """
     ref = ReferenceModel.from_array_model(core_array_model(cfg))
     ref.record_from = record_from
-    for _ in range(cfg.burn_in_weeks + weeks):
-        ref.step()
+    for _ in iter_weeks(ref, until=weeks):
+        pass
     return ref.table()
 
 
@@ -439,8 +439,8 @@ def run_array(cfg: RunConfig, weeks: int, record_from: int = 0) -> pd.DataFrame:
     """Run the array engine (core only) the same way; the same table, from its own Recorder."""
     m = core_array_model(cfg)
     m.recorder = Recorder(m, np.arange(record_from, weeks))
-    for _ in range(cfg.burn_in_weeks + weeks):
-        m.step()
+    for _ in iter_weeks(m, until=weeks):
+        pass
     t = m.recorder.table(m.start_date)
     t = t[(t["dimension"] == "all") & t["measure"].isin(MEASURES)]
     return t[["week", "measure", "value"]].reset_index(drop=True)
@@ -452,6 +452,6 @@ def reference_speed(cfg: RunConfig, weeks: int) -> float:
     ref = ReferenceModel.from_array_model(m)
     ref.record_weeks = set(np.asarray(m.recorder.weeks).tolist())
     start = time.perf_counter()
-    for _ in range(weeks):
-        ref.step()
+    for _ in iter_weeks(ref, weeks=weeks):
+        pass
     return len(ref.residents) * weeks / (time.perf_counter() - start)

@@ -287,7 +287,10 @@ class DashboardModel(mesa.Model):
         self.running = self.sim is not None
 
     def _build(self) -> None:
-        from sim.engine.model import LonelinessModel  # the engine is imported only when needed
+        from sim.engine.model import (  # the engine is imported only when needed
+            LonelinessModel,
+            iter_weeks,
+        )
 
         s = self.settings
         if s.wide_area and not wide_area_available():
@@ -299,15 +302,20 @@ class DashboardModel(mesa.Model):
         except ConfigError as exc:
             self.error = str(exc)
             return
-        for _ in range(cfg.burn_in_weeks):
-            self.sim.step()
+        for _ in iter_weeks(self.sim, until=0):  # the burn-in
+            pass
 
     def step(self) -> None:
         """Advance one week; stop at the end of the horizon (or do nothing after an error)."""
+        from sim.engine.model import iter_weeks
+
         if self.sim is None or self.sim.week >= self.sim.cfg.years * 52:
             self.running = False
             return
-        self.sim.step()
+        for _ in iter_weeks(self.sim, weeks=1):
+            pass
+        if self.sim.week >= self.sim.cfg.years * 52:
+            self.sim.finalize()
 
     @property
     def n_residents(self) -> int:

@@ -1,13 +1,17 @@
-"""The model: a ``mesa.Model`` whose residents are arrays, and ``run(config) -> Results``.
+"""The model: a ``mesa.Model`` whose residents are arrays, ``run(config) -> Results``, the loop.
 
-One function runs one simulation (:func:`run`); the command line, calibration, experiments and
-the dashboard all call it. The weekly step order is written once, in :data:`STEP_ORDER`.
+One function runs one simulation (:func:`run`), and one iterator steps a model week by week
+(:func:`iter_weeks`): ``run``, calibration, the dashboard, the benchmark and the reference all
+step through it. What happens in a week is written once, in the step plan
+(:data:`sim.engine.plan.PLAN`); :data:`STEP_ORDER` lists its numbered steps.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import mesa
 import numpy as np
@@ -16,7 +20,8 @@ import pandas as pd
 from sim.config import RunConfig, load_configured_region
 from sim.core.codes import Activity
 from sim.core.rng import Streams
-from sim.engine.processes import Contacts, LifeEvents, Loneliness, Ties
+from sim.engine.component import Component
+from sim.engine.plan import PLAN, STEP_ORDER
 from sim.engine.recorder import Recorder
 from sim.engine.state import Residents, age_band
 from sim.policy.scenario import Scenario, check_horizon, load_scenario
@@ -33,24 +38,22 @@ from sim.world.layers import (
 from sim.world.population import Population, synthesize
 from sim.world.region import Region
 
-#: The weekly step order (MODEL.md steps 1-9). "outreach" realises venue sessions and
-#: volunteer visits, which are contact, so it runs before loneliness is updated.
-STEP_ORDER = (
-    "life_events",  # 1
-    "contacts",  # 2
-    "ties",  # 3
-    "outreach",  # 2b: venue sessions, co-attendance ties, volunteer visits
-    "loneliness",  # 4
-    "noticing",  # 5: noticing and referral
-    "help_seeking",  # 6
-    "consultation",  # 7: services run
-    "costs",  # 8
-    "record",  # 9
-)
+__all__ = ["STEP_ORDER", "LonelinessModel", "Municipality", "Results", "iter_weeks", "run"]
 
 
 class Municipality(mesa.Agent):
-    """A municipality: few of them, so they are Mesa agents holding aggregate figures."""
+    """A municipality: few of them, so they are Mesa agents holding aggregate figures.
+
+    Attributes:
+        index: position in the region's municipality table.
+        code: municipal code.
+        name: municipality name.
+        census_population: population at the census.
+        residents: simulated residents.
+        surveyed: simulated residents aged 16+ (who answer the survey).
+        figures: the whole-municipality measures of the latest record (empty before the first),
+            e.g. ``figures["any_loneliness"]``; updated by the plan's ``municipal_figures`` row.
+    """
 
     def __init__(self, model: LonelinessModel, index: int, row: pd.Series) -> None:
         super().__init__(model)
@@ -59,6 +62,12 @@ class Municipality(mesa.Agent):
         self.name = str(row["name"])
         self.census_population = int(row["pop_total"])
         self.residents = int((model.pop.municipality == index).sum())
+        self.surveyed = 0
+        self.figures: dict[str, float] = {}
+
+    def update(self, recorder: Recorder) -> None:
+        """Take this municipality's figures from the recorder's latest record."""
+        self.surveyed, self.figures = recorder.latest_group("municipality", self.index)
 
 
 class LonelinessModel(mesa.Model):
@@ -110,19 +119,7 @@ class LonelinessModel(mesa.Model):
         check_horizon(self.scenario, cfg.start_date, cfg.years)
         self.svc = initial_service_state(self)
         self.services = Services(self, self.scenario)
-        core = {p.name: p for p in (LifeEvents(), Contacts(), Ties(), Loneliness())}
-        for p in core.values():
-            if hasattr(p, "init"):
-                p.init(self)
-        sv = self.services
-        self.processes = {
-            **{name: p.step for name, p in core.items()},
-            "outreach": sv.outreach,
-            "noticing": sv.noticing,
-            "help_seeking": sv.help_seeking,
-            "consultation": sv.consultation,
-            "costs": sv.accrue_costs,
-        }
+        self.lonely_friends_met = np.zeros(self.pop.n, np.float32)
         self.municipality_agents = [
             Municipality(self, i, row) for i, row in self.region.municipalities.iterrows()
         ]
@@ -134,6 +131,12 @@ class LonelinessModel(mesa.Model):
                 for m in ("any_loneliness", "often_always", "ucla3_top", "no_in_person_contact")
             }
         )
+        #: one component per plan row, and its bound step (what the week calls, by row name)
+        self.components: dict[str, Component] = {r.name: r.component() for r in PLAN}
+        self.processes = {name: c.step for name, c in self.components.items()}
+        for c in self.components.values():
+            c.init(self)
+        self._finalized = False
 
     def _build_layers(self) -> None:
         rng = self.streams.get("layers")
@@ -205,29 +208,65 @@ class LonelinessModel(mesa.Model):
         """Residents who take part in some social activity (community group or a venue)."""
         return self.res.community | (self.svc.venue >= 0)
 
-    def support_shift(self) -> np.ndarray:
-        """Latent target shift from support received and roles at venues (zero without levers)."""
-        return self.svc.support + self.services.role_support(self)
-
     def step(self) -> None:
-        """Advance one week in :data:`STEP_ORDER`."""
-        if self.week == 0:  # flows and costs of the burn-in are not part of the horizon
-            self.services.reset_counters(self)
-        for name in STEP_ORDER[:-1]:
-            self.processes[name](self)
-        if self.week >= 0 and self.recorder.due(self.week):
-            self.recorder.record(self)
-            self.datacollector.collect(self)
-        self.step_index += 1
-        self.week += 1
-        if self.step_index % 13 == 0:
-            self.groups.rebuild_members()
+        """Advance one week: every row of :data:`sim.engine.plan.PLAN` that is due, in order."""
+        for row in PLAN:
+            if row.cadence.due(self):
+                self.processes[row.name](self)
 
     def run_all(self) -> None:
-        """Run the burn-in and the whole horizon."""
-        total = self.cfg.burn_in_weeks + self.cfg.years * 52
-        for _ in range(total):
-            self.step()
+        """Run the burn-in and the whole horizon, then finalize."""
+        for _ in iter_weeks(self):
+            pass
+        self.finalize()
+
+    def finalize(self) -> None:
+        """Call every component's ``finalize`` once (after the last week of a whole run)."""
+        if self._finalized:
+            return
+        self._finalized = True
+        for c in self.components.values():
+            c.finalize(self)
+
+
+class Stepped(Protocol):
+    """A model :func:`iter_weeks` can step: a clock in weeks, a configuration and ``step()``."""
+
+    week: int
+    cfg: Any
+
+    def step(self) -> None:
+        """Advance one week."""
+        ...
+
+
+def iter_weeks(
+    model: Stepped, until: int | None = None, *, weeks: int | None = None
+) -> Iterator[int]:
+    """Step ``model`` one week at a time, yielding the week just simulated.
+
+    The one stepping loop: :func:`run`, calibration, the dashboard, the benchmark and the
+    reference step models through it. Weeks count from the policy start (the burn-in is
+    negative), so ``until=0`` runs the burn-in.
+
+    Args:
+        model: a model (``LonelinessModel`` or the reference model).
+        until: stop when the model's clock shows this week (the weeks before it are
+            simulated). Default: the end of the horizon (``cfg.years * 52``).
+        weeks: instead of ``until``, simulate this many weeks from now.
+
+    Yields:
+        The week each step simulated.
+    """
+    if weeks is not None:
+        if until is not None:
+            raise ValueError("give until or weeks, not both")
+        until = model.week + weeks
+    elif until is None:
+        until = model.cfg.years * 52
+    while model.week < until:
+        model.step()
+        yield model.week - 1
 
 
 def _latest(measure: str):

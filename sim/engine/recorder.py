@@ -5,6 +5,9 @@ simulated survey (:mod:`sim.engine.survey`), and every measure is computed for t
 for
 each age group, sex, household type and municipality. Values go into a preallocated array
 ``(record, measure, group)``; :meth:`Recorder.table` turns it into a tidy long table.
+
+The recorder only observes: it changes nothing on the model. The service accumulators it reads
+(flows, costs and bills since the last record) are reset by the plan's ``reset_period`` row.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class Recorder:
     def __init__(self, model, record_weeks: np.ndarray) -> None:
         pop = model.pop
         self.weeks = np.asarray(record_weeks, dtype=np.int64)
+        self._week_set = frozenset(self.weeks.tolist())
         self.adult = pop.age >= SURVEY_MIN_AGE
         bands = model.res.band
         munis = model.region.municipalities
@@ -78,8 +82,38 @@ class Recorder:
         return sp.csr_matrix((data, (rows[keep], cols[keep])), shape=(offset, n))
 
     def due(self, week: int) -> bool:
-        """Whether ``week`` is a record week."""
+        """Whether ``week`` is the next record week still to be recorded."""
         return self.i < self.weeks.size and self.weeks[self.i] == week
+
+    def is_record_week(self, week: int) -> bool:
+        """Whether ``week`` is a record week (whether or not it has been recorded yet)."""
+        return week in self._week_set
+
+    def latest_group(self, dimension: str, index: int) -> tuple[int, dict[str, float]]:
+        """Surveyed residents and measures of one group at the latest record.
+
+        Args:
+            dimension: a dimension of the table (``all``, ``age_group``, ``sex``,
+                ``household_type``, ``municipality``).
+            index: the group's position within the dimension.
+
+        Returns:
+            The number of residents surveyed and every measure (empty before the first record).
+        """
+        offset = 0
+        for name, _, labels in self.dims:
+            if name == dimension:
+                break
+            offset += len(labels)
+        else:
+            raise KeyError(dimension)
+        g = offset + index
+        if self.i == 0:
+            return int(self.group_n[g]), {}
+        values = self.values[self.i - 1, :, g]
+        return int(self.n[self.i - 1, g]), {
+            m: float(v) for m, v in zip(MEASURES, values, strict=True)
+        }
 
     def record(self, model) -> None:
         """Run the simulated survey and store every measure for every group."""
@@ -116,8 +150,7 @@ class Recorder:
         from sim.policy.runtime import BILL_OTHERS
         from sim.policy.services import FLOW_MATRICES, FLOWS, STOCKS
 
-        matrices, bills = model.services.wide_area_snapshot()
-        flows, stocks, costs = model.services.snapshot(model)
+        matrices, bills, flows, stocks, costs = _service_period(model)
         scale = model.cfg.population.scale
         counts = np.vstack([flows, stocks]) / scale
         names = list(FLOWS) + list(STOCKS)
@@ -188,3 +221,20 @@ class Recorder:
         date_of = dict(zip(weeks.tolist(), dates.tolist(), strict=True))
         services["date"] = services["week"].map(date_of)
         return pd.concat([survey, services[survey.columns]], ignore_index=True)
+
+
+def _service_period(model) -> tuple[np.ndarray, ...]:
+    """Service matrices, bills, flows, stocks and costs of the period since the last record.
+
+    Read only: the accumulators are reset by the plan's ``reset_period`` row after the record.
+    """
+    from sim.policy.services import SERVED, WAITING
+
+    sv, s = model.services, model.svc
+    mun, n = model.pop.municipality, sv.flows.shape[1]
+    stocks = np.stack([
+        np.bincount(mun[s.stage == WAITING], minlength=n),
+        np.bincount(mun[s.stage == SERVED], minlength=n),
+        np.bincount(mun[s.venue >= 0], minlength=n),
+    ]).astype(np.float64)  # fmt: skip
+    return sv.matrices.copy(), sv.bills.copy(), sv.flows.copy(), stocks, sv.costs.copy()

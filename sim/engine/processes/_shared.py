@@ -1,0 +1,21 @@
+"""Helpers shared by the core processes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+N_BANDS = 9
+
+
+def balance(forward: np.ndarray, share_from: np.ndarray, share_to: np.ndarray) -> np.ndarray:
+    """Reverse hazard that keeps the shares of two states stationary in each age band."""
+    return np.where(share_to > 0, forward * share_from / np.maximum(share_to, 1e-9), 0.0).astype(
+        np.float32
+    )
+
+
+def band_share(band: np.ndarray, mask: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Share of ``mask`` among ``within`` residents of each age band."""
+    num = np.bincount(band[mask & within], minlength=N_BANDS)
+    den = np.bincount(band[within], minlength=N_BANDS)
+    return np.where(den > 0, num / np.maximum(den, 1), 0.0)

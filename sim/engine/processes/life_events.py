@@ -1,0 +1,153 @@
+"""MODEL.md step 1: life events from age-specific hazards, each with a reverse transition."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from sim.core.codes import Activity, Marital
+from sim.engine.component import Component
+from sim.engine.processes._shared import N_BANDS, balance, band_share
+from sim.engine.state import weekly
+
+if TYPE_CHECKING:
+    from sim.engine.dynamics import DynamicsParams
+    from sim.engine.state import Residents
+    from sim.world.population import Population
+
+
+class LifeEventsView(Protocol):
+    """What :class:`LifeEvents` reads and writes on the model."""
+
+    params: DynamicsParams
+    pop: Population
+    res: Residents
+    counts: dict[str, np.ndarray | int]
+    moved: list[np.ndarray]
+
+    def stream(self, name: str) -> np.random.Generator:
+        """Generator of the named stream for this step."""
+        ...
+
+    def new_workplace(self, residents: np.ndarray) -> np.ndarray:
+        """A random workplace in each resident's home municipality."""
+        ...
+
+
+class LifeEvents(Component):
+    """Life events from age-specific hazards, each with a balancing reverse transition.
+
+    Demography is stationary (ages and households are held at the census): bereavement is
+    balanced by re-partnering, job loss by re-employment, retirement by return to work, health
+    decline by recovery, and leaving community activity by joining, with reverse hazards set so
+    that each age band keeps its census shares. Moving house keeps the zone but restarts
+    neighbourhood contact and weakens friendships (at the next tie compaction). At most one
+    event happens to a resident in a week (the hazards are small).
+    """
+
+    name = "life_events"
+    reads = ("params.events", "params.contacts", "pop.age", "res")
+    writes = ("res.marital", "res.activity", "res.group", "res.settled", "res.shock",
+              "res.limited", "res.community", "moved", "counts.events")  # fmt: skip
+
+    def init(self, m: LifeEventsView) -> None:
+        """Compute weekly hazards per age band and event."""
+        p = m.params.events
+        r = m.res
+        adult = m.pop.age >= 16
+        working_age = adult & (m.pop.age < 65)
+        ones = np.ones(N_BANDS, np.float32)
+        bereave = weekly(p.bereavement)
+        married = band_share(r.band, r.marital == Marital.MARRIED, adult)
+        widowed = band_share(r.band, r.marital == Marital.WIDOWED_DIVORCED, adult)
+        job_loss = weekly(p.job_loss) * ones
+        employed = band_share(r.band, r.activity == Activity.EMPLOYED, working_age)
+        unemployed = band_share(r.band, r.activity == Activity.UNEMPLOYED, working_age)
+        older = adult & (m.pop.age >= 60) & (m.pop.age < 75)
+        retire = weekly(p.retirement) * ones
+        emp_old = band_share(r.band, r.activity == Activity.EMPLOYED, older)
+        ret_old = band_share(r.band, r.activity == Activity.RETIRED, older)
+        decline = weekly(p.health_decline)
+        lim = np.asarray(p.mobility_limited)
+        c = m.params.contacts
+        leave = weekly(c.community_turnover) * ones
+        share = np.asarray(c.community_share)
+        self.h = np.stack(
+            [
+                bereave,
+                balance(bereave, married, widowed),
+                job_loss,
+                balance(job_loss, employed, unemployed),
+                retire,
+                balance(retire, emp_old, ret_old),
+                weekly(p.moving) * ones,
+                decline,
+                balance(decline, 1.0 - lim, lim),
+                leave,
+                balance(leave, share, 1.0 - share),
+            ]
+        ).astype(np.float32)
+        self.h = np.minimum(self.h, 0.05)
+        self.hmax = self.h.sum(axis=0)
+        self.settle = np.float32(1.0 / p.settle_weeks)
+
+    def _eligible(self, m: LifeEventsView, who: np.ndarray) -> np.ndarray:
+        r, age = m.res, m.pop.age[who]
+        act, mar = r.activity[who], r.marital[who]
+        adult = age >= 16
+        emp = act == Activity.EMPLOYED
+        return np.stack(
+            [
+                mar == Marital.MARRIED,
+                mar == Marital.WIDOWED_DIVORCED,
+                emp & (age < 65),
+                (act == Activity.UNEMPLOYED) & (age < 65),
+                emp & (age >= 60) & (age < 75),
+                (act == Activity.RETIRED) & (age >= 60) & (age < 75),
+                adult,
+                ~r.limited[who],
+                r.limited[who],
+                r.community[who],
+                ~r.community[who] & adult,
+            ]
+        )
+
+    def step(self, m: LifeEventsView) -> None:
+        """Draw this week's events and apply their state changes and shocks."""
+        r = m.res
+        r.settled = np.minimum(np.float32(1.0), r.settled + self.settle)
+        u = m.stream(self.name).random(r.n, dtype=np.float32)
+        who = np.flatnonzero(u < self.hmax[r.band])
+        if who.size == 0:
+            return
+        h = self.h[:, r.band[who]] * self._eligible(m, who)
+        cum = np.cumsum(h, axis=0)
+        event = (u[who][None, :] >= cum).sum(axis=0)
+        happened = event < h.shape[0]
+        who, event = who[happened], event[happened]
+        self._apply(m, who, event)
+
+    def _apply(self, m: LifeEventsView, who: np.ndarray, event: np.ndarray) -> None:
+        r, p = m.res, m.params.events
+        sel = lambda k: who[event == k]  # noqa: E731
+        r.marital[sel(0)] = Marital.WIDOWED_DIVORCED
+        r.shock[sel(0)] += p.shock_bereavement
+        r.marital[sel(1)] = Marital.MARRIED
+        for k, shock in ((2, p.shock_job_loss), (4, p.shock_retirement)):
+            lost = sel(k)
+            r.activity[lost] = Activity.UNEMPLOYED if k == 2 else Activity.RETIRED
+            r.group[lost] = -1
+            r.shock[lost] += shock
+        hired = np.concatenate([sel(3), sel(5)])
+        r.activity[hired] = Activity.EMPLOYED
+        r.group[hired] = m.new_workplace(hired)
+        moved = sel(6)
+        r.settled[moved] = 0.0
+        r.shock[moved] += p.shock_moving
+        m.moved.append(moved)
+        r.limited[sel(7)] = True
+        r.limited[sel(8)] = False
+        r.community[sel(9)] = False
+        r.community[sel(10)] = True
+        m.counts["events"] += np.bincount(event, minlength=self.h.shape[0])
