@@ -411,11 +411,10 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def run_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def run_fixtures(tmp_path_factory: pytest.TempPathFactory, tiny_run: Path) -> Path:
     """One tiny valid run and one tiny compare store, and corrupted copies of them."""
     base = tmp_path_factory.mktemp("fuzz-runs")
-    status, _, err = _console(["run", *TINY, "output_dir=run"], base)
-    assert status == 0, err
+    shutil.copytree(tiny_run, base / "run")  # the suite's shared run of TINY
     status, _, err = _console(
         ["compare", "packages=[places_first]", "seeds=1", "executor=serial", "resamples=20",
          "progress=off", "out=compare", *TINY], base,

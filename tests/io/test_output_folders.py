@@ -56,11 +56,11 @@ def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A tiny baseline run (seed 0) and a tiny paired run (places_first), made once."""
+def made(tmp_path_factory: pytest.TempPathFactory, tiny_run: Path) -> dict[str, Path]:
+    """A tiny baseline run (seed 0; the suite's shared ``tiny_run``, TINY is its configuration)
+    and a tiny paired run (places_first), made once."""
     base = tmp_path_factory.mktemp("made")
-    out = {"run": base / "run", "paired": base / "paired"}
-    assert main(["run", *TINY, f"output_dir={out['run']}"]) == 0
+    out = {"run": tiny_run, "paired": base / "paired"}
     assert main(["run", *TINY, "scenario=places_first", f"output_dir={out['paired']}"]) == 0
     return out
 
