@@ -40,6 +40,8 @@ class Scenario:
         request_section: the part of the 2025 request it comes from, ``{"ja": ..., "en": ...}``.
         levers: the levers, inherited ones first.
         source: the file it was read from.
+        origins: for each lever, the file that declared it and its index in that file's
+            ``levers`` (inherited levers name their own file). Messages name a lever this way.
     """
 
     name: str
@@ -48,6 +50,17 @@ class Scenario:
     request_section: dict[str, str] = field(default_factory=dict)
     levers: list[Lever] = field(default_factory=list)
     source: str = ""
+    origins: list[tuple[str, int]] = field(default_factory=list)
+
+    def where(self, i: int) -> str:
+        """``<file>: levers[<k>]``: lever ``i`` counted within the file that declared it.
+
+        Scenarios built in code (no origins, or levers added since) count in :attr:`levers`.
+        """
+        if len(self.origins) == len(self.levers):
+            source, k = self.origins[i]
+            return f"{source}: levers[{k}]"
+        return f"{self.source}: levers[{i}]"
 
 
 def scenario_dir() -> Path:
@@ -93,6 +106,7 @@ def load_scenario(name: str, _seen: tuple[str, ...] = ()) -> Scenario:
         if key not in TOP_KEYS:
             raise ConfigError(f"{label}: unknown key {_show(key)} (allowed: {', '.join(TOP_KEYS)})")
     inherited: list[Lever] = []
+    origins: list[tuple[str, int]] = []
     if raw.get("extends"):
         parent = raw["extends"]
         if not isinstance(parent, str):
@@ -101,7 +115,8 @@ def load_scenario(name: str, _seen: tuple[str, ...] = ()) -> Scenario:
             scenario_path(parent)
         except ConfigError as exc:
             raise ConfigError(f"{label}: extends: {str(exc).removeprefix('scenario: ')}") from None
-        inherited = load_scenario(parent, (*_seen, path.stem)).levers
+        base = load_scenario(parent, (*_seen, path.stem))
+        inherited, origins = base.levers, base.origins
     items = raw.get("levers")
     if items is None:
         items = []
@@ -119,6 +134,7 @@ def load_scenario(name: str, _seen: tuple[str, ...] = ()) -> Scenario:
         request_section=_text(raw, "request_section", label),
         levers=inherited + levers,
         source=label,
+        origins=origins + [(label, i) for i in range(len(levers))],
     )
 
 
@@ -235,9 +251,7 @@ def validate_dates(lever: Lever) -> None:
         raise ValueError(f"end: {lever.end} is before start {lever.start}")
 
 
-def lever_municipalities(
-    lever: Lever, municipalities: pd.DataFrame, source: str, i: int
-) -> np.ndarray:
+def lever_municipalities(lever: Lever, municipalities: pd.DataFrame, where: str) -> np.ndarray:
     """Which municipalities of a region a lever applies to (all if it names none).
 
     A name matches a municipality's Japanese name, its code or (ignoring case) its romanised
@@ -246,8 +260,7 @@ def lever_municipalities(
     Args:
         lever: the lever.
         municipalities: the region's municipality table (``Region.municipalities``).
-        source: the scenario file, for messages.
-        i: the lever's index in the scenario, for messages.
+        where: the lever in messages, ``<file>: levers[<k>]`` (:meth:`Scenario.where`).
 
     Returns:
         Boolean mask over the region's municipalities.
@@ -266,9 +279,7 @@ def lever_municipalities(
         if not hit.any():
             close = difflib.get_close_matches(str(name), names, n=2)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise ConfigError(
-                f"{source}: levers[{i}].municipalities: unknown municipality '{name}'{hint}"
-            )
+            raise ConfigError(f"{where}.municipalities: unknown municipality '{name}'{hint}")
         mask |= hit
     return mask
 
@@ -285,11 +296,11 @@ def check_region(scenario: Scenario, municipalities: pd.DataFrame, n_zones: int)
         ConfigError: naming the file, the lever and the unknown municipality or zone.
     """
     for i, lv in enumerate(scenario.levers):
-        lever_municipalities(lv, municipalities, scenario.source, i)
+        lever_municipalities(lv, municipalities, scenario.where(i))
         bad = [q for q in lv.zones if not 0 <= q < n_zones]
         if bad:
             raise ConfigError(
-                f"{scenario.source}: levers[{i}].zones: no zone {bad[0]} "
+                f"{scenario.where(i)}.zones: no zone {bad[0]} "
                 f"(this region has zones 0-{n_zones - 1})"
             )
 
@@ -304,7 +315,7 @@ def check_horizon(scenario: Scenario, start: str, years: int) -> None:
         s = dt.date.fromisoformat(str(lv.start))
         if not first <= s < last:
             raise ConfigError(
-                f"{scenario.source}: levers[{i}] ({lv.id}).start: {lv.start} is outside the "
+                f"{scenario.where(i)} ({lv.id}).start: {lv.start} is outside the "
                 f"horizon {first}..{last}"
             )
 

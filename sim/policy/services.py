@@ -10,62 +10,38 @@ behavioural parameters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from sim.policy.levers import CHANNELS, DIGITAL_CHANNELS, FUNDERS, Consultation, Venue
-from sim.policy.runtime import BILL_OTHERS, LeverRuntime
+from sim.policy.accounting import CostBook, case_costs
+from sim.policy.flows import (
+    FLOW_MATRICES,
+    FLOWS,
+    NONE,
+    REFERRED,
+    SERVED,
+    STOCKS,
+    USES,
+    WAITING,
+    FlowBook,
+    stocks,
+)
+from sim.policy.levers import CHANNELS, DIGITAL_CHANNELS
+from sim.policy.runtime import LeverRuntime
+from sim.policy.state import ServiceState, initial_service_state
 from sim.policy.venues import build_venues, candidate_venue
 
-NONE, REFERRED, WAITING, SERVED = 0, 1, 2, 3
-FLOWS = ("noticed", "referred", "waiting_entered", "served", "dropped", "cases_broken",
-         "visits", "venue_attendances", "venue_joined",
-         # wide-area: by residence, except served_here and capacity_offered (by place of service)
-         "served_outside", "venue_joined_outside", "venue_attendances_outside",
-         "served_here", "capacity_offered")  # fmt: skip
-#: Home -> place flows kept as matrices (wide-area cooperation): episodes started, venue
-#: joins and attendances, by municipality of residence (row) and of the service (column).
-FLOW_MATRICES = ("served", "venue_joined", "venue_attendances")
-STOCKS = ("waiting", "in_service", "venue_members")
-
-
-@dataclass
-class ServiceState:
-    """Per-resident service arrays."""
-
-    home_x: np.ndarray
-    home_y: np.ndarray
-    venue: np.ndarray  # int32, -1 none
-    role: np.ndarray  # bool
-    stage: np.ndarray  # int8: NONE, REFERRED, WAITING, SERVED
-    stage_weeks: np.ndarray  # int16
-    channel: np.ndarray  # int8 index into CHANNELS
-    case_lever: np.ndarray  # int16, consultation lever serving the current case (-1 none)
-    served_in: np.ndarray  # int16, municipality whose service serves the current case (-1 none)
-    support: np.ndarray  # float32, latent target shift while supported
-    aware: np.ndarray  # int8: 0 no, 1 baseline, 2 from a campaign
-    visited: np.ndarray  # bool, this week
-    attended: np.ndarray  # bool, this week
-
-
-def initial_service_state(m) -> ServiceState:
-    """Homes inside zones, baseline awareness, and empty service states."""
-    n, zones = m.pop.n, m.pop.zones
-    u = m.streams.get("homes").random((3, n), dtype=np.float32)
-    r = zones.radius_km[m.pop.zone] * np.sqrt(u[0])
-    a = u[1] * np.float32(2 * np.pi)
-    aware = (u[2] < m.cfg.services.aware_share).astype(np.int8)
-    return ServiceState(
-        home_x=(zones.x_km[m.pop.zone] + r * np.cos(a)).astype(np.float32),
-        home_y=(zones.y_km[m.pop.zone] + r * np.sin(a)).astype(np.float32),
-        venue=np.full(n, -1, np.int32), role=np.zeros(n, bool),
-        stage=np.zeros(n, np.int8), stage_weeks=np.zeros(n, np.int16),
-        channel=np.zeros(n, np.int8), case_lever=np.full(n, -1, np.int16),
-        served_in=np.full(n, -1, np.int16),
-        support=np.zeros(n, np.float32),
-        aware=aware, visited=np.zeros(n, bool), attended=np.zeros(n, bool),
-    )  # fmt: skip
+__all__ = [
+    "FLOWS",
+    "FLOW_MATRICES",
+    "NONE",
+    "REFERRED",
+    "SERVED",
+    "STOCKS",
+    "WAITING",
+    "ServiceState",
+    "Services",
+    "initial_service_state",
+]
 
 
 class Services:
@@ -80,46 +56,24 @@ class Services:
         self.rt = LeverRuntime(m, scenario)
         self.p = m.cfg.services
         venue_levers = [(i, lv, self.rt.zone_mask[i]) for i, lv in enumerate(scenario.levers)
-                        if isinstance(lv, Venue)]  # fmt: skip
+                        if lv.opens_venues]  # fmt: skip
         self.venues = build_venues(m, venue_levers, m.cfg.population.scale)
         m_count = len(m.region.municipalities)
-        self.flows = np.zeros((len(FLOWS), m_count), np.float64)
-        self.costs = np.zeros(len(scenario.levers), np.float64)
+        self.book = FlowBook(m_count)
+        self.cost_book = CostBook(len(scenario.levers), m_count)
         self.capacity_carry = np.zeros((m_count, len(CHANNELS)), np.float64)
-        self.matrices = np.zeros((len(FLOW_MATRICES), m_count, m_count), np.float64)
-        self.cost_lm = np.zeros((len(scenario.levers), m_count), np.float64)
-        self.bills = np.zeros(m_count + len(BILL_OTHERS), np.float64)
-        self._case_cost_lm = np.zeros_like(self.cost_lm)
-        self._use_week = np.zeros(m_count, np.float64)
         rho = m.params.loneliness.recovery
-        self.episode_gain = {}
-        for lv in scenario.levers:
-            if isinstance(lv, Consultation):
-                k = lv.episode_weeks
-                self.episode_gain[lv.id] = 1.0 / (1.0 - (1.0 - rho) ** k)
+        self.episode_gain = {lv.id: lv.episode_gain(rho) for lv in scenario.levers
+                             if lv.serves_cases}  # fmt: skip
 
     def _count(self, m, name: str, who: np.ndarray) -> None:
-        if who.size:
-            self.flows[FLOWS.index(name)] += np.bincount(
-                m.pop.municipality[who], minlength=self.flows.shape[1]
-            )
+        self.book.count(m, name, who)
 
     def _flow(self, m, name: str, who: np.ndarray, place: np.ndarray) -> None:
         """Count residents ``who`` served at municipality ``place``: home -> place flows."""
-        if who.size == 0:
-            return
-        n = self.flows.shape[1]
-        home = m.pop.municipality[who].astype(np.int64)
-        place = place.astype(np.int64)
-        self.matrices[FLOW_MATRICES.index(name)] += np.bincount(
-            home * n + place, minlength=n * n
-        ).reshape(n, n)
-        if name in ("served", "venue_attendances"):
-            self._use_week += np.bincount(home, minlength=n)
-        outside = who[home != place]
-        self._count(m, f"{name}_outside", outside)
-        if name == "served":
-            self.flows[FLOWS.index("served_here")] += np.bincount(place, minlength=n)
+        home = self.book.flow(m, name, who, place)
+        if home.size and name in USES:
+            self.cost_book.add_use(home)
 
     # -- step 2b: outreach -----------------------------------------------------------------
     def outreach(self, m) -> None:
@@ -329,9 +283,7 @@ class Services:
         s.stage[who] = SERVED
         s.stage_weeks[who] = weeks
         s.support[who] = smd * self.latent_sd(m) * gain * boost
-        per_case = np.array([self.rt.levers[i].cost_per_case for i in lever]) / self.rt.scale
-        np.add.at(self.costs, lever, per_case)
-        np.add.at(self._case_cost_lm, (lever, place), per_case)
+        self.cost_book.add_cases(case_costs(self.rt.levers, lever, self.rt.scale), lever, place)
         self._count(m, "served", who)
         self._flow(m, "served", who, place)
 
@@ -370,53 +322,61 @@ class Services:
 
         The model calls this as week 0 starts, so outputs cover the horizon, not the burn-in.
         """
-        self.flows[:] = 0
-        self.costs[:] = 0
-        self.matrices[:] = 0
-        self.cost_lm[:] = 0
-        self.bills[:] = 0
-        self._case_cost_lm[:] = 0
-        self._use_week[:] = 0
+        self.book.reset()
+        self.cost_book.reset()
         self._latent_sd = None  # re-measured from the population at the start of the horizon
 
     def accrue_costs(self, m) -> None:
         """Weekly running costs of every active lever, in yen at full population scale."""
-        self.costs += self.rt.weekly_costs(m, self.venues)
+        costs = self.rt.weekly_costs(m, self.venues)
         if self.rt.any_active(m.week):
-            cap = self.rt.capacity(m).sum(axis=1)
-            self.flows[FLOWS.index("capacity_offered")] += cap
-        week_lm = self.rt.weekly_costs_by_municipality(m, self.venues) + self._case_cost_lm
-        self.cost_lm += week_lm
-        self.bills += self.rt.bills(week_lm, self._use_week)
-        self._case_cost_lm[:] = 0
-        self._use_week[:] = 0
+            self.book.add("capacity_offered", self.rt.capacity(m).sum(axis=1))
+        week_lm = self.rt.weekly_costs_by_municipality(m, self.venues)
+        self.cost_book.close_week(costs, week_lm, self.rt.bills)
+
+    # -- reading the period since the last record (the recorder observes, never resets) --------
+    @property
+    def flows(self) -> np.ndarray:
+        """Flows by municipality since the last reset (:data:`FLOWS` x municipalities)."""
+        return self.book.flows
+
+    @property
+    def matrices(self) -> np.ndarray:
+        """Home -> place flows since the last reset (:data:`FLOW_MATRICES` x M x M)."""
+        return self.book.matrices
+
+    @property
+    def costs(self) -> np.ndarray:
+        """Cost of each lever since the last reset, yen."""
+        return self.cost_book.costs
+
+    @property
+    def bills(self) -> np.ndarray:
+        """Bills since the last reset (municipalities, then the other payers), yen."""
+        return self.cost_book.bills
+
+    def period(self, m) -> tuple[np.ndarray, ...]:
+        """Copies of matrices, bills, flows, stocks and costs of the period (no reset)."""
+        flows = self.book.flows
+        return (self.book.matrices.copy(), self.cost_book.bills.copy(), flows.copy(),
+                stocks(m, flows.shape[1]), self.cost_book.costs.copy())  # fmt: skip
 
     def wide_area_snapshot(self) -> tuple[np.ndarray, np.ndarray]:
         """Home -> place flow matrices and bills since the last call (then reset).
 
         Call before :meth:`snapshot`, which resets the other accumulators.
         """
-        out = (self.matrices.copy(), self.bills.copy())
-        self.matrices[:] = 0
-        self.bills[:] = 0
-        self.cost_lm[:] = 0
+        book = self.cost_book
+        out = (self.book.matrices.copy(), book.bills.copy())
+        self.book.matrices[:] = 0
+        book.bills[:] = 0
+        book.cost_lm[:] = 0
         return out
 
     def snapshot(self, m) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flows since the last snapshot, current stocks, and costs by lever (then reset)."""
-        s = m.svc
-        mun = m.pop.municipality
-        stocks = np.stack([
-            np.bincount(mun[s.stage == WAITING], minlength=self.flows.shape[1]),
-            np.bincount(mun[s.stage == SERVED], minlength=self.flows.shape[1]),
-            np.bincount(mun[s.venue >= 0], minlength=self.flows.shape[1]),
-        ]).astype(np.float64)  # fmt: skip
-        out = (self.flows.copy(), stocks, self.costs.copy())
-        self.flows[:] = 0
-        self.costs[:] = 0
+        flows = self.book.flows
+        out = (flows.copy(), stocks(m, flows.shape[1]), self.cost_book.costs.copy())
+        flows[:] = 0
+        self.cost_book.costs[:] = 0
         return out
-
-
-def funder_index(funder: str) -> int:
-    """Index of a funder in :data:`sim.policy.levers.FUNDERS`."""
-    return FUNDERS.index(funder)

@@ -9,10 +9,14 @@ a role, which lowers their latent loneliness beyond the contact of attending.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.policy.levers import Venue
+
+if TYPE_CHECKING:
+    from sim.policy.capacity import Pools
 
 
 @dataclass
@@ -97,7 +101,7 @@ def candidate_venue(
     In-person venues are those of the resident's zone, at the distance between home and venue.
     Online venues are open at distance 0 to residents with digital access in the venue's
     municipality. With a wide-area platform (``reach``, from
-    :meth:`sim.policy.runtime.LeverRuntime.venue_reach`), residents of a member municipality
+    :func:`venue_reach`), residents of a member municipality
     may also use the online venues of the other members of their cluster, in-person venues in
     the nearest zones of the other members (distance from home) and venues near the centre of
     the member where they work or study (distance from that centre); such distances are
@@ -178,3 +182,52 @@ def candidate_venue(
 
         scan(in_person, zone_slots, key, rows, from_work)
     return best, dist
+
+
+def venue_reach(m: Any, pools: Pools, venue_decay_km: float, k: int = 3) -> dict | None:
+    """Venues residents may use through a wide-area platform (None when there is none).
+
+    Args:
+        m: the model (population, zones, region).
+        pools: the active wide-area pools (:class:`sim.policy.capacity.Pools`).
+        venue_decay_km: distance scale of joining a venue near home.
+        k: zones kept per zone and per municipality.
+
+    Returns:
+        A dict with ``near_zones`` (zone x K: the K nearest zones of other members of the
+        zone's cluster, -1 for none), ``work_zones`` (municipality x K: the municipality's K
+        zones nearest its centre, for venues near the workplace or school), ``centre``
+        (municipality x 2, km), ``factor`` (per municipality: venue_decay_km /
+        venue_access_km, so a caller's ``exp(-d_eff / venue_decay_km)`` is
+        ``exp(-d / venue_access_km)``; 0 where the municipality has no wide-area venue
+        access) and ``pool_of``.
+    """
+    if not pools.venue_wide:
+        return None
+    zones = m.pop.zones
+    zmun = zones.municipality.astype(np.int64)
+    zxy = np.stack([zones.x_km, zones.y_km], axis=1).astype(np.float64)
+    near = np.full((zones.n, k), -1, np.int64)
+    pool = pools.venue_pool_of
+    for label in np.unique(pool[pools.venue_access_km > 0]):
+        zs = np.flatnonzero(pool[zmun] == label)
+        d = np.sqrt(((zxy[zs, None, :] - zxy[None, zs, :]) ** 2).sum(-1))
+        d[zmun[zs][:, None] == zmun[zs][None, :]] = np.inf  # other members only
+        order = np.argsort(d, axis=1)[:, :k]
+        dk = np.take_along_axis(d, order, axis=1)
+        near[zs, : order.shape[1]] = np.where(dk < np.inf, zs[order], -1)
+    centre = m.region.municipalities[["x_km", "y_km"]].to_numpy(float)
+    n_mun = pool.size
+    work = np.full((n_mun, k), -1, np.int64)
+    for j in range(n_mun):
+        zs = np.flatnonzero(zmun == j)
+        d = np.hypot(*(zxy[zs] - centre[j]).T)
+        pick = zs[np.argsort(d)[:k]]
+        work[j, : pick.size] = pick
+    factor = np.where(
+        pools.venue_access_km > 0,
+        venue_decay_km / np.maximum(pools.venue_access_km, 1e-9),
+        0.0,
+    )
+    return {"near_zones": near, "work_zones": work, "centre": centre,
+            "factor": factor.astype(np.float32), "pool_of": pool}  # fmt: skip

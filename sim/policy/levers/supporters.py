@@ -1,0 +1,63 @@
+"""Supporters lever: connection supporters who notice and follow up; costs per supporter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.core.params import param
+from sim.policy.levers.base import COST, Lever, covered_population
+
+if TYPE_CHECKING:
+    from sim.policy.scope import Scope
+
+
+@dataclass
+class Supporters(Lever):
+    """Connection supporters (つながりサポーター)."""
+
+    per_1000: float = param(
+        2.0,
+        unit="supporters/1000 residents",
+        low=0.0,
+        high=50.0,
+        source="choice of the package; national training since FY2023, no headcount published",
+    )
+    training: float = param(
+        0.6,
+        unit="share",
+        low=0.0,
+        high=1.0,
+        source="choice of the package",
+        doc="training quality: scales noticing and follow-up visits of pending referrals",
+    )
+    cost_per_supporter_year: float = param(
+        40000.0,
+        unit="yen/year",
+        low=0.0,
+        high=500000.0,
+        source=COST,
+        doc="training course and activity costs per supporter",
+    )
+
+    def notice_hazard(self, scope: Scope, i: int, boost: np.ndarray, p: Any) -> np.ndarray:
+        """Supporters notice in proportion to their density and training (plus boost)."""
+        eff = np.minimum(1.0, self.training + boost)
+        return np.float32(p.notice_supporter * self.per_1000) * eff * scope.zone_mask[i]
+
+    def followup(self, scope: Scope, i: int, p: Any) -> np.ndarray:
+        """Supporters visit the residents they referred while the case is pending."""
+        share = np.float32(min(1.0, p.supporter_followup * self.training))
+        return share * (scope.zone_mask[i] & (self.per_1000 > 0))
+
+    def weekly_cost(self, scope: Scope, i: int, venues: Any) -> float:
+        """Supporters (per 1000 covered residents) times the yearly cost, per week."""
+        real = float(covered_population(scope, i).sum())
+        return self.per_1000 * real / 1000 * self.cost_per_supporter_year / 52
+
+    def weekly_cost_by_municipality(self, scope: Scope, i: int, venues: Any) -> np.ndarray:
+        """The cost where the supporters work (by population)."""
+        pop = covered_population(scope, i)
+        return self.per_1000 * pop / 1000 * self.cost_per_supporter_year / 52
