@@ -23,7 +23,7 @@ from sim.engine.dynamics import DynamicsParams
 from sim.engine.survey import SurveyParams
 from sim.policy.service_params import ServiceParams
 from sim.world.layers import LayerParams
-from sim.world.population import PopulationParams
+from sim.world.params import PopulationParams
 
 SCHEMA_NAME = "tsunagari_schema"
 PREF_KEY = re.compile(r"pref-(\d{2})")

@@ -31,122 +31,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.codes import HouseholdType, Sex
-from sim.core.params import param
+from sim.world.params import ADULT_BANDS, ELDER_BANDS, HouseholdParams
+from sim.world.sampling import (
+    match_nearest,
+    nearest_with_replacement,
+    pick_quota,
+    pick_weighted,
+    profile,
+)
 
-#: Lower edges of the adult 5-year age bands used by household and marital profiles (85+ last).
-ADULT_BANDS: tuple[int, ...] = (15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85)
-#: Lower edges of the 65+ bands used by the living-alone age profile (85+ last).
-ELDER_BANDS: tuple[int, ...] = (65, 70, 75, 80, 85)
-
-
-_W = "assumption: relative propensity by age (shape from 2020 census household tables; M)"
-_NAT = "2020 census 人口等基本集計 結果の概要 (M: recalled; nuclear total 54.05 % verified)"
-
-
-@dataclass
-class HouseholdParams:
-    """Declared parameters of household formation (profiles per ADULT_BANDS unless stated)."""
-
-    institution_weight: list[float] = param(
-        (0.02, 0.03, 0.01, 0.008, 0.008, 0.008, 0.009, 0.01, 0.012, 0.014, 0.016, 0.02, 0.035,
-         0.07, 0.2), unit="-", low=0.0, high=1.0, source=_W,
-        doc="relative chance of living in an institution (none under 15)")  # fmt: skip
-    alone_65_share_male: float = param(
-        0.150, unit="share", low=0.05, high=0.4, source="高齢社会白書 2024 (2020 census; V)",
-        doc="national share of men 65+ living alone; splits the municipal 65+ single count",
-    )  # fmt: skip
-    alone_65_share_female: float = param(
-        0.221, unit="share", low=0.05, high=0.5, source="高齢社会白書 2024 (2020 census; V)",
-        doc="national share of women 65+ living alone; splits the municipal 65+ single count",
-    )  # fmt: skip
-    alone_65_weight_male: list[float] = param(
-        (1.0, 1.0, 1.0, 1.0, 0.9), unit="-", low=0.0, high=5.0, source=_W,
-        doc="relative chance of living alone for men by ELDER_BANDS")  # fmt: skip
-    alone_65_weight_female: list[float] = param(
-        (0.65, 0.85, 1.0, 1.2, 1.1), unit="-", low=0.0, high=5.0, source=_W,
-        doc="relative chance of living alone for women by ELDER_BANDS")  # fmt: skip
-    alone_under65_weight: list[float] = param(
-        (0.03, 0.3, 0.27, 0.18, 0.14, 0.13, 0.13, 0.13, 0.13, 0.14, 0, 0, 0, 0, 0), unit="-",
-        low=0.0, high=1.0, source=_W, doc="relative chance of living alone at 18-64")  # fmt: skip
-    alone_under65_male_share: float = param(
-        0.57, unit="share", low=0.45, high=0.7,
-        source="2020 census: one-person households by sex minus the 65+ (approx.; M)",
-        doc="share of men among people under 65 living alone")  # fmt: skip
-    married_share_male: list[float] = param(
-        (0.003, 0.05, 0.25, 0.5, 0.61, 0.64, 0.63, 0.64, 0.68, 0.73, 0.78, 0.81, 0.82, 0.79,
-         0.68), unit="share", low=0.0, high=1.0,
-        source="2020 census 配偶関係 有配偶率 of men (approx.; M)",
-        doc="married share of men; sets the number of couples")  # fmt: skip
-    couple_age_gap_mean: float = param(
-        2.0, unit="years", low=0.0, high=6.0, source="人口動態統計: husband ~2 years older (M)",
-        doc="mean of husband's age minus wife's age")  # fmt: skip
-    couple_age_gap_sd: float = param(
-        3.5, unit="years", low=1.0, high=8.0, source="assumption", doc="sd of the couple age gap"
-    )
-    couple_age_gap_tolerance: float = param(
-        6.0, unit="years", low=1.0, high=20.0, source="assumption",
-        doc="largest accepted distance from the drawn wife's age")  # fmt: skip
-    couple_only_share: float = param(
-        0.201, unit="share of general households", low=0.15, high=0.25, source=_NAT,
-        doc="national couple-only share; splits municipal nuclear-family households")  # fmt: skip
-    couple_children_share: float = param(
-        0.250, unit="share of general households", low=0.2, high=0.3, source=_NAT,
-        doc="national couple-with-children share")  # fmt: skip
-    single_parent_share: float = param(
-        0.090, unit="share of general households", low=0.06, high=0.12, source=_NAT,
-        doc="national single-parent share")  # fmt: skip
-    couple_only_weight: list[float] = param(
-        (1, 1, 1, 0.5, 0.2, 0.1, 0.1, 0.2, 0.6, 1, 0.6, 0.5, 0.5, 0.5, 0.5), unit="-", low=0.0,
-        high=5.0, source=_W, doc="chance a non-elderly couple lives alone, by husband's age",
-    )  # fmt: skip
-    couple_children_weight: list[float] = param(
-        (0.1, 0.5, 1, 1, 1, 1, 1, 1, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1), unit="-", low=0.0,
-        high=5.0, source=_W, doc="relative chance a couple lives with children, by husband's age",
-    )  # fmt: skip
-    other_older_couple_share: float = param(
-        0.5, unit="share", low=0.0, high=1.0, uncertain=True,
-        source="assumption: half the couples in three-generation households are the older one",
-        doc="share of couples left for 'other' households that are the older generation",
-    )  # fmt: skip
-    lone_elder_weight: list[float] = param(
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0.3, 0.5, 0.8, 1, 1.2, 1.3), unit="-", low=0.0, high=5.0,
-        source=_W, doc="relative chance an unpartnered 60+ person heads an 'other' household",
-    )  # fmt: skip
-    lone_elder_female_ratio: float = param(
-        2.5, unit="-", low=1.0, high=5.0, source="assumption: most are widows",
-        doc="women's relative chance over men's of heading an 'other' household alone")  # fmt: skip
-    single_parent_weight: list[float] = param(
-        (0, 0.2, 0.5, 0.8, 1, 1, 1, 0.8, 0.5, 0.4, 0.5, 0.7, 0.9, 1, 0.8), unit="-", low=0.0,
-        high=5.0, source=_W, doc="relative chance an unpartnered adult is a single parent",
-    )  # fmt: skip
-    single_parent_female_ratio: float = param(
-        4.0, unit="-", low=1.0, high=10.0,
-        source="2020 census: ~85 % of lone parents are mothers (M)",
-        doc="women's relative chance over men's of being a single parent")  # fmt: skip
-    parent_gap_mean: float = param(
-        30.0, unit="years", low=25.0, high=35.0,
-        source="人口動態統計: mean maternal age ~30-32 (M)",
-        doc="mean age gap between parent and child (also between the generations)")  # fmt: skip
-    parent_gap_sd: float = param(
-        5.0, unit="years", low=2.0, high=8.0, source="assumption", doc="sd of the parent-child gap"
-    )
-    grandparent_gap_mean: float = param(
-        58.0, unit="years", low=45.0, high=70.0, source="assumption: two generations of parent_gap",
-        doc="gap sought when an older head of an 'other' household has no child of plausible age",
-    )  # fmt: skip
-    grandparent_gap_max: int = param(
-        80, unit="years", low=60, high=90, source="assumption",
-        doc="largest gap between the head of an 'other' household and the first relative",
-    )  # fmt: skip
-    parent_gap_tolerance: float = param(
-        5.0, unit="years", low=1.0, high=15.0, source="assumption",
-        doc="largest accepted distance from the drawn parent-child gap")  # fmt: skip
-    parent_gap_min: int = param(
-        20, unit="years", low=15, high=25, source="brief: plausible gap 20-45 years",
-        doc="smallest parent-child age gap")  # fmt: skip
-    parent_gap_max: int = param(
-        45, unit="years", low=35, high=60, source="brief: plausible gap 20-45 years",
-        doc="largest parent-child age gap")  # fmt: skip
+__all__ = [
+    "ADULT_BANDS",
+    "ELDER_BANDS",
+    "HouseholdDraft",
+    "HouseholdParams",
+    "HouseholdTargets",
+    "build_households",
+    "child_supply",
+    "pick_quota",
+    "profile",
+]
 
 
 @dataclass(frozen=True)
@@ -171,89 +75,6 @@ class HouseholdDraft:
     kind: np.ndarray  # int8 HouseholdType per household
     institutional: np.ndarray  # bool per household
     partner: np.ndarray  # local index of the spouse, -1 if none
-
-
-def profile(age: np.ndarray, edges: tuple[int, ...], values, below: float = 0.0) -> np.ndarray:
-    """Look up a per-band profile: ``values[b]`` for the band containing each age."""
-    band = np.searchsorted(np.asarray(edges), age, side="right") - 1
-    vals = np.asarray(values, dtype=np.float64)
-    return np.where(band >= 0, vals[np.clip(band, 0, len(vals) - 1)], below)
-
-
-def pick_weighted(candidates: np.ndarray, weights: np.ndarray, k: int, rng) -> np.ndarray:
-    """Pick ``k`` candidates without replacement, with probability rising with weight.
-
-    Uses exponential keys (Efraimidis-Spirakis); zero-weight candidates are never picked.
-    """
-    pos = weights > 0
-    candidates, weights = candidates[pos], weights[pos]
-    k = int(min(max(k, 0), len(candidates)))
-    if k == 0:
-        return candidates[:0]
-    keys = rng.exponential(size=len(candidates)) / weights
-    return candidates[np.argpartition(keys, k - 1)[:k]]
-
-
-def pick_quota(candidates: np.ndarray, group: np.ndarray, quota: np.ndarray, rng) -> np.ndarray:
-    """Pick ``quota[g]`` random candidates from each group ``g`` (fewer if the group is short)."""
-    order = np.lexsort((rng.random(len(candidates)), group))
-    g = group[order]
-    starts = np.searchsorted(g, np.arange(len(quota)))
-    rank = np.arange(len(g)) - starts[g]
-    return candidates[order[rank < quota[g]]]
-
-
-def match_nearest(target: np.ndarray, value: np.ndarray, tol: float, rng, rounds: int = 24):
-    """Match each target to a distinct pool element of nearest value, within ``tol``.
-
-    Args:
-        target: wanted values (one per seeker).
-        value: values of the pool.
-        tol: largest accepted distance.
-        rng: generator used for jitter and tie-breaking.
-        rounds: conflict-resolution rounds; seekers still unmatched after them get -1.
-
-    Returns:
-        Index into the pool per seeker, or -1.
-    """
-    out = np.full(len(target), -1, dtype=np.int64)
-    jt = target + rng.random(len(target)) - 0.5
-    jv = value + rng.random(len(value)) - 0.5
-    free = np.ones(len(value), dtype=bool)
-    pending = np.arange(len(target))
-    for _ in range(rounds):
-        avail = np.flatnonzero(free)
-        if pending.size == 0 or avail.size == 0:
-            break
-        order = avail[np.argsort(jv[avail])]
-        sv = jv[order]
-        pos = np.clip(np.searchsorted(sv, jt[pending]), 1, len(sv)) - 1
-        right = np.minimum(pos + 1, len(sv) - 1)
-        better = np.abs(sv[right] - jt[pending]) < np.abs(sv[pos] - jt[pending])
-        cand = order[np.where(better, right, pos)]
-        ok = np.abs(value[cand] - target[pending]) <= tol
-        pending, cand = pending[ok], cand[ok]
-        shuffle = rng.permutation(len(pending))
-        _, first = np.unique(cand[shuffle], return_index=True)
-        win = shuffle[first]
-        out[pending[win]] = cand[win]
-        free[cand[win]] = False
-        lose = np.ones(len(pending), dtype=bool)
-        lose[win] = False
-        pending = pending[lose]
-    return out
-
-
-def nearest_with_replacement(target: np.ndarray, value: np.ndarray, rng) -> np.ndarray:
-    """Index of a pool element of nearest (jittered) value per target; pool must be non-empty."""
-    jv = value + rng.random(len(value)) - 0.5
-    order = np.argsort(jv)
-    sv = jv[order]
-    jt = target + rng.random(len(target)) - 0.5
-    pos = np.clip(np.searchsorted(sv, jt), 1, len(sv)) - 1
-    right = np.minimum(pos + 1, len(sv) - 1)
-    better = np.abs(sv[right] - jt) < np.abs(sv[pos] - jt)
-    return order[np.where(better, right, pos)]
 
 
 class _Builder:

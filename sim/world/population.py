@@ -17,111 +17,23 @@ so the population is fully determined by the seed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.core.codes import Activity, HouseholdType, Marital
-from sim.core.params import ConfigError, param, validate
+from sim.core.params import ConfigError, validate
 from sim.core.rng import Streams
-from sim.world.households import (
-    ADULT_BANDS,
-    HouseholdParams,
-    HouseholdTargets,
-    build_households,
-    pick_quota,
-    profile,
-)
+from sim.world.households import HouseholdTargets, build_households
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from sim.world.region import Region
 
-#: Lower edges of the 21 census 5-year bands (0-4 ... 95-99, 100+).
-AGE5_BANDS: tuple[int, ...] = tuple(range(0, 105, 5))
-#: Lower edges of the student-share bands (15-17, 18-19, 20-21, 22-24); 25+ are not students.
-STUDENT_BANDS: tuple[int, ...] = (15, 18, 20, 22, 25)
-#: Lower edges of the internet-use bands of 通信利用動向調査 (0-5, 6-12, 13-19, 20s ... 80+).
-DIGITAL_BANDS: tuple[int, ...] = (0, 6, 13, 20, 30, 40, 50, 60, 70, 80)
-
-_NP = "sim/data/national_profiles.csv (M: recalled national figures, see its source column)"
-_NEVER = "2020 census 配偶関係 (approx.); 45-49/50-54 set so never married at 50 = "
-_CONSULT = "'no one to consult' ~10 % (人々のつながりに関する基礎調査 R4; assumption by age)"
-
-
-@dataclass
-class PopulationParams:
-    """Declared parameters of population synthesis (profiles are per band of the named edges)."""
-
-    scale: float = param(0.1, unit="share", low=1e-4, high=1.0, source="user choice",
-                         doc="share of the census population simulated")  # fmt: skip
-    households: HouseholdParams = field(default_factory=HouseholdParams)
-    student_share: list[float] = param(
-        (0.97, 0.62, 0.5, 0.14), unit="share", low=0.0, high=1.0,
-        source="School Basic Survey 2020: upper-secondary 98.8 %, tertiary entry 58.6 % (D)",
-        doc="share in education by STUDENT_BANDS (15-17, 18-19, 20-21, 22-24)")  # fmt: skip
-    employment_rate_male: list[float] = param(
-        (0.16, 0.67, 0.87, 0.9, 0.91, 0.91, 0.91, 0.9, 0.88, 0.79, 0.57, 0.39, 0.25, 0.15, 0.07),
-        unit="share", low=0.0, high=1.0, source=_NP,
-        doc="national employment rate of men by ADULT_BANDS; rescaled per municipality",
-    )  # fmt: skip
-    employment_rate_female: list[float] = param(
-        (0.17, 0.69, 0.8, 0.72, 0.72, 0.75, 0.77, 0.76, 0.71, 0.57, 0.37, 0.23, 0.13, 0.07, 0.03),
-        unit="share", low=0.0, high=1.0, source=_NP,
-        doc="national employment rate of women by ADULT_BANDS; rescaled per municipality",
-    )  # fmt: skip
-    unemployment_rate: list[float] = param(
-        (0.046, 0.046, 0.039, 0.039, 0.026, 0.026, 0.024, 0.024, 0.026, 0.026, 0.019, 0.019,
-         0.019, 0.019, 0.019), unit="share of labour force", low=0.0, high=0.3, source=_NP,
-        doc="unemployment rate by ADULT_BANDS; rescaled per municipality",
-    )  # fmt: skip
-    retired_share_60_64: float = param(
-        0.5, unit="share", low=0.0, high=1.0, uncertain=True,
-        source="assumption: half of non-working 60-64 year-olds count as retired",
-        doc="share of non-working 60-64 year-olds coded RETIRED rather than HOMEMAKER",
-    )  # fmt: skip
-    never_married_male: list[float] = param(
-        (0.997, 0.95, 0.73, 0.47, 0.35, 0.31, 0.3, 0.266, 0.21, 0.17, 0.12, 0.07, 0.04, 0.025,
-         0.02), unit="share", low=0.0, high=1.0, source=_NEVER + "28.3 % (V)",
-        doc="never-married share of men by ADULT_BANDS",
-    )  # fmt: skip
-    never_married_female: list[float] = param(
-        (0.995, 0.93, 0.62, 0.38, 0.26, 0.21, 0.19, 0.168, 0.12, 0.09, 0.07, 0.05, 0.04, 0.04,
-         0.04), unit="share", low=0.0, high=1.0, source=_NEVER + "17.9 % (V)",
-        doc="never-married share of women by ADULT_BANDS",
-    )  # fmt: skip
-    married_share_female: list[float] = param(
-        (0.005, 0.07, 0.33, 0.57, 0.66, 0.68, 0.67, 0.68, 0.7, 0.72, 0.71, 0.66, 0.57, 0.44, 0.2),
-        unit="share", low=0.0, high=1.0, source="2020 census 配偶関係 有配偶率 (approx.; M)",
-        doc="married share of women by ADULT_BANDS (splits the unpartnered into never/widowed)",
-    )  # fmt: skip
-    confidant_share_male: list[float] = param(
-        (0.89, 0.87, 0.87, 0.86, 0.86, 0.84, 0.84, 0.83, 0.83, 0.84, 0.84, 0.85, 0.85, 0.85, 0.85),
-        unit="share", low=0.6, high=1.0, uncertain=True, source=_NP + "; " + _CONSULT,
-        doc="share of men with someone to consult by ADULT_BANDS (under 15: first band)",
-    )  # fmt: skip
-    confidant_share_female: list[float] = param(
-        (0.96, 0.94, 0.94, 0.93, 0.93, 0.91, 0.91, 0.9, 0.9, 0.91, 0.91, 0.92, 0.92, 0.92, 0.92),
-        unit="share", low=0.6, high=1.0, uncertain=True, source=_NP + "; " + _CONSULT,
-        doc="share of women with someone to consult by ADULT_BANDS (under 15: first band)",
-    )  # fmt: skip
-    digital_share: list[float] = param(
-        (0.4, 0.85, 0.98, 0.98, 0.98, 0.97, 0.95, 0.86, 0.63, 0.3),
-        unit="share", low=0.0, high=1.0,
-        source=_NP + " (internet_use, 通信利用動向調査; M); 0-5 assumed",
-        doc="share using the internet by DIGITAL_BANDS",
-    )  # fmt: skip
-    min_zone_residents: int = param(
-        30, unit="persons", low=1, high=1000,
-        source="assumption: keeps zones meaningful at small scale",
-        doc="fewest simulated residents per zone; caps the number of zones per municipality",
-    )  # fmt: skip
-    zone_size_concentration: float = param(
-        2.0, unit="-", low=0.3, high=50.0, uncertain=True,
-        source="assumption: school districts differ in size (Dirichlet concentration)",
-        doc="Dirichlet concentration of zone sizes (large = equal zones)")  # fmt: skip
+from sim.world.params import ADULT_BANDS, DIGITAL_BANDS, STUDENT_BANDS, PopulationParams
+from sim.world.sampling import pick_quota, profile
 
 
 @dataclass
