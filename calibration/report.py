@@ -15,26 +15,20 @@ import numpy as np
 import pandas as pd
 
 from calibration.abc import ess
+from calibration.evaluation import SurveyRunJob, evaluator_for
 from calibration.network import PUBLISHED
 from calibration.store import atomic_write
 from sim.core.files import write_csv
-from sim.core.lifeline import worker_pool
 
 ROLE_JA = {"threshold": "閾値", "fit": "適合", "holdout": "検証", "holdout_tottori": "検証(鳥取)"}
 
 
-def survey_run(overrides: list[str], targets: pd.DataFrame) -> dict[str, float]:
-    """One run of a configuration to December, surveyed with its own (calibrated) thresholds."""
-    from calibration.survey import measure, run_to_december, survey
-    from sim.config import compose_config, load_configured_region
-    from sim.core.rng import Streams
-    from sim.world.population import synthesize
-
-    cfg = compose_config(overrides, check_region=False)
-    region = load_configured_region(cfg)
-    pop = synthesize(region, cfg.population, Streams(cfg.seed))
-    model = run_to_december(cfg, region, pop)
-    return measure(model, survey(model, targets, fit=False), targets)
+def _decimals(df: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """The table with every float column written with ``digits`` decimals by ``write_csv``."""
+    out = df.copy()
+    floats = [c for c in out.columns if pd.api.types.is_float_dtype(out[c].dtype)]
+    out.attrs["decimals"] = dict.fromkeys(floats, digits)
+    return out
 
 
 def _base_without(base: list[str], keys: tuple[str, ...]) -> list[str]:
@@ -183,22 +177,21 @@ def write_report(result: dict, opts: dict, out: Path, set_name: str) -> None:
             f"population.scale={opts['check_scale']}",
         ]
         runs.insert(0, (f"scale_{opts['check_scale']}", ov, national))
-    with worker_pool(int(opts["workers"])) as pool:
-        futures = {label: pool.submit(survey_run, ov, t) for label, ov, t in runs}
-        done = {label: f.result() for label, f in futures.items()}
+    with evaluator_for(opts) as ev:
+        done = dict(ev.evaluate(SurveyRunJob(), runs))
     table = fit_table(result, done.pop("tottori", {}))
-    write_csv(out / "fit_table.csv", table, float_format="%.3f")
+    write_csv(out / "fit_table.csv", _decimals(table, 3))
     post, summary, gens = posterior_tables(result)
     write_csv(out / "posterior.csv", post, float_format="%.6g")
     write_csv(out / "posterior_summary.csv", summary, float_format="%.4g")
-    write_csv(out / "generations.csv", gens, float_format="%.4f")
+    write_csv(out / "generations.csv", _decimals(gens, 4))
     net = network_table(result["chosen"]["network"])
-    write_csv(out / "network.csv", net, float_format="%.4f")
+    write_csv(out / "network.csv", _decimals(net, 4))
     checks = table[table["role"] != "holdout_tottori"][["target", "role", "value_pct", "model_pct"]]
     checks = checks.rename(columns={"model_pct": f"scale_{scale}"})
     for label, vals in sorted(done.items()):
         checks[label] = [vals.get(k, np.nan) for k in checks["target"]]
-    write_csv(out / "scale_check.csv", checks, float_format="%.3f")
+    write_csv(out / "scale_check.csv", _decimals(checks, 3))
     figures(table, post, summary, out)
     md = [
         f"# Calibration report: `{set_name}`\n",

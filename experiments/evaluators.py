@@ -1,36 +1,40 @@
-"""One Evaluator interface with serial, local process-pool and Dask back-ends.
+"""The experiments' job for the one :class:`~experiments.backends.Evaluator`, and run times.
 
-As in EMA Workbench, an evaluator has a small lifecycle: :meth:`Evaluator.initialize` (start
-workers), :meth:`Evaluator.evaluate` (run specs, yielding results as they finish) and
-:meth:`Evaluator.finalize` (stop workers); it is also a context manager. Runs travel in batches
-that each last about ``batch_seconds`` (>= 1 s), so scheduling overhead stays small, and every
-run's result is yielded on its own so the store can write it at once.
+:class:`Context` is what every run of an experiment shares; a task is a
+:class:`~experiments.design.RunSpec` and its result a :class:`RunOutput` (one flat row, the
+monthly series, an optional summary). The evaluator itself and its serial, process-pool and Dask
+back-ends live in :mod:`experiments.backends` (EMA Workbench's shape: initialize, evaluate,
+finalize) and are importable from here; the calibration evaluates its own job
+(:class:`calibration.evaluation.CalibrationJob`) with the same evaluators.
 
-A run depends only on its :class:`~experiments.design.RunSpec` (seed and values) and the shared
-:class:`Context`, never on the worker that runs it, so every back-end gives the same numbers
-bit for bit. An exception inside a run is caught and returned as that run's ``error``; the
-sweep goes on.
+A run depends only on its spec (seed and values) and the context, never on the worker that runs
+it, so every back-end gives the same numbers bit for bit. An exception inside a run is caught
+and returned as that run's ``error``; the sweep goes on.
 """
 
 from __future__ import annotations
 
-import abc
-import math
-import os
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, wait
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from experiments import outcomes as oc
+from experiments.backends import (
+    DaskEvaluator,
+    Evaluator,
+    Job,
+    ProcessPoolEvaluator,
+    SerialEvaluator,
+    batches,
+    make_evaluator,
+    run_batch,
+)
 from experiments.design import RunSpec, apply_levers, apply_values
 from sim.config import RunConfig
-from sim.core.lifeline import worker_pool
-from sim.core.params import ConfigError
 from sim.engine.model import Results, run
 from sim.policy.scenario import Scenario
 from sim.world.region import Region
@@ -50,10 +54,28 @@ WEEK_S_PER_MUNICIPALITY = 5.0e-5
 #: Engine speed once set up (resident-steps/s).
 STEPS_PER_SECOND = 2.0e6
 
+__all__ = [
+    "Context",
+    "DaskEvaluator",
+    "Evaluator",
+    "Job",
+    "ProcessPoolEvaluator",
+    "RunOutput",
+    "SerialEvaluator",
+    "batches",
+    "estimate_run_seconds",
+    "estimate_seconds",
+    "make_evaluator",
+    "run_batch",
+    "run_one",
+]
+
 
 @dataclass
-class Context:
-    """What every run of an experiment shares (sent once per batch; a few tens of kB).
+class Context(Job):
+    """The experiments' job: what every run shares (sent once per batch; a few tens of kB).
+
+    A task is a :class:`~experiments.design.RunSpec`; its result a :class:`RunOutput`.
 
     Attributes:
         base: the composed base configuration (seed and varied values are set per run).
@@ -72,6 +94,14 @@ class Context:
     outcomes: list[str]
     series: bool = True
     summarise: Callable[[Results], object] | None = None
+
+    def run(self, state: object, task: RunSpec) -> RunOutput:
+        """Run one spec (:func:`run_one`); nothing is prepared per worker."""
+        return run_one(self, task)
+
+    def seconds_per_task(self) -> float:
+        """Seconds per run (:func:`estimate_run_seconds`)."""
+        return estimate_run_seconds(self)
 
 
 @dataclass
@@ -109,11 +139,6 @@ def run_one(ctx: Context, spec: RunSpec) -> RunOutput:
     return RunOutput(row, series, summary)
 
 
-def run_batch(ctx: Context, specs: list[RunSpec]) -> list[RunOutput]:
-    """Run a batch of specs in order (the unit of work sent to a worker)."""
-    return [run_one(ctx, spec) for spec in specs]
-
-
 def estimate_seconds(residents: float, municipalities: int, weeks: int) -> float:
     """Seconds one run takes on one core (measured constants above; within about 10%).
 
@@ -135,187 +160,3 @@ def estimate_run_seconds(ctx: Context) -> float:
     residents = float(ctx.region.municipalities["pop_total"].sum()) * ctx.base.population.scale
     weeks = ctx.base.burn_in_weeks + 52 * ctx.base.years
     return estimate_seconds(residents, len(ctx.region.municipalities), weeks)
-
-
-def batches(specs: list[RunSpec], size: int) -> list[list[RunSpec]]:
-    """Consecutive batches of at most ``size`` specs."""
-    return [specs[i : i + size] for i in range(0, len(specs), max(1, size))]
-
-
-class Evaluator(abc.ABC):
-    """Runs specs and yields one :class:`RunOutput` per finished run, in completion order.
-
-    Args:
-        workers: number of parallel workers (ignored by the serial evaluator).
-        batch_seconds: target duration of one batch of runs.
-    """
-
-    name = "base"
-
-    def __init__(self, workers: int = 1, batch_seconds: float = 2.0) -> None:
-        self.workers = max(1, int(workers))
-        self.batch_seconds = max(1.0, float(batch_seconds))
-
-    def initialize(self) -> None:  # noqa: B027 (optional hook)
-        """Start workers (no-op by default)."""
-
-    def finalize(self) -> None:  # noqa: B027 (optional hook)
-        """Stop workers (no-op by default)."""
-
-    def __enter__(self) -> Evaluator:
-        self.initialize()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.finalize()
-
-    def batch_size(self, ctx: Context, n_specs: int) -> int:
-        """Runs per batch: long enough (>= batch_seconds) yet leaving every worker busy."""
-        size = math.ceil(self.batch_seconds / estimate_run_seconds(ctx))
-        spread = max(1, n_specs // (2 * self.workers))
-        return max(1, min(size, spread))
-
-    def evaluate(self, ctx: Context, specs: list[RunSpec]) -> Iterator[RunOutput]:
-        """Run ``specs``; yield each run's output as its batch finishes."""
-        work = batches(list(specs), self.batch_size(ctx, len(specs)))
-        for outs in self._map(ctx, work):
-            yield from outs
-
-    @abc.abstractmethod
-    def _map(self, ctx: Context, work: list[list[RunSpec]]) -> Iterable[list[RunOutput]]:
-        """Run batches, yielding each batch's outputs when it finishes."""
-
-
-class SerialEvaluator(Evaluator):
-    """Runs everything in this process, in order (debugging, tiny sweeps)."""
-
-    name = "serial"
-
-    def _map(self, ctx: Context, work: list[list[RunSpec]]) -> Iterable[list[RunOutput]]:
-        for batch in work:
-            yield run_batch(ctx, batch)
-
-
-class ProcessPoolEvaluator(Evaluator):
-    """A local pool of worker processes (started with ``spawn``: no inherited state)."""
-
-    name = "process"
-
-    def initialize(self) -> None:
-        """Start the pool (:func:`sim.core.lifeline.worker_pool`: workers end with this process)."""
-        self._pool = worker_pool(self.workers)
-
-    def finalize(self) -> None:
-        """Stop the pool, cancelling batches not started."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _map(self, ctx: Context, work: list[list[RunSpec]]) -> Iterable[list[RunOutput]]:
-        pending = {self._pool.submit(run_batch, ctx, batch) for batch in work}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield fut.result()
-
-
-class DaskEvaluator(Evaluator):
-    """Dask distributed: a LocalCluster, or an existing scheduler at ``address``.
-
-    Args:
-        address: scheduler address (``tcp://host:8786``); None starts a LocalCluster.
-        processes: LocalCluster workers are processes (True) or threads (False).
-        workers: LocalCluster workers (one thread each).
-        batch_seconds: target duration of one batch.
-        timeout: seconds to wait for the scheduler.
-    """
-
-    name = "dask"
-
-    def __init__(
-        self,
-        address: str | None = None,
-        *,
-        processes: bool = True,
-        workers: int = 2,
-        batch_seconds: float = 2.0,
-        timeout: float = 10.0,
-    ) -> None:
-        super().__init__(workers, batch_seconds)
-        self.address = address
-        self.processes = processes
-        self.timeout = timeout
-        self._cluster = None
-
-    def initialize(self) -> None:
-        """Connect to the scheduler or start a LocalCluster.
-
-        Raises:
-            ConfigError: dask is not installed, or the scheduler cannot be reached.
-        """
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise ConfigError(
-                "executor=dask needs dask[distributed]: pip install 'tsunagari[dask]'"
-            ) from None
-        if self.address:
-            try:
-                self._client = Client(self.address, timeout=f"{self.timeout}s")
-            except (OSError, TimeoutError) as exc:
-                raise ConfigError(
-                    f"executor.address: cannot reach the Dask scheduler at '{self.address}' "
-                    f"({type(exc).__name__})"
-                ) from None
-            n = len(self._client.scheduler_info().get("workers", {}))
-            self.workers = max(1, n)
-            return
-        self._cluster = LocalCluster(
-            n_workers=self.workers,
-            threads_per_worker=1,
-            processes=self.processes,
-            dashboard_address=None,
-        )
-        self._client = Client(self._cluster)
-
-    def finalize(self) -> None:
-        """Close the client (and the LocalCluster if this evaluator started it)."""
-        client = getattr(self, "_client", None)
-        if client is not None:
-            client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-
-    def _map(self, ctx: Context, work: list[list[RunSpec]]) -> Iterable[list[RunOutput]]:
-        from distributed import as_completed
-
-        shared = self._client.scatter(ctx, broadcast=True)
-        futures = [self._client.submit(run_batch, shared, b, pure=False) for b in work]
-        try:
-            for fut in as_completed(futures):
-                yield fut.result()
-        finally:
-            self._client.cancel(futures)
-
-
-def make_evaluator(
-    kind: str,
-    *,
-    workers: int | None = None,
-    address: str | None = None,
-    processes: bool = True,
-    batch_seconds: float = 2.0,
-) -> Evaluator:
-    """The evaluator a config names: ``serial``, ``process`` (default) or ``dask``.
-
-    Raises:
-        ConfigError: unknown kind.
-    """
-    n = workers or os.cpu_count() or 1
-    if kind == "serial":
-        return SerialEvaluator(1, batch_seconds)
-    if kind == "process":
-        return ProcessPoolEvaluator(n, batch_seconds)
-    if kind == "dask":
-        return DaskEvaluator(address, processes=processes, workers=n, batch_seconds=batch_seconds)
-    raise ConfigError(
-        f"executor.kind: unknown executor '{kind}' (choose from: serial, process, dask)"
-    )
