@@ -19,66 +19,44 @@ bills), so only a few kB travel back. :func:`analyse` turns them into
 * ``map_<arm>.png``: municipalities at their shipped coordinates coloured by the paired change
   in the lonely share, with cross-border flows drawn as lines.
 
-``tsunagari wide-area region=tottori seeds=5`` runs it (see :func:`main`).
+``tsunagari wide-area region=tottori seeds=5`` runs it (see :func:`main`): it says how many runs
+it will make and about how long they take, checks that ``workers`` runs fit in memory together,
+and shows progress while the runs go through the one evaluator (:mod:`experiments.backends`).
+The tables are computed in :mod:`experiments.wide_area_tables`, the maps drawn in
+:mod:`experiments.wide_area_map` and the console text written in :mod:`experiments.wide_area_text`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
-import numpy as np
 import pandas as pd
 
+from experiments.wide_area_map import map_figure
+from experiments.wide_area_tables import analyse, summarise
+from experiments.wide_area_text import ARMS, REFERENCE, header_line, report, say
 from sim.core.params import ConfigError
 
-ARMS = ("wide_area_alone", "wide_area_prefecture", "wide_area_clusters")
-REFERENCE = ARMS[0]
-LONELY = ("often_always", "sometimes")
-SMALL_TOWN = 10_000
 DEFAULT_MODEL = ("population.scale=0.03", "years=4", "burn_in_weeks=52")
-LABEL = {
-    "wide_area_alone": {"ja": "単独", "en": "alone"},
-    "wide_area_prefecture": {"ja": "県主導の全県連携", "en": "prefecture-led platform"},
-    "wide_area_clusters": {"ja": "圏域ごとの連携", "en": "customary-area clusters"},
-}
-
-
-def summarise(res) -> dict[str, pd.DataFrame]:
-    """Small tables of one run (computed in the worker)."""
-    t = res.table
-    scale = res.config.population.scale
-    last = t["week"] >= t["week"].max() - 52  # the last year of monthly records
-    dims = t["dimension"].isin(["all", "municipality"])
-    survey = t[last & dims & t["measure"].isin([*LONELY, "no_in_person_contact"])]
-    share = survey.pivot_table(index="group", columns="measure", values="value", aggfunc="mean")
-    share["lonely"] = share[list(LONELY)].sum(axis=1)
-    years = res.config.years
-    svc = t[(t["dimension"].isin(["all", "municipality"])) & (t["n"] == 0)]
-    flows = svc[svc["measure"].isin(["served", "served_outside", "venue_joined",
-                                     "venue_joined_outside", "venue_attendances",
-                                     "venue_attendances_outside", "served_here",
-                                     "capacity_offered", "dropped"])]  # fmt: skip
-    per_year = flows.pivot_table(index="group", columns="measure", values="value", aggfunc="sum")
-    per_year = per_year / years
-    waiting = svc[svc["measure"] == "waiting"].groupby("group")["value"].mean()
-    per_year["waiting"] = waiting
-    bills = t[(t["measure"] == "cost_yen") & (t["dimension"] == "municipality_bill")]
-    bill = bills.groupby("group")["value"].sum() / years
-    total = t[(t["measure"] == "cost_yen") & (t["dimension"] == "all")]["value"].sum() / years
-    bill["all"] = total
-    cross = t[t["dimension"] == "flow"].groupby(["measure", "group"])["value"].sum() / years
-    out = share[["lonely", "no_in_person_contact"]].join(per_year, how="outer")
-    out["bill_yen_per_year"] = bill
-    out.index.name = "municipality"
-    del scale
-    return {"municipality": out.reset_index(), "flows": cross.rename("per_year").reset_index()}
 
 
 def run_arms(
-    cfg, region, seeds: int, workers: int = 1, arms: tuple[str, ...] = ARMS, evaluator=None
+    cfg,
+    region,
+    seeds: int,
+    workers: int = 1,
+    arms: tuple[str, ...] = ARMS,
+    evaluator=None,
+    *,
+    announce: Callable[[str], None] | None = None,
+    lang: str = "en",
+    stream: TextIO | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every arm on seeds 1..``seeds``; returns (municipality table, flow table).
 
@@ -94,12 +72,18 @@ def run_arms(
         workers: worker processes (1: run here).
         arms: scenario names to run.
         evaluator: an :class:`~experiments.evaluators.Evaluator` to use instead.
+        announce: if given, called once before any run with the plan line (how many runs, about
+            how long: :func:`sim.app.console.plan_line`).
+        lang: language of the plan and progress lines (``ja`` or ``en``).
+        stream: where the progress lines go (default: standard error; one rewritten line on
+            a terminal, a line every ~10 s in a log).
 
     Raises:
         RuntimeError: a run failed (its error names the exception and where it was raised).
     """
     from experiments.design import RunSpec
     from experiments.evaluators import Context, ProcessPoolEvaluator, SerialEvaluator
+    from sim.app.console import Progress
     from sim.policy.scenario import load_scenario
 
     ctx = Context(base=cfg, region=region, scenarios={arm: load_scenario(arm) for arm in arms},
@@ -108,8 +92,15 @@ def run_arms(
                      seed=seed) for seed in range(1, seeds + 1) for arm in arms]  # fmt: skip
     if evaluator is None:
         evaluator = ProcessPoolEvaluator(workers) if workers > 1 else SerialEvaluator()
+    if announce is not None:
+        announce(plan(ctx, len(specs), evaluator.workers, lang))
+    progress = Progress(len(specs), stream=stream, label="wide-area:", lang=lang)
+    done = {}
     with evaluator:
-        done = {out.row["run_id"]: out for out in evaluator.evaluate(ctx, specs)}
+        for out in evaluator.evaluate(ctx, specs):
+            done[out.row["run_id"]] = out
+            progress.tick()
+    progress.close()
     mun, flows = [], []
     for spec in specs:  # in (seed, arm) order, whatever the order the runs finished in
         out = done[spec.run_id]
@@ -120,248 +111,20 @@ def run_arms(
     return pd.concat(mun, ignore_index=True), pd.concat(flows, ignore_index=True)
 
 
-def _interval(x: np.ndarray, conf: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-interval over seeds (NaN interval with one seed)."""
-    from scipy import stats
-
-    x = np.asarray(x, float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return np.nan, np.nan, np.nan
-    m = float(x.mean())
-    if x.size < 2:
-        return m, np.nan, np.nan
-    h = float(stats.t.ppf(0.5 + conf / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
-    return m, m - h, m + h
-
-
-def analyse(mun: pd.DataFrame, flows: pd.DataFrame, region) -> dict[str, pd.DataFrame]:
-    """Per-municipality, equity and flow tables (see the module docstring)."""
-    info = region.municipalities[["name", "kind", "pop_total"]].rename(columns={"name": "group"})
-    names = list(info["group"])
-    small = set(info.loc[(info["kind"] != "city") | (info["pop_total"] < SMALL_TOWN), "group"])
-    ref = mun[mun["arm"] == REFERENCE].set_index(["seed", "municipality"])
-    rows, equity = [], []
-    for arm in mun["arm"].unique():
-        a = mun[mun["arm"] == arm].set_index(["seed", "municipality"])
-        diff = a[["lonely", "no_in_person_contact"]] - ref[["lonely", "no_in_person_contact"]]
-        for place in [*names, "all"]:
-            sub = a.xs(place, level="municipality")
-            d = diff.xs(place, level="municipality")
-            row = {"arm": arm, "municipality": place if place != "all" else "(prefecture)"}
-            for k in ("lonely", "no_in_person_contact"):
-                row[k] = float(sub[k].mean())
-                row[f"{k}_diff"], row[f"{k}_diff_lo"], row[f"{k}_diff_hi"] = _interval(d[k])
-            for k in ("served", "served_outside", "venue_joined_outside", "capacity_offered",
-                      "served_here", "waiting", "dropped", "bill_yen_per_year"):  # fmt: skip
-                row[k] = float(sub[k].mean()) if k in sub else np.nan
-            row["served_outside_share"] = row["served_outside"] / max(row["served"], 1e-9)
-            row["capacity_use"] = row["served_here"] / max(row["capacity_offered"], 1e-9)
-            if place != "all":
-                row["small_town"] = place in small
-                row["bill_per_resident_yen"] = row["bill_yen_per_year"] / float(
-                    info.loc[info["group"] == place, "pop_total"].iloc[0]
-                )
-            rows.append(row)
-        for seed in sorted(a.index.get_level_values("seed").unique()):
-            s = a.xs(seed, level="seed").loc[names]
-            ds = diff.xs(seed, level="seed").loc[names]
-            is_small = np.array([n in small for n in names])
-            equity.append({
-                "arm": arm, "seed": seed,
-                "gap_lonely": s["lonely"].max() - s["lonely"].min(),
-                "gap_no_in_person_contact": s["no_in_person_contact"].max()
-                - s["no_in_person_contact"].min(),
-                "small_towns_lonely_diff": ds["lonely"][is_small].mean(),
-                "cities_lonely_diff": ds["lonely"][~is_small].mean(),
-                "small_towns_no_contact_diff": ds["no_in_person_contact"][is_small].mean(),
-                "cities_no_contact_diff": ds["no_in_person_contact"][~is_small].mean(),
-            })  # fmt: skip
-    per_seed = pd.DataFrame(equity)
-    eq = []
-    for arm, g in per_seed.groupby("arm", sort=False):
-        for col in per_seed.columns[2:]:
-            m, lo, hi = _interval(g[col])
-            eq.append({"arm": arm, "metric": col, "mean": m, "lo95": lo, "hi95": hi})
-    fl = flows.groupby(["arm", "measure", "group"])["per_year"].mean().reset_index()
-    # no cross-border flow at all (e.g. a horizon ending before the cooperation starts) leaves
-    # an empty table: split into exactly two columns whatever the number of rows
-    ends = fl["group"].str.split("→", n=1, expand=True).reindex(columns=[0, 1])
-    fl["home"], fl["place"] = ends[0], ends[1]
-    return {"municipalities": pd.DataFrame(rows), "equity": pd.DataFrame(eq),
-            "equity_per_seed": per_seed, "flows": fl}  # fmt: skip
-
-
-def map_figure(tables: dict[str, pd.DataFrame], region, arm: str, lang: str = "ja"):
-    """Schematic map of one arm: change by municipality and cross-border flows.
-
-    Municipalities sit at their shipped coordinates (``x_km``, ``y_km``), sized by population
-    and coloured by the paired change in the lonely share against "alone" (percentage points);
-    the arm's 40 largest cross-border flows (cases served plus venue joins per year) are
-    arrows from home to the place of service. Returns a matplotlib Figure (no pyplot).
-    """
-    from matplotlib.colors import TwoSlopeNorm
-    from matplotlib.figure import Figure
-
-    from sim.report.plots import use_japanese_font
-
-    use_japanese_font()
-    mun = region.municipalities
-    xy = dict(zip(mun["name"], zip(mun["x_km"], mun["y_km"], strict=True), strict=True))
-    t = tables["municipalities"]
-    t = t[(t["arm"] == arm) & (t["municipality"] != "(prefecture)")].set_index("municipality")
-    change = 100 * t["lonely_diff"].reindex(mun["name"]).to_numpy(float)
-    fig = Figure(figsize=(9, 6.5), layout="constrained")
-    ax = fig.add_subplot()
-    fl = tables["flows"]
-    fl = fl[(fl["arm"] == arm) & fl["measure"].isin(["served", "venue_joined"])]
-    fl = fl.groupby(["home", "place"])["per_year"].sum().nlargest(40).reset_index()
-    top = max(float(fl["per_year"].max()), 1.0) if len(fl) else 1.0
-    for _, r in fl.iterrows():
-        (x0, y0), (x1, y1) = xy[r["home"]], xy[r["place"]]
-        w = 0.4 + 5 * r["per_year"] / top
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), zorder=1,
-                    arrowprops={"arrowstyle": "-|>", "lw": w, "color": "#555555", "alpha": 0.5,
-                                "shrinkA": 6, "shrinkB": 6,
-                                "connectionstyle": "arc3,rad=0.15"})  # fmt: skip
-    lim = np.nanmax(np.abs(change)) if np.isfinite(change).any() else 1.0
-    lim = max(float(lim), 0.1)
-    sizes = 40 + 600 * np.sqrt(mun["pop_total"].to_numpy(float) / 2e5)
-    sc = ax.scatter(mun["x_km"], mun["y_km"], s=sizes,
-                    c=change, cmap="RdBu_r", norm=TwoSlopeNorm(0, -lim, lim),
-                    edgecolor="black", linewidth=0.6, zorder=2)  # fmt: skip
-    ja = lang == "ja"
-    # a horizontal colour bar under the map: its label has the figure's width, not the map's
-    # height, so it is never cut off
-    fig.colorbar(sc, ax=ax, orientation="horizontal", location="bottom", shrink=0.7,
-                 aspect=40, pad=0.02,
-                 label="孤独（しばしば・時々）の変化（%ポイント、単独との差。負は改善）" if ja
-                 else "change in lonely share vs alone (percentage points; negative = "
-                 "better)")  # fmt: skip
-    title = LABEL.get(arm, {}).get(lang, arm)
-    ax.set_title(f"{title}：市町村別の変化と越境利用\n（線：他市町村での相談・居場所の利用/年）"
-                 if ja else f"{title}: change by municipality and cross-border use\n(lines: "
-                 "cases and venue joins per year)")  # fmt: skip
-    ax.set_xlabel("km (東西)" if ja else "km (east-west)")
-    ax.set_ylabel("km (南北)" if ja else "km (north-south)")
-    ax.set_aspect("equal")
-    ax.margins(0.08)
-    fig.draw_without_rendering()  # settle the layout, so that label positions are final
-    fig.set_layout_engine("none")
-    place_labels(ax, list(xy), np.array(list(xy.values()), float), np.sqrt(sizes) / 2)
-    return fig
-
-
-LABEL_DIRECTIONS = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))
-"""Where a name may go around its marker, in order of preference: below, above, right, left,
-then the diagonals."""
-
-LABEL_RINGS = (0.0, 8.0, 16.0, 26.0, 38.0)
-"""Extra distance (points) between marker and name tried in turn; beyond the first ring the
-name gets a leader line to its marker."""
-
-
-def _overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Overlap area of box ``a`` (x0, y0, x1, y1) with each row of boxes ``b``."""
-    w = np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0])
-    h = np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1])
-    return np.clip(w, 0, None) * np.clip(h, 0, None)
-
-
-def label_offsets(
-    points: np.ndarray, radii: np.ndarray, extents: np.ndarray, frame: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets (points) of name labels so that they overlap neither each other nor the markers.
-
-    Greedy and deterministic: labels are placed in the order given (largest municipality
-    first); each takes, among the positions around its marker (:data:`LABEL_DIRECTIONS` at the
-    distances of :data:`LABEL_RINGS`), the one with the least overlap with the markers, the
-    labels already placed and the outside of ``frame``, preferring near positions.
+def plan(ctx, runs: int, workers: int, lang: str = "en") -> str:
+    """The line said before the runs start: how many runs and about how long they take.
 
     Args:
-        points: marker centres in points, shape (n, 2).
-        radii: marker radii in points, shape (n,).
-        extents: label widths and heights in points, shape (n, 2).
-        frame: the area labels must stay inside (x0, y0, x1, y1), in points.
-
-    Returns:
-        ``(offsets, moved)``: offsets of the label centres from their markers, shape (n, 2),
-        and whether each label sits beyond the first ring (then it needs a leader line).
+        ctx: the runs' :class:`~experiments.evaluators.Context` (population, region, weeks).
+        runs: runs to make.
+        workers: workers running them (at most as many at once as this computer has cores).
+        lang: ``ja`` or ``en``.
     """
-    markers = np.column_stack([points - radii[:, None], points + radii[:, None]])
-    placed = np.empty((0, 4))
-    out = np.zeros((len(points), 2))
-    moved = np.zeros(len(points), bool)
-    for i, ((x, y), r, (w, h)) in enumerate(zip(points, radii, extents, strict=True)):
-        others = np.delete(markers, i, axis=0)
-        best, best_cost = None, np.inf
-        for ring, extra in enumerate(LABEL_RINGS):
-            for dx, dy in LABEL_DIRECTIONS:
-                gap = r + 2.0 + extra
-                cx = x + dx * (gap + w / 2)
-                cy = y + dy * (gap + h / 2)
-                box = np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
-                inside = _overlap(box, frame[None, :])[0]
-                cost = (
-                    _overlap(box, others).sum()
-                    + 3.0 * _overlap(box, placed).sum()
-                    + 3.0 * (w * h - inside)
-                )
-                cost += 0.5 * ring + 0.01 * (abs(dx) + abs(dy))  # near and straight first
-                if cost < best_cost:
-                    best, best_cost = (cx - x, cy - y, box, ring > 0), cost
-            if best_cost < 1.0:  # free space found in this ring
-                break
-        assert best is not None
-        out[i] = best[:2]
-        moved[i] = best[3]
-        placed = np.vstack([placed, best[2]])
-    return out, moved
+    from experiments.evaluators import estimate_run_seconds
+    from sim.app.console import plan_line
 
-
-def place_labels(ax, names: list[str], xy: np.ndarray, radii_pt: np.ndarray) -> list:
-    """Write each municipality's name near its marker, without overlaps, with leader lines.
-
-    The axes must be laid out already (positions are computed in points on the canvas).
-    Larger markers are placed first. A name moved away from its marker gets a thin line to it.
-
-    Args:
-        ax: the map's axes.
-        names: municipality names.
-        xy: marker positions in data coordinates, shape (n, 2).
-        radii_pt: marker radii in points.
-
-    Returns:
-        The annotation artists, in the order of ``names``.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = ax.figure
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    renderer = fig.canvas.get_renderer()
-    to_pt = 72.0 / fig.dpi
-    points = ax.transData.transform(xy) * to_pt
-    texts = [ax.text(0, 0, n, fontsize=8) for n in names]
-    extents = np.array([[(e := t.get_window_extent(renderer)).width, e.height] for t in texts])
-    extents = extents * to_pt + 2.0  # a little air around each name
-    for t in texts:
-        t.remove()
-    f = ax.bbox.extents * to_pt
-    order = np.argsort(-radii_pt, kind="stable")
-    offsets, moved = np.zeros_like(points), np.zeros(len(names), bool)
-    offsets[order], moved[order] = label_offsets(points[order], radii_pt[order], extents[order], f)
-    notes = []
-    for name, (x, y), r, (dx, dy), far in zip(names, xy, radii_pt, offsets, moved, strict=True):
-        arrow = {"arrowstyle": "-", "lw": 0.6, "color": "#333333", "shrinkA": 0,
-                 "shrinkB": r} if far else None  # fmt: skip
-        notes.append(ax.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points",
-                                 ha="center", va="center", fontsize=8, zorder=3,
-                                 arrowprops=arrow, annotation_clip=False,
-                                 bbox={"boxstyle": "square,pad=0.05", "fc": "white",
-                                       "ec": "none", "alpha": 0.7}))  # fmt: skip
-        notes[-1].set_in_layout(False)
-    return notes
+    return plan_line("wide-area", todo=runs, total=runs, seconds_per_run=estimate_run_seconds(ctx),
+                     workers=workers, cores=os.cpu_count(), lang=lang)  # fmt: skip
 
 
 def write(out: Path, tables: dict[str, pd.DataFrame], region, lang: str = "ja") -> list[Path]:
@@ -379,138 +142,6 @@ def write(out: Path, tables: dict[str, pd.DataFrame], region, lang: str = "ja") 
         map_figure(tables, region, arm, lang).savefig(p, dpi=120, bbox_inches="tight")
         paths.append(p)
     return paths
-
-
-TEXT: dict[str, dict[str, str]] = {
-    "header": {
-        "ja": "広域連携の比較：{region}（{seeds}シード、住民の{pct}、{years}年）。差は同じシード"
-        "どうしの単独との差の平均、[ ] は95%区間（%ポイント）。",
-        "en": "Wide-area cooperation: {region} ({seeds} seeds, {pct} of residents, {years} "
-        "years). Differences are paired against alone on the same seeds, mean with 95% "
-        "interval [ ] (percentage points).",
-    },
-    "reference": {
-        "ja": "{arm}（基準）：孤独（しばしば＋時々）{lonely}、他市町村で支援 {outside}、"
-        "総費用 {cost}",
-        "en": "{arm} (reference): lonely (often/always + sometimes) {lonely}, served outside "
-        "the home municipality {outside}, total cost {cost}",
-    },
-    "arm": {
-        "ja": "{arm}：孤独 {lonely}、単独との差 {lonely_diff}、孤立（直接会う機会なし）の差 "
-        "{contact_diff}、他市町村で支援 {outside}、総費用 {cost}",
-        "en": "{arm}: lonely {lonely}, vs alone {lonely_diff}; no in-person contact vs alone "
-        "{contact_diff}; served outside {outside}; total cost {cost}",
-    },
-    "crosses": {"ja": "区間が0をまたぐ", "en": "interval crosses 0"},
-    "cost": {"ja": "{oku:.2f}億円/年", "en": "{m:.0f}M yen/year"},
-    "gap_lonely": {
-        "ja": "市町村間の格差（孤独、最良と最悪の差）",
-        "en": "gap best-worst municipality (lonely)",
-    },
-    "gap_no_in_person_contact": {
-        "ja": "市町村間の格差（孤立）",
-        "en": "gap best-worst municipality (no in-person contact)",
-    },
-    "small_towns_lonely_diff": {
-        "ja": "小規模町村の変化（孤独）",
-        "en": "small towns, change in lonely",
-    },
-    "cities_lonely_diff": {"ja": "市の変化（孤独）", "en": "cities, change in lonely"},
-    "small_towns_no_contact_diff": {
-        "ja": "小規模町村の変化（孤立）",
-        "en": "small towns, change in no in-person contact",
-    },
-    "cities_no_contact_diff": {
-        "ja": "市の変化（孤立）",
-        "en": "cities, change in no in-person contact",
-    },
-    "note_short": {
-        "ja": "wide-area: 注意：連携の開始は {start}。years={years} では測定する最後の52週のうち"
-        "{weeks}週しか動かない（効果を見るには years=3 以上）",
-        "en": "wide-area: note: the cooperation starts on {start}; with years={years} it runs "
-        "for {weeks} of the 52 weeks measured (years=3 or more shows its effect)",
-    },
-    "written": {
-        "ja": "書き出し先 {out}/：{files}（{seconds} 秒）",
-        "en": "written to {out}/: {files} ({seconds} s)",
-    },
-}
-"""Console text of the command, Japanese and English (the shape of :data:`sim.core.i18n.TEXT`;
-kept here until the command's strings move there)."""
-
-
-def say(key: str, lang: str, **fields: object) -> str:
-    """A console text of :data:`TEXT` in ``lang`` (``ja`` or ``en``) with its fields filled."""
-    return TEXT[key][lang if lang in ("ja", "en") else "ja"].format(**fields)
-
-
-def _pp(value: float) -> str:
-    """A share difference (a fraction) in signed percentage points, two decimals."""
-    return f"{100 * value:+.2f}"
-
-
-def interval_text(mean: float, lo: float, hi: float, lang: str, signed: bool = True) -> str:
-    """``mean pt [lo, hi]`` in percentage points; says so when the interval crosses zero."""
-    unit = "pt" if lang == "ja" else " pp"
-    if signed:
-        text = f"{_pp(mean)}{unit} [{_pp(lo)}, {_pp(hi)}]"
-    else:
-        text = f"{100 * mean:.2f}{unit} [{100 * lo:.2f}, {100 * hi:.2f}]"
-    if signed and np.isfinite(lo) and np.isfinite(hi) and lo < 0 < hi:
-        text += f"（{say('crosses', lang)}）" if lang == "ja" else f" ({say('crosses', lang)})"
-    return text
-
-
-def report(tables: dict[str, pd.DataFrame], lang: str = "ja", header: str | None = None) -> str:
-    """Plain-text summary in ``lang``: prefecture change, equity and cost per arm.
-
-    Differences are against "alone" on the same seeds, with their 95% intervals; an interval
-    that crosses zero is said to. The reference arm shows its level, cost and gaps only.
-
-    Args:
-        tables: the tables of :func:`analyse`.
-        lang: ``"ja"`` (default) or ``"en"``.
-        header: a first line (see :func:`header_line`), or None.
-    """
-    t, eq = tables["municipalities"], tables["equity"]
-    lines = [header] if header else []
-    for arm in t["arm"].unique():
-        p = t[(t["arm"] == arm) & (t["municipality"] == "(prefecture)")].iloc[0]
-        cost = float(p["bill_yen_per_year"])
-        fields = {
-            "arm": LABEL.get(arm, {}).get(lang, arm),
-            "lonely": f"{100 * p['lonely']:.2f}%",
-            "outside": f"{100 * p['served_outside_share']:.1f}%",
-            "cost": say("cost", lang, oku=cost / 1e8, m=cost / 1e6),
-        }
-        if arm == REFERENCE:
-            lines.append(say("reference", lang, **fields))
-        else:
-            fields["lonely_diff"] = interval_text(
-                p["lonely_diff"], p["lonely_diff_lo"], p["lonely_diff_hi"], lang
-            )
-            fields["contact_diff"] = interval_text(
-                p["no_in_person_contact_diff"],
-                p["no_in_person_contact_diff_lo"],
-                p["no_in_person_contact_diff_hi"],
-                lang,
-            )
-            lines.append(say("arm", lang, **fields))
-        e = eq[eq["arm"] == arm].set_index("metric")
-        for k in e.index:
-            gap = k.startswith("gap_")
-            if arm == REFERENCE and not gap:
-                continue  # the reference against itself: zero by construction
-            m, lo, hi = (float(e.loc[k, c]) for c in ("mean", "lo95", "hi95"))
-            lines.append(f"   {say(k, lang)}: {interval_text(m, lo, hi, lang, signed=not gap)}")
-    return "\n".join(lines)
-
-
-def header_line(region, cfg, seeds: int, lang: str) -> str:
-    """The report's first line: region, seeds, scale and years."""
-    name = region.name_ja if lang == "ja" else region.name_en
-    pct = f"{100 * cfg.population.scale:g}%"
-    return say("header", lang, region=name, seeds=seeds, pct=pct, years=cfg.years)
 
 
 OPTIONS = {"seeds": "5", "workers": "2", "out": None, "lang": "ja", "region": "tottori"}
@@ -629,6 +260,46 @@ def check_horizon(cfg, arms: tuple[str, ...] = ARMS, lang: str = "ja") -> str | 
     return say("note_short", lang, start=late.isoformat(), years=cfg.years, weeks=weeks)
 
 
+def check_memory(cfg, region, workers: int, available: int | None = -1) -> None:
+    """Refuse, before any run, runs that together cannot fit in memory.
+
+    The configuration's own check (:func:`sim.config.check_size`) is for one run; ``workers``
+    processes each hold a run at once, so together they need ``workers`` times its estimate
+    (as :func:`experiments.commands.check_memory` does for ``compare``).
+
+    Args:
+        cfg: the composed model configuration.
+        region: the loaded region.
+        workers: runs held in memory at once.
+        available: bytes available (default: :func:`sim.config.available_memory`; None skips
+            the check).
+
+    Raises:
+        ConfigError: naming ``workers`` and ``population.scale``.
+    """
+    from sim import config as sc
+    from sim.world.population import simulated_residents
+
+    if workers <= 1:
+        return  # one run at a time: the per-run check already ran
+    available = sc.available_memory() if available == -1 else available
+    if available is None:
+        return
+    residents = int(simulated_residents(region.municipalities, cfg.population).sum())
+    one = sc.estimate_memory(residents, len(region.municipalities), cfg.years)
+    if workers * one <= available:
+        return
+    fit = available // one
+    hint = f"use workers={fit} or fewer, or lower population.scale" if fit >= 1 else (
+        "lower population.scale")  # fmt: skip
+    raise ConfigError(
+        f"workers={workers}: {workers} runs at once at population.scale="
+        f"{cfg.population.scale:g} need about {workers * one / 2**20:,.0f} MiB of memory "
+        f"({one / 2**20:,.0f} MiB each), more than the {available / 2**20:,.0f} MiB available; "
+        f"{hint}"
+    )
+
+
 def main(overrides: list[str]) -> int:
     """``tsunagari wide-area [region=tottori] [seeds=N] [workers=N] [out=DIR] [lang=ja] [KEY=V]``.
 
@@ -655,8 +326,11 @@ def main(overrides: list[str]) -> int:
         raise ConfigError(f"out: '{out}' exists and is not a folder")
     if note:
         print(note, file=sys.stderr)
+    check_memory(cfg, region, opts["workers"])
     t0 = time.perf_counter()
-    mun, flows = run_arms(cfg, region, opts["seeds"], opts["workers"])
+    announce = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    mun, flows = run_arms(cfg, region, opts["seeds"], opts["workers"], lang=opts["lang"],
+                          announce=announce)  # fmt: skip
     tables = analyse(mun, flows, region)
     manifest = {"command": "wide-area", "overrides": model, "seeds": opts["seeds"],
                 "arms": list(ARMS), "seconds": round(time.perf_counter() - t0, 1),
