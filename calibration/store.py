@@ -5,6 +5,15 @@ next one is recorded, so an interruption loses at most the evaluations still run
 last line (interrupted mid-write) is dropped when the file is reopened. The run's settings are
 written atomically (temporary file, then rename) to ``run.json``; rerunning the same command
 checks them and skips every evaluation already in the file.
+
+Why this is not the experiments' :class:`experiments.store.ResultStore` (one Parquet file per
+run and a manifest): a calibration evaluation is a nested record (parameters, target values,
+thresholds, UCLA cuts, network statistics), not a flat row of outcomes, and a calibration makes
+hundreds of short evaluations, for which one appended, fsynced line each is cheaper than one file
+each. The two share what makes them safe: settings (a manifest) checked on reopening, a record
+counted only once it is whole on disk, and the one atomic-write helper of :mod:`sim.core.files`.
+Merging them would change the files a resumed calibration reads (``evaluations.jsonl``) without
+changing a number, so they stay two formats of one idea.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ Readers
     pd.read_parquet("outputs/experiments/NAME/runs")
     duckdb.sql("SELECT package, avg(py_lonely) FROM 'outputs/experiments/NAME/runs/*.parquet' "
                "GROUP BY package")
+
+The calibration keeps its evaluations in a different store (:mod:`calibration.store`, one
+JSON-lines file): its records are nested, not flat rows, and many and short; its docstring says
+why the two are not merged.
 """
 
 from __future__ import annotations
