@@ -36,7 +36,6 @@ from sim.core.i18n import check_lang
 from sim.core.params import ConfigError
 from sim.report.data import (  # noqa: F401  (public names of this module)
     FLOW_ORDER,
-    KINDS,
     LONELY,
     _run_files,
     costs_by_fy,

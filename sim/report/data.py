@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from sim.core.measures import LONELY
+from sim.core.measures import person_years as _person_years
 from sim.core.params import ConfigError
 
-KINDS = ("run", "paired", "compare", "sensitivity")
 FLOW_ORDER = ("noticed", "referred", "waiting_entered", "served", "dropped", "cases_broken")
-LONELY = ("often_always", "sometimes")
 
 
 # ---------------------------------------------------------------- detection and loading
@@ -200,9 +200,7 @@ def lonely_share(table: pd.DataFrame, dimension: str = "all") -> pd.DataFrame:
 
 def person_years_by(table: pd.DataFrame, dimension: str, scale: float, years: int) -> pd.Series:
     """Person-years lonely by group over the horizon at full scale (as in the paired comparison)."""
-    s = lonely_share(table, dimension)
-    g = s.groupby("group", sort=False)
-    return g["value"].mean() * g["n"].mean() / scale * years
+    return _person_years(table, LONELY, scale, years, dimension)
 
 
 def last_year_mean(table: pd.DataFrame, dimension: str, measures) -> pd.DataFrame:

@@ -13,30 +13,23 @@ functions call it themselves (municipality names are Japanese in both languages)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import matplotlib as mpl
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 from sim.core.codes import AGE_GROUPS
 from sim.core.i18n import check_lang, group_label, measure_label, t
+from sim.core.measures import CATEGORIES, INDICATORS
+from sim.report.dates import fiscal_month_ticks as fiscal_month_ticks  # tests import it here
+from sim.report.dates import format_date, format_date_axis
 
-CATEGORIES: tuple[str, ...] = ("never", "hardly_ever", "occasionally", "sometimes", "often_always")
-"""The five answers to the direct question, from the largest share to the smallest (usually)."""
+if TYPE_CHECKING:
+    from sim.engine.model import Results
 
-INDICATORS: tuple[str, ...] = (
-    "any_loneliness",
-    "ucla3_top",
-    "chronic_loneliness",
-    "no_in_person_contact",
-    "no_social_activity",
-)
-"""Summary loneliness measures and isolation indicators drawn in the second panel."""
 
 NOT_SHARES: frozenset[str] = frozenset({"mean_friends"})
 """Measures that are not shares of residents (plotted as they are, not in %)."""
@@ -64,9 +57,6 @@ STYLES: tuple[str | tuple[int, tuple[int, ...]], ...] = (
 BAR_COLOUR = "#0072B2"
 BAND_ALPHA = 0.2
 QUANTILES: tuple[float, float] = (0.05, 0.95)
-MONTHS_EN: tuple[str, ...] = (
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-)  # fmt: skip
 STYLE_RC: dict[str, object] = {
     "font.size": 10,
     "axes.titlesize": 11,
@@ -245,6 +235,28 @@ def save_figure(fig: Figure, path: Path) -> Path:
     return path
 
 
+def write_prevalence_figure(results: Results, path: Path) -> Path:
+    """Draw and save the prevalence figure of a run (``prevalence.png`` of its output folder).
+
+    Args:
+        results: the run (its table, language, region, residents and seed).
+        path: destination ending in ``.png``.
+
+    Returns:
+        The path written.
+    """
+    fig = plot_prevalence(results.table, lang=results.config.lang, title=run_title(results))
+    return save_figure(fig, path)
+
+
+def run_title(results: Results) -> str:
+    """Title of a run's figure: region, residents and seed (in the run's language)."""
+    r = results.region
+    if results.config.lang == "ja":
+        return f"{r.name_ja}（{results.n_residents:,}人、シード{results.config.seed}）"
+    return f"{r.name_en} ({results.n_residents:,} residents, seed {results.config.seed})"
+
+
 def _single_arm(table: pd.DataFrame) -> pd.DataFrame:
     """Return the table if it holds at most one arm, else raise ValueError."""
     if "arm" in table.columns and table["arm"].nunique() > 1:
@@ -326,65 +338,6 @@ def _mark_policy_start(ax: Axes, rows: pd.DataFrame, lang: str) -> None:
     )
 
 
-#: First month of the Japanese fiscal year (April-March).
-FISCAL_START = 4
-
-
-def fiscal_month_ticks(start, end) -> tuple[int, tuple[int, ...]]:
-    """Tick spacing for a date axis: at most 12 month ticks anchored on April.
-
-    Args:
-        start: first date.
-        end: last date.
-
-    Returns:
-        (interval in months, the months that carry a tick), e.g. ``(3, (1, 4, 7, 10))``.
-    """
-    months = max(1.0, (pd.Timestamp(end) - pd.Timestamp(start)).days / 30.4)
-    interval = next((step for step in (1, 2, 3, 6) if months / step <= 12), 12)
-    ticks = tuple(sorted((FISCAL_START - 1 + k * interval) % 12 + 1 for k in range(12 // interval)))
-    return interval, ticks
-
-
-def format_date_axis(ax: Axes, dates, lang: str) -> None:
-    """Month ticks on a date axis, anchored on the fiscal year: 「4月」 with 「2025年度」 under it.
-
-    The one date-axis formatter of every time-series figure (:mod:`sim.report.plots`,
-    :mod:`sim.report.figures`, the dashboard). Ticks fall on April (and on months a whole step
-    from April: 4, 7, 10, 1 for a quarterly step), at most 12; the fiscal year (April-March)
-    is written under each April tick and under the first tick (「2025年度」 / ``FY2025``).
-    Spans under 60 days get plain dates.
-
-    Args:
-        ax: the axes whose x axis holds dates.
-        dates: the plotted dates (a Series, or a table with a ``date`` column).
-        lang: ``ja`` or ``en``.
-    """
-    if isinstance(dates, pd.DataFrame):
-        dates = dates["date"]
-    d = pd.to_datetime(pd.Series(dates))
-    if (d.max() - d.min()).days < 60:
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator())
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
-        return
-    _, months = fiscal_month_ticks(d.min(), d.max())
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=months))
-
-    def label(x: float, pos: int | None) -> str:
-        day = mdates.num2date(x)
-        month = f"{day.month}月" if lang == "ja" else MONTHS_EN[day.month - 1]
-        fy = day.year - (day.month < FISCAL_START)
-        year = f"{fy}年度" if lang == "ja" else f"FY{fy}"
-        return f"{month}\n{year}" if day.month == FISCAL_START or pos == 0 else month
-
-    ax.xaxis.set_major_formatter(FuncFormatter(label))
-
-
-def _format_dates(ax: Axes, rows, lang: str) -> None:
-    """Former name of :func:`format_date_axis` (kept for callers that import it)."""
-    format_date_axis(ax, rows, lang)
-
-
 def _order_groups(summary: pd.DataFrame, dimension: str) -> pd.DataFrame:
     """Order groups: code or age order, or by value (highest first) for municipalities."""
     if dimension == "municipality":
@@ -406,21 +359,12 @@ def _by_group_title(
         measure=measure_label(measure, lang), by=t(f"by.{dimension}", lang)
     )
     dates = pd.to_datetime(rows["date"])
-    end = _format_date(dates.max(), lang)
+    end = format_date(dates.max(), lang)
     if at == "last":
         period = t("note.last_week", lang).format(date=end)
     else:
-        period = t("note.last_52_weeks", lang).format(
-            start=_format_date(dates.min(), lang), end=end
-        )
+        period = t("note.last_52_weeks", lang).format(start=format_date(dates.min(), lang), end=end)
     if n_seeds > 1:
         separator = "、" if lang == "ja" else "; "
         period = f"{period}{separator}{t('note.seed_bars', lang).format(n=n_seeds)}"
     return f"{head}\n{period}"
-
-
-def _format_date(day: pd.Timestamp, lang: str) -> str:
-    """Write a date as 「2026年3月29日」 or "2026-03-29"."""
-    if lang == "ja":
-        return f"{day.year}年{day.month}月{day.day}日"
-    return day.strftime("%Y-%m-%d")

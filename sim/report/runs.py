@@ -9,6 +9,7 @@ import pandas as pd
 from sim.analysis.compare import signed_rows
 from sim.core.i18n import group_label, measure_label
 from sim.core.i18n import t as i18n_t
+from sim.report import breakdown_figures as bf
 from sim.report import figures as rp
 from sim.report import text as rt
 from sim.report.data import (
@@ -71,7 +72,7 @@ def _common_run_sections(doc: _Doc, arms: dict[str, pd.DataFrame]) -> None:
         if model.empty:
             raise _Missing
         survey = _survey_targets()
-        fig = rp.plot_calibration_age(
+        fig = bf.plot_calibration_age(
             model, survey.rename(columns={"group": "code", "age_group": "group"}), lang=lang
         )
         tab = model.merge(
@@ -114,7 +115,7 @@ def _common_run_sections(doc: _Doc, arms: dict[str, pd.DataFrame]) -> None:
             diff = (base - arm).dropna()  # averted: baseline - package
             parts.append(
                 doc.figure(
-                    rp.plot_municipality_difference(diff, lang=lang), doc.t("sec.municipality")
+                    bf.plot_municipality_difference(diff, lang=lang), doc.t("sec.municipality")
                 )
             )
             tab[doc.t("diff_pp")] = 100 * diff.reindex(level.index).to_numpy()
@@ -139,7 +140,7 @@ def _common_run_sections(doc: _Doc, arms: dict[str, pd.DataFrame]) -> None:
         if wide.empty or wide.to_numpy().sum() == 0:
             raise _Missing
         wide = wide.reindex([f for f in FLOW_ORDER if f in wide.index])
-        fig = rp.plot_flows(wide, lang=lang)
+        fig = bf.plot_flows(wide, lang=lang)
         tab = wide.reset_index(names="flow")
         tab.insert(0, doc.t("sec.flows"), [doc.t(f) for f in tab["flow"]])
         tab = tab.drop(columns="flow")
@@ -338,7 +339,7 @@ def _paired_run(doc: _Doc) -> None:
                 doc.t("py_averted_lonely"): age.to_numpy(dtype=float),
             }
         )
-        return doc.figure(rp.plot_age_effect(age, lang=lang), doc.t("sec.age")) + doc.table(
+        return doc.figure(bf.plot_age_effect(age, lang=lang), doc.t("sec.age")) + doc.table(
             "effect_by_age", doc.t("sec.age"), tab, decimals={doc.t("py_averted_lonely"): 0}
         )
 
