@@ -141,56 +141,8 @@ class Recorder:
             self.values[self.i] = (sums / self.group_n[:, None]).T
         self.n[self.i] = self.group_n
         self.latest = {m: float(self.values[self.i, j, 0]) for j, m in enumerate(MEASURES)}
-        self.service_frames.append(self._service_rows(model, int(self.weeks[self.i])))
+        self.service_frames.append(model.services.period_rows(model, int(self.weeks[self.i])))
         self.i += 1
-
-    def _service_rows(self, model, week: int) -> pd.DataFrame:
-        """Service flows (since the last record), stocks and costs, at full population scale."""
-        from sim.policy.levers import FUNDERS, WideArea
-        from sim.policy.runtime import BILL_OTHERS
-        from sim.policy.services import FLOW_MATRICES, FLOWS, STOCKS
-
-        matrices, bills, flows, stocks, costs = _service_period(model)
-        scale = model.cfg.population.scale
-        counts = np.vstack([flows, stocks]) / scale
-        names = list(FLOWS) + list(STOCKS)
-        munis = list(model.region.municipalities["name"])
-        levers = model.scenario.levers
-        funder = np.zeros(len(FUNDERS))
-        for lv, c in zip(levers, costs, strict=True):
-            funder[FUNDERS.index(lv.funder)] += c
-        if any(isinstance(lv, WideArea) for lv in levers):  # after cost sharing
-            funder = np.array(
-                [
-                    bills[: len(munis)].sum()
-                    if f == "municipality"
-                    else bills[len(munis) + BILL_OTHERS.index(f)]
-                    for f in FUNDERS
-                ]
-            )
-        # home -> place flows across borders (wide-area use), nonzero cells only
-        h, d = np.nonzero(matrices.sum(axis=0) * (1 - np.eye(len(munis))))
-        flow_names = np.repeat(FLOW_MATRICES, h.size)
-        flow_groups = [f"{munis[a]}→{munis[b]}" for a, b in zip(h, d, strict=True)]
-        parts = [
-            (np.repeat(names, 1), "all", ["all"] * len(names), counts.sum(axis=1)),
-            (np.repeat(names, len(munis)), "municipality", munis * len(names), counts.ravel()),
-            (["cost_yen"] * len(levers), "lever", [lv.id for lv in levers], costs),
-            (["cost_yen"] * len(FUNDERS), "funder", list(FUNDERS), funder),
-            (["cost_yen"], "all", ["all"], np.array([costs.sum()])),
-            (["cost_yen"] * bills.size, "municipality_bill", munis + list(BILL_OTHERS), bills),
-            (flow_names, "flow", flow_groups * len(FLOW_MATRICES),
-             matrices[:, h, d].ravel() / scale),
-        ]  # fmt: skip
-        frames = [
-            pd.DataFrame({"measure": m, "dimension": d, "group": g, "value": v})
-            for m, d, g, v in parts
-            if len(v)
-        ]
-        out = pd.concat(frames, ignore_index=True)
-        out.insert(0, "week", week)
-        out["n"] = 0
-        return out
 
     def table(self, start_date: np.datetime64) -> pd.DataFrame:
         """Tidy long table: week, date, measure, dimension, group, value, n."""
@@ -221,20 +173,3 @@ class Recorder:
         date_of = dict(zip(weeks.tolist(), dates.tolist(), strict=True))
         services["date"] = services["week"].map(date_of)
         return pd.concat([survey, services[survey.columns]], ignore_index=True)
-
-
-def _service_period(model) -> tuple[np.ndarray, ...]:
-    """Service matrices, bills, flows, stocks and costs of the period since the last record.
-
-    Read only: the accumulators are reset by the plan's ``reset_period`` row after the record.
-    """
-    from sim.policy.services import SERVED, WAITING
-
-    sv, s = model.services, model.svc
-    mun, n = model.pop.municipality, sv.flows.shape[1]
-    stocks = np.stack([
-        np.bincount(mun[s.stage == WAITING], minlength=n),
-        np.bincount(mun[s.stage == SERVED], minlength=n),
-        np.bincount(mun[s.venue >= 0], minlength=n),
-    ]).astype(np.float64)  # fmt: skip
-    return sv.matrices.copy(), sv.bills.copy(), sv.flows.copy(), stocks, sv.costs.copy()

@@ -53,12 +53,12 @@ class ServicePipeline(Protocol):
         """Discard flows, costs and bills accumulated so far."""
         ...
 
-    def wide_area_snapshot(self) -> tuple[np.ndarray, np.ndarray]:
-        """Flow matrices and bills since the last call (then reset)."""
+    def reset_period(self) -> None:
+        """Start the next recording period's flows, costs and bills from zero."""
         ...
 
-    def snapshot(self, m: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Flows, stocks and costs since the last call (then reset)."""
+    def period_rows(self, m: Any, week: int) -> Any:
+        """The period's service figures as rows of the monthly table (read only)."""
         ...
 
 
@@ -172,8 +172,7 @@ class ResetPeriod(Component):
 
     def step(self, m: ServiceView) -> None:
         """Reset the service accumulators of the period just recorded."""
-        m.services.wide_area_snapshot()
-        m.services.snapshot(m)
+        m.services.reset_period()
 
 
 class RecordView(Protocol):

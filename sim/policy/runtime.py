@@ -89,8 +89,13 @@ class LeverRuntime:
         self.has_service = cap_.has_service(self.levers, active, self.scope, self.pools)
 
     def any_active(self, week: int) -> bool:
-        """Whether any lever runs this week (updates the active set)."""
-        self.update(week)
+        """Whether any lever runs this week (the plan's ``levers`` row updated the active set).
+
+        Raises:
+            RuntimeError: if the active set was not updated for ``week`` (a step out of plan).
+        """
+        if self._week != week:
+            raise RuntimeError(f"lever runtime: active set is for week {self._week}, not {week}")
         return bool(self.active.any())
 
     def _answers(self, hook: str, *args: Any):

@@ -361,22 +361,16 @@ class Services:
         return (self.book.matrices.copy(), self.cost_book.bills.copy(), flows.copy(),
                 stocks(m, flows.shape[1]), self.cost_book.costs.copy())  # fmt: skip
 
-    def wide_area_snapshot(self) -> tuple[np.ndarray, np.ndarray]:
-        """Home -> place flow matrices and bills since the last call (then reset).
+    def period_rows(self, m, week: int):
+        """The period's service figures as rows of the monthly table (:mod:`sim.policy.period`)."""
+        from sim.policy.period import period_rows
 
-        Call before :meth:`snapshot`, which resets the other accumulators.
-        """
-        book = self.cost_book
-        out = (self.book.matrices.copy(), book.bills.copy())
+        return period_rows(m, week)
+
+    def reset_period(self) -> None:
+        """Start the next recording period's flows, matrices, costs and bills from zero."""
+        self.book.flows[:] = 0
         self.book.matrices[:] = 0
-        book.bills[:] = 0
-        book.cost_lm[:] = 0
-        return out
-
-    def snapshot(self, m) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Flows since the last snapshot, current stocks, and costs by lever (then reset)."""
-        flows = self.book.flows
-        out = (flows.copy(), stocks(m, flows.shape[1]), self.cost_book.costs.copy())
-        flows[:] = 0
         self.cost_book.costs[:] = 0
-        return out
+        self.cost_book.bills[:] = 0
+        self.cost_book.cost_lm[:] = 0

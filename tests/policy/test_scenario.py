@@ -158,7 +158,7 @@ def test_start_outside_the_horizon(tmp_path, start):
     scenario = load_scenario(str(path))
     with pytest.raises(ConfigError) as err:
         check_horizon(scenario, START, YEARS)
-    _check_line(str(err.value), path, "levers[3]", ".start", start, "outside the horizon")
+    _check_line(str(err.value), path, "levers[0]", ".start", start, "outside the horizon")
 
 
 def test_start_outside_the_horizon_when_the_model_is_built(tmp_path):
@@ -170,7 +170,7 @@ def test_start_outside_the_horizon_when_the_model_is_built(tmp_path):
     cfg = compose_config(["population.scale=0.01", "years=1", "burn_in_weeks=0"])
     with pytest.raises(ConfigError) as err:
         LonelinessModel(cfg, scenario=load_scenario(str(path)))
-    _check_line(str(err.value), path, "levers[3]", "2027-04-01", "outside the horizon")
+    _check_line(str(err.value), path, "levers[0]", "2027-04-01", "outside the horizon")
 
 
 def test_unknown_municipality_is_found_when_the_model_is_built(tmp_path):
@@ -182,7 +182,7 @@ def test_unknown_municipality_is_found_when_the_model_is_built(tmp_path):
     cfg = compose_config(["population.scale=0.01", "years=2", "burn_in_weeks=0"])
     with pytest.raises(ConfigError) as err:
         LonelinessModel(cfg, scenario=scenario)
-    _check_line(str(err.value), path, "levers[3].municipalities", "米子氏", "米子市")
+    _check_line(str(err.value), path, "levers[0].municipalities", "米子氏", "米子市")
 
 
 def test_known_municipality_names_and_codes_are_accepted(tmp_path):
