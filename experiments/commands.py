@@ -76,7 +76,8 @@ def compare_lines(table: pd.DataFrame, conf: float, lang: str) -> list[str]:
     none. Missing values show ``-``.
     """
     from sim.analysis.compare import signed_rows
-    from sim.app.console import head, number, outcome_label, short_label, table_lines
+    from sim.app.console import head, number, outcome_label, short_label
+    from sim.core.progress import table_lines
 
     ja = lang == "ja"
     wide = cmp.signed_table(table)
@@ -117,23 +118,26 @@ def compare_lines(table: pd.DataFrame, conf: float, lang: str) -> list[str]:
     return lines
 
 
-#: Console headers of the robustness table (ja, en); other columns keep their names.
-ROBUSTNESS_HEADERS = {
-    "package": ("施策パッケージ", "package"),
-    "share_best": ("最善の割合", "share best"),
-    "mean_regret": ("平均後悔", "mean regret"),
-    "max_regret": ("最大後悔", "max regret"),
-    "eligible_share": ("予算内の割合", "within budget"),
-    "worlds": ("世界の数", "worlds"),
+#: Console headers of the robustness table (key -> {"ja": ..., "en": ...});
+#: other columns keep their names.
+ROBUSTNESS_HEADERS: dict[str, dict[str, str]] = {
+    "package": {"ja": "施策パッケージ", "en": "package"},
+    "share_best": {"ja": "最善の割合", "en": "share best"},
+    "mean_regret": {"ja": "平均後悔", "en": "mean regret"},
+    "max_regret": {"ja": "最大後悔", "en": "max regret"},
+    "eligible_share": {"ja": "予算内の割合", "en": "within budget"},
+    "worlds": {"ja": "世界の数", "en": "worlds"},
 }
 
 
 def robustness_lines(robust: pd.DataFrame, lang: str) -> list[str]:
     """The robustness table as aligned console lines with headers in ``lang``."""
-    from sim.app.console import table_lines
+    from sim.core.progress import table_lines
 
     cols = list(robust.columns)
-    headers = [ROBUSTNESS_HEADERS.get(c, (c, c))[0 if lang == "ja" else 1] for c in cols]
+    headers = [
+        ROBUSTNESS_HEADERS.get(c, {"ja": c, "en": c})["ja" if lang == "ja" else "en"] for c in cols
+    ]
 
     def cell(v: object) -> str:
         if isinstance(v, float):

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.analysis.compare import DECIMALS, cost_per_name, quantity, signed, signed_rows
+from sim.analysis.compare import DECIMALS, cost_per_name, quantity, signed
 
 KEYS = ["sample", "replicate"]
 
@@ -211,34 +211,3 @@ def write_tables(out: Path, table: pd.DataFrame, robust: pd.DataFrame) -> list[P
     for path, df in zip(paths, (signed_table(table), robust), strict=True):
         write_csv(path, df)
     return paths
-
-
-def format_table(table: pd.DataFrame, conf: float = 0.95) -> str:
-    """The comparison as aligned text for the terminal, in the one sign convention.
-
-    Args:
-        table: :func:`comparison_table` (raw) or :func:`signed_table`.
-        conf: the interval's level.
-    """
-    wide = table if "pairs" in table and "outcome" not in table else signed_table(table)
-    lines = [
-        f"{'package':<16}{'pairs':>6}  {'difference (averted > 0, added cost > 0)':<46}"
-        f"{'mean':>15}  {int(conf * 100)}% interval"
-    ]
-    for i in range(len(wide)):
-        one = wide.iloc[[i]]
-        for r in signed_rows(one, arm="package").itertuples():
-            lines.append(
-                f"{one['package'].iloc[0]:<16}{int(one['pairs'].iloc[0]):>6}  "
-                f"{r.difference_name:<46}{_num(r.difference, r.unit):>15}  "
-                f"[{_num(r.ci_low, r.unit)}, {_num(r.ci_high, r.unit)}]"
-            )
-    return "\n".join(lines)
-
-
-def _num(x: float, unit: str = "") -> str:
-    """A number with the decimals of its unit (person-years 1, yen 0, shares 4)."""
-    if not np.isfinite(x):
-        return "-"
-    digits = {"person-years": 1, "share": 4}.get(unit, 0)
-    return f"{x:,.{digits}f}"

@@ -16,24 +16,27 @@ from sim.report.plots import COLOURS, use_japanese_font
 
 PALETTE = ("#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
-TEXT = {
-    "level": ("割合（16歳以上）", "share of residents 16+"),
-    "diff": ("ベースラインとの差（対応のある差）", "difference from the paired baseline"),
-    "band": ("中央値と5〜95%の範囲", "median and 5-95% range"),
-    "averted": ("回避された孤独の人年", "person-years of loneliness averted"),
-    "added": ("追加費用（円、期間合計）", "added cost (yen, whole horizon)"),
-    "budget": ("予算", "budget"),
-    "ce": ("費用効果平面（95%区間）", "cost-effectiveness plane (95% intervals)"),
-    "mu_star": ("μ*（影響の大きさ）", "mu* (size of effect)"),
-    "sigma": ("σ（非線形性・交互作用）", "sigma (non-linearity, interactions)"),
-    "index": ("Sobol指数（95%区間）", "Sobol index (95% interval)"),
-    "morris": ("Morrisスクリーニング", "Morris screening"),
-    "sobol": ("Sobol感度指数", "Sobol sensitivity indices"),
+TEXT: dict[str, dict[str, str]] = {
+    "level": {"ja": "割合（16歳以上）", "en": "share of residents 16+"},
+    "diff": {
+        "ja": "ベースラインとの差（対応のある差）",
+        "en": "difference from the paired baseline",
+    },
+    "band": {"ja": "中央値と5〜95%の範囲", "en": "median and 5-95% range"},
+    "averted": {"ja": "回避された孤独の人年", "en": "person-years of loneliness averted"},
+    "added": {"ja": "追加費用（円、期間合計）", "en": "added cost (yen, whole horizon)"},
+    "budget": {"ja": "予算", "en": "budget"},
+    "ce": {"ja": "費用効果平面（95%区間）", "en": "cost-effectiveness plane (95% intervals)"},
+    "mu_star": {"ja": "μ*（影響の大きさ）", "en": "mu* (size of effect)"},
+    "sigma": {"ja": "σ（非線形性・交互作用）", "en": "sigma (non-linearity, interactions)"},
+    "index": {"ja": "Sobol指数（95%区間）", "en": "Sobol index (95% interval)"},
+    "morris": {"ja": "Morrisスクリーニング", "en": "Morris screening"},
+    "sobol": {"ja": "Sobol感度指数", "en": "Sobol sensitivity indices"},
 }
 
 
 def _t(key: str, lang: str) -> str:
-    return TEXT[key][0 if lang == "ja" else 1]
+    return TEXT[key]["ja" if lang == "ja" else "en"]
 
 
 def outcome_bands(

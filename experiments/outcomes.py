@@ -12,7 +12,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from sim.analysis.compare import PERSON_YEAR_OUTCOMES, person_years, total_costs
+from sim.analysis.compare import person_years, total_costs
+from sim.core.measures import HEADLINE, PERSON_YEAR_OUTCOMES
 from sim.core.params import ConfigError
 from sim.engine.model import Results
 from sim.policy.levers import FUNDERS
@@ -42,16 +43,10 @@ def _final_year(measure: str) -> Reducer:
 OUTCOMES: dict[str, Reducer] = {
     **{f"py_{k}": _person_years(v) for k, v in PERSON_YEAR_OUTCOMES.items()},
     **{f"cost_{f}": _cost(f) for f in (*FUNDERS, "total")},
-    **{
-        f"final_{m}": _final_year(m)
-        for m in ("any_loneliness", "often_always", "ucla3_top", "no_in_person_contact")
-    },
+    **{f"final_{m}": _final_year(m) for m in HEADLINE},
 }
 """Every named outcome. ``py_*`` are person-years at full scale (lower is better), ``cost_*``
 yen over the horizon, ``final_*`` shares of residents 16+ in the last year."""
-
-#: Outcome names whose decrease is good (all of them here; kept explicit for new outcomes).
-LOWER_IS_BETTER = frozenset(OUTCOMES)
 
 #: Survey measures stored monthly per run (``dimension == 'all'``) for bands over time.
 SERIES_MEASURES = (

@@ -195,6 +195,8 @@ def dummy_check(method: str, indices: pd.DataFrame) -> str:
     r = row.iloc[0]
     if method == "morris":
         top = indices["mu_star"].max()
+        if not top > 0:  # every mu* is 0 (or NaN): nothing to compare the DUMMY with
+            return f"DUMMY mu* = {r.mu_star:.3g}; no parameter had an effect (every mu* is 0)"
         return f"DUMMY mu* = {r.mu_star:.3g} ({r.mu_star / top:.1%} of the largest mu*)"
     return f"DUMMY S1 = {r.S1:.3f} ± {r.S1_conf:.3f}, ST = {r.ST:.3f} ± {r.ST_conf:.3f}"
 

@@ -29,31 +29,26 @@ unit (:data:`DECIMALS`: person-years 1, yen 0, shares 6) travel in ``table.attrs
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pandas as pd
 
+from sim.core.measures import PERSON_YEAR_OUTCOMES
+from sim.core.measures import person_years as person_years_by_group
 from sim.engine.model import Results
 from sim.policy.levers import FUNDERS
 
-#: Outcomes counted in person-years (share measures of the survey).
-PERSON_YEAR_OUTCOMES = {
-    "lonely": ("often_always", "sometimes"),  # often/always or sometimes lonely
-    "any_loneliness": ("any_loneliness",),
-    "ucla3_top": ("ucla3_top",),
-    "no_in_person_contact": ("no_in_person_contact",),
-    "no_social_activity": ("no_social_activity",),
-    "chronic_loneliness": ("chronic_loneliness",),
-}
-
 
 def person_years(results: Results, measures: tuple[str, ...]) -> float:
-    """Person-years spent in the union of ``measures`` over the horizon, at full scale."""
-    t = results.table
-    rows = t[(t["dimension"] == "all") & (t["measure"].isin(measures))]
-    share = rows.groupby("week")["value"].sum()
-    adults = rows.groupby("week")["n"].first().mean() / results.config.population.scale
-    return float(share.mean() * adults * results.config.years)
+    """Person-years spent in the union of ``measures`` over the horizon, at full scale.
+
+    The whole region (``dimension == "all"``) of :func:`sim.core.measures.person_years`; NaN
+    when the table has none of the measures.
+    """
+    cfg = results.config
+    py = person_years_by_group(results.table, measures, cfg.population.scale, cfg.years)
+    return float(py.iloc[0]) if len(py) else math.nan
 
 
 def total_costs(results: Results) -> dict[str, float]:

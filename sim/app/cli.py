@@ -86,7 +86,7 @@ def _lang(command: str, lang: str, options: list[str] | None) -> str:
 def _scenarios(lang: str, options: list[str] | None = None) -> int:
     """List the scenario library; ``lang=ja|en`` (like every command) or ``--lang``."""
     lang = _lang("scenarios", lang, options)
-    from sim.app.console import pad
+    from sim.core.progress import pad
     from sim.policy.scenario import list_scenarios
 
     library = list_scenarios()
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         action = commands.run_compare if args.command == "compare" else commands.run_sensitivity
         return _guard(lambda: action(args.overrides))
     if args.command == "dashboard":
-        from sim.app.dashboard import serve
+        from sim.app.dashboard_launch import serve
 
         return _guard(lambda: serve(args.host, args.port))
     if args.command == "report":

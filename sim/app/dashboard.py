@@ -24,6 +24,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
+# The server launcher lives in sim.app.dashboard_launch; the tests import these names here.
+from sim.app.dashboard_launch import serve, serve_command, serve_env  # noqa: F401
 from sim.config import RunConfig, compose_config, load_configured_region
 from sim.core.params import ConfigError, param, validate
 from sim.policy.levers import LEVER_TYPES, Consultation, Lever, Supporters, Venue
@@ -138,11 +140,6 @@ def package_names() -> tuple[str, ...]:
     return tuple(p.stem for p in sorted(scenario_dir().glob("*.yaml")))
 
 
-def wide_area_available() -> bool:
-    """Whether the ``wide_area`` lever type exists in :mod:`sim.policy.levers`."""
-    return "wide_area" in LEVER_TYPES
-
-
 def build_scenario(s: DashboardSettings, start_date: str) -> Scenario:
     """The chosen package, started at week 0, plus the levers of the sliders.
 
@@ -202,7 +199,7 @@ def slider_levers(s: DashboardSettings, start_date: str) -> list[Lever]:
                 **common,
             )
         )
-    if s.wide_area and wide_area_available():
+    if s.wide_area:
         try:
             out.append(LEVER_TYPES["wide_area"](id=f"{LEVER_PREFIX}wide_area", **common))
         except TypeError as exc:
@@ -293,8 +290,6 @@ class DashboardModel(mesa.Model):
         )
 
         s = self.settings
-        if s.wide_area and not wide_area_available():
-            self.notes.append("wide_area: not available yet (lever type 'wide_area' missing)")
         try:
             cfg = _config(s.region, s.scale, s.seed, s.lang)
             scenario = build_scenario(s, cfg.start_date)
@@ -349,108 +344,3 @@ class DashboardModel(mesa.Model):
         if self._table is None or self._table[0] != rec.i:
             self._table = (rec.i, rec.table(self.sim.start_date))
         return self._table[1]
-
-
-def serve_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
-    """The server's command line: ``solara run`` through :mod:`sim.app.dashboard_server`.
-
-    The wrapper adds the Host-header check and ends the server with this process; the
-    arguments after the module are those of ``solara run`` (no browser, no version check).
-    ``-P``: the working folder is not put on the module path, so a stray ``comm.py`` or
-    ``solara.py`` there cannot replace a module the server imports.
-    """
-    import sys
-
-    return [
-        sys.executable, "-P", "-m", "sim.app.dashboard_server", "sim.app.dashboard_app",
-        "--host", host, "--port", str(port),
-        "--production", "--no-open", "--no-check-version",
-    ]  # fmt: skip
-
-
-def serve_env() -> dict[str, str]:
-    """Environment for the server.
-
-    Telemetry is off (the app works offline, nothing is sent), Solara's English banner ("This
-    website runs on Solara") is hidden and the browser tab is titled ``tsunagari``, and the
-    server is told this process's pid, which it watches so that it ends when this process does.
-    """
-    import os
-
-    from sim.core.lifeline import PARENT_ENV
-
-    return {
-        **os.environ,
-        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
-        "SOLARA_THEME_SHOW_BANNER": "false",
-        "SOLARA_THEME_TITLE": "tsunagari（つながり）",
-        PARENT_ENV: str(os.getpid()),
-    }
-
-
-#: Signals passed on to the server, which then shuts down; the command waits for it.
-FORWARDED = ("SIGTERM", "SIGINT", "SIGHUP")
-#: Seconds the server gets to shut down after a forwarded signal before it is killed.
-STOP_TIMEOUT_S = 10.0
-
-
-def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
-    """Run the dashboard server in the foreground until it ends or this command is stopped.
-
-    The server is a child process in its own process group. SIGTERM, SIGINT (Ctrl+C) and
-    SIGHUP to this command are passed on to it, and the command waits until it has closed its
-    port (killing it after :data:`STOP_TIMEOUT_S`). If this command is killed outright, the
-    server ends by itself (see :mod:`sim.app.dashboard_server`).
-
-    Args:
-        host: address to bind (``127.0.0.1``: only this computer can connect).
-        port: TCP port (0 picks a free one).
-
-    Returns:
-        The server's exit status, or 128 + the signal number if a signal stopped it.
-
-    Raises:
-        ConfigError: for a port outside 0-65535 or when Solara is not installed.
-    """
-    import importlib.util
-    import signal
-    import subprocess
-    import time
-
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"--port: {port} is outside 0-65535")
-    if importlib.util.find_spec("solara") is None:
-        raise ConfigError(
-            "the dashboard needs Solara: .venv/bin/python -m pip install '.[dashboard,dask]' "
-            "(or ./bootstrap --dev)"
-        )
-    print(f"tsunagari dashboard: http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    # its own process group: Ctrl+C reaches only this command, which passes it on once
-    proc = subprocess.Popen(serve_command(host, port), env=serve_env(), process_group=0)
-    received: list[int] = []
-
-    def forward(signum: int, _frame: object) -> None:
-        received.append(signum)
-        if proc.poll() is None:
-            proc.send_signal(signum)
-
-    signums = [getattr(signal, name) for name in FORWARDED if hasattr(signal, name)]
-    previous = {s: signal.signal(s, forward) for s in signums}
-    deadline = None
-    try:
-        while True:
-            try:
-                status = proc.wait(timeout=0.5)
-                break
-            except subprocess.TimeoutExpired:
-                if received and deadline is None:
-                    deadline = time.monotonic() + STOP_TIMEOUT_S
-                if deadline is not None and time.monotonic() > deadline:
-                    proc.kill()
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        if proc.poll() is None:  # an unexpected error here: never leave the server behind
-            proc.kill()
-            proc.wait()
-    return 128 + received[0] if received else status

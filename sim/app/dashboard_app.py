@@ -32,7 +32,6 @@ from sim.app.dashboard import (
     DashboardModel,
     DashboardSettings,
     package_names,
-    wide_area_available,
 )
 from sim.app.dashboard_plots import plot_headline, plot_placeholder, plot_service_flows, text
 
@@ -69,10 +68,6 @@ UI: dict[str, dict[str, str]] = {
     "added": {"ja": "追加した施策：{levers}", "en": "Levers added: {levers}"},
     "none": {"ja": "なし（パッケージのみ）", "en": "none (package only)"},
     "error": {"ja": "入力エラー：{msg}", "en": "Invalid input: {msg}"},
-    "wide_area_off": {
-        "ja": "広域連携（wide_area）はまだ実装されていないため使えません。",
-        "en": "Wide-area cooperation (wide_area) is not implemented yet, so it is disabled.",
-    },
     "burn_in": {
         "ja": "助走期間 {weeks} 週のあと、パッケージの施策はすべて0週目に開始します。",
         "en": "After a {weeks}-week burn-in, every lever of the package starts at week 0.",
@@ -140,10 +135,7 @@ SLIDERS: dict[str, SliderSpec] = {
 
 
 def model_params() -> dict[str, object]:
-    """The settings' initial values: one per keyword of :class:`DashboardModel`.
-
-    The wide-area checkbox is offered only when the ``wide_area`` lever type exists.
-    """
+    """The settings' initial values: one per keyword of :class:`DashboardModel`."""
     d = DashboardSettings()
     params: dict[str, object] = {
         "lang": d.lang,
@@ -155,9 +147,8 @@ def model_params() -> dict[str, object]:
         "digital_channel": d.digital_channel,
         "scale": d.scale,
         "seed": str(d.seed),
+        "wide_area": False,
     }
-    if wide_area_available():
-        params["wide_area"] = False
     return params
 
 
@@ -323,9 +314,6 @@ def StatusCard(model: DashboardModel):
             solara.Text(ui("burn_in", lang, weeks=model.sim.cfg.burn_in_weeks))
         for note in model.notes:
             solara.Warning(note)
-        if not wide_area_available():
-            solara.Checkbox(label=ui("wide_area", lang), value=False, disabled=True)
-            solara.Text(ui("wide_area_off", lang))
     return main
 
 

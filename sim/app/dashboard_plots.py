@@ -14,16 +14,10 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.core.i18n import check_lang, measure_label, t
-from sim.report.plots import STYLE_RC, STYLES, _format_dates, plot_prevalence, use_japanese_font
-
-HEADLINE_MEASURES: tuple[str, ...] = (
-    "often_always",
-    "any_loneliness",
-    "ucla3_top",
-    "no_in_person_contact",
-)
-"""The four headline measures: loneliness (three ways) and isolation."""
+from sim.core.i18n import check_lang, t
+from sim.core.measures import HEADLINE
+from sim.report.dates import format_date_axis
+from sim.report.plots import STYLE_RC, STYLES, plot_prevalence, use_japanese_font
 
 FLOW_MEASURES: tuple[str, ...] = ("noticed", "referred", "served", "dropped")
 """The service pipeline, in order: noticed -> referred -> served, or dropped."""
@@ -98,7 +92,7 @@ def plot_headline(
     Raises:
         ValueError: for an unknown language or when the table has none of the measures.
     """
-    rows = table[table["measure"].isin(HEADLINE_MEASURES)]
+    rows = table[table["measure"].isin(HEADLINE)]
     if title is None:
         title = text("title.headline", lang)
     fig = plot_prevalence(rows, lang=lang, title=title)
@@ -160,7 +154,7 @@ def plot_service_flows(
             ax.set_ylabel(t("axis.count", lang))
             ax.set_title(text(key, lang), loc="left")
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        _format_dates(axes[-1], rows, lang)
+        format_date_axis(axes[-1], rows, lang)
         axes[-1].set_xlabel(t("axis.date", lang))
         fig.suptitle(title if title is not None else text("title.flows", lang))
     return fig
@@ -180,8 +174,3 @@ def plot_placeholder(message: str, *, size: tuple[float, float] = (8.0, 5.2)) ->
     fig = Figure(figsize=size)
     fig.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color="#555555")
     return fig
-
-
-def headline_label(measure: str, lang: str) -> str:
-    """Short legend label of a headline measure (shared with the dashboard's status text)."""
-    return measure_label(measure, lang, short=True)

@@ -125,7 +125,8 @@ def comparison_lines(table, lang: str, years: int) -> list[str]:
         years: the horizon, for the title.
     """
     from sim.analysis.compare import signed_rows
-    from sim.app.console import head, number, outcome_label, short_label, table_lines
+    from sim.app.console import head, number, outcome_label, short_label
+    from sim.core.progress import table_lines
 
     ja = lang == "ja"
     rows = signed_rows(table, arm="scenario")
@@ -236,9 +237,10 @@ def _write(results, out: Path, shown: Path | None = None) -> dict[str, Path]:
         shown: the folder named in an error message (the final folder), if not ``out``.
     """
     from sim.io.output import write_run
+    from sim.report.plots import write_prevalence_figure
 
     try:
-        return write_run(results, out)
+        return write_run(results, out, figure=write_prevalence_figure)
     except OSError as exc:
         where = _shown(exc.filename, out, shown) or shown or out
         raise OutputError(f"cannot write '{where}': {exc.strerror or exc}") from None
@@ -254,14 +256,15 @@ def _shown(filename, staged: Path, shown: Path | None) -> str | None:
     return name
 
 
-#: Short console headers of the summary's measures (ja, en); the report has the full wording.
-SUMMARY_HEADERS = {
-    "often_always": ("しばしば・常に", "often/always"),
-    "sometimes": ("時々", "sometimes"),
-    "occasionally": ("たまに", "occasionally"),
-    "any_loneliness": ("孤独感あり（計）", "any loneliness"),
-    "ucla3_top": ("UCLA 10-12点", "UCLA-3 10-12"),
-    "no_in_person_contact": ("直接会う機会なし", "no in-person contact"),
+#: Short console headers of the summary's measures
+#: (key -> {"ja": ..., "en": ...}); the report has the full wording.
+SUMMARY_HEADERS: dict[str, dict[str, str]] = {
+    "often_always": {"ja": "しばしば・常に", "en": "often/always"},
+    "sometimes": {"ja": "時々", "en": "sometimes"},
+    "occasionally": {"ja": "たまに", "en": "occasionally"},
+    "any_loneliness": {"ja": "孤独感あり（計）", "en": "any loneliness"},
+    "ucla3_top": {"ja": "UCLA 10-12点", "en": "UCLA-3 10-12"},
+    "no_in_person_contact": {"ja": "直接会う機会なし", "en": "no in-person contact"},
 }
 
 
@@ -272,8 +275,8 @@ def summary_lines(results) -> list[str]:
     columns, so the numbers line up under them). A measure or group the run did not record
     (e.g. no resident aged 16+ in a group) shows ``-``.
     """
-    from sim.app.console import table_lines
     from sim.core.i18n import group_label
+    from sim.core.progress import table_lines
     from sim.io.output import summary
 
     lang = results.config.lang
@@ -283,7 +286,7 @@ def summary_lines(results) -> list[str]:
     region = results.region.name_ja if ja else results.region.name_en
     last_date = results.table["date"].max() if len(results.table) else "-"
     head = f"{region}: {last_date}（16歳以上、%）" if ja else f"{region}: {last_date} (aged 16+, %)"
-    headers = ["", "人数" if ja else "n", *(SUMMARY_HEADERS[c][0 if ja else 1] for c in cols)]
+    headers = ["", "人数" if ja else "n", *(SUMMARY_HEADERS[c]["ja" if ja else "en"] for c in cols)]
     body = []
     for _, row in table.iterrows():
         dim, group = row.get("dimension"), row.get("group")

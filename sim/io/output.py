@@ -18,6 +18,7 @@ import os
 import platform
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +30,14 @@ import sim
 from sim.config import to_dict
 from sim.core.codes import LABELS
 from sim.core.files import atomic_write, atomic_write_text, write_csv
+from sim.core.measures import CATEGORIES
 from sim.engine.model import Results
 
+#: Writes the figure of a run to a path: ``figure(results, path)``.
+FigureWriter = Callable[[Results, Path], None]
+
 SUMMARY_MEASURES = (
-    "often_always",
-    "sometimes",
-    "occasionally",
-    "hardly_ever",
-    "never",
+    *reversed(CATEGORIES),
     "any_loneliness",
     "ucla3_top",
     "no_in_person_contact",
@@ -248,15 +249,26 @@ def add_outputs(out_dir: Path, files: dict[str, Path]) -> None:
     atomic_write_text(path, json.dumps(man, ensure_ascii=False, indent=2) + "\n")
 
 
-def write_run(results: Results, out_dir: Path) -> dict[str, Path]:
+def write_run(
+    results: Results, out_dir: Path, figure: FigureWriter | None = None
+) -> dict[str, Path]:
     """Write the output folder of one run and return the paths written.
 
     Files are written to temporary names and renamed, so an interrupted write never leaves a
     half-written file under a final name. Text cells of the CSV files that a spreadsheet would
     run as formulas (e.g. a custom municipality named ``=...``) are escaped.
-    """
-    from sim.report.plots import plot_prevalence, save_figure
 
+    Args:
+        results: the run.
+        out_dir: the output folder.
+        figure: writes ``prevalence.png`` (the app passes
+            :func:`sim.report.plots.write_prevalence_figure`); None writes no figure. A figure
+            that fails with ValueError or RuntimeError is recorded in the manifest as
+            ``figure_error`` and the tables are kept.
+
+    Returns:
+        Output name -> path of every file written.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     table = results.table
     paths = {
@@ -276,9 +288,11 @@ def write_run(results: Results, out_dir: Path) -> dict[str, Path]:
     write_csv(paths["summary_csv"], summary(table), float_format="%.6g")
     hashes = {k: sha256(v) for k, v in paths.items() if k not in ("manifest", "figure")}
     _write_manifest(results, hashes, paths["manifest"])  # tables are safe before plotting
+    if figure is None:
+        del paths["figure"]
+        return paths
     try:
-        fig = plot_prevalence(table, lang=results.config.lang, title=_title(results))
-        atomic_write(paths["figure"], lambda p: save_figure(fig, p))
+        atomic_write(paths["figure"], lambda p: figure(results, p))
         hashes["figure"] = sha256(paths["figure"])
     except (ValueError, RuntimeError) as exc:  # a plotting failure must not lose the tables
         hashes["figure_error"] = f"{type(exc).__name__}: {exc}"
@@ -290,10 +304,3 @@ def write_run(results: Results, out_dir: Path) -> dict[str, Path]:
 def _write_manifest(results: Results, hashes: dict[str, str], path: Path) -> None:
     text = json.dumps(manifest(results, hashes), ensure_ascii=False, indent=2)
     atomic_write_text(path, text + "\n")
-
-
-def _title(results: Results) -> str:
-    r = results.region
-    if results.config.lang == "ja":
-        return f"{r.name_ja}（{results.n_residents:,}人、シード{results.config.seed}）"
-    return f"{r.name_en} ({results.n_residents:,} residents, seed {results.config.seed})"
