@@ -34,8 +34,8 @@ from calibration.abc import Generation, accept, ess, load_prior, propose
 from calibration.evaluation import CalibrationJob, Task, evaluation_seconds, evaluator_for
 from calibration.store import EvaluationStore, atomic_write
 from experiments.backends import Evaluator
-from sim.app.console import Progress, plan_line
 from sim.core.params import ConfigError
+from sim.core.progress import Progress, plan_line
 
 BASE = ["region=japan", "population.scale=0.0005", "calibration=none"]
 OPTIONS = {

@@ -4,7 +4,7 @@
 recorded in the manifest); :func:`execute` says how many runs it will make and about how long
 they take (:func:`plan`), then runs the specs the store does not yet hold, writing each as it
 finishes, with progress and time left (one rewritten line on a terminal, a line every ~10 s in
-a log: :class:`sim.app.console.Progress`).
+a log: :class:`sim.core.progress.Progress`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from experiments.design import Parameter, RunSpec, run_specs
 from experiments.evaluators import Context, Evaluator, estimate_run_seconds, make_evaluator
 from experiments.outcomes import check_outcomes
 from experiments.store import ResultStore, design_hash
-from sim.app.console import Progress, plan_line
 from sim.core.params import ConfigError
+from sim.core.progress import Progress, plan_line
 
 
 @dataclass

@@ -73,7 +73,7 @@ def run_arms(
         arms: scenario names to run.
         evaluator: an :class:`~experiments.evaluators.Evaluator` to use instead.
         announce: if given, called once before any run with the plan line (how many runs, about
-            how long: :func:`sim.app.console.plan_line`).
+            how long: :func:`sim.core.progress.plan_line`).
         lang: language of the plan and progress lines (``ja`` or ``en``).
         stream: where the progress lines go (default: standard error; one rewritten line on
             a terminal, a line every ~10 s in a log).
@@ -83,7 +83,7 @@ def run_arms(
     """
     from experiments.design import RunSpec
     from experiments.evaluators import Context, ProcessPoolEvaluator, SerialEvaluator
-    from sim.app.console import Progress
+    from sim.core.progress import Progress
     from sim.policy.scenario import load_scenario
 
     ctx = Context(base=cfg, region=region, scenarios={arm: load_scenario(arm) for arm in arms},
@@ -121,7 +121,7 @@ def plan(ctx, runs: int, workers: int, lang: str = "en") -> str:
         lang: ``ja`` or ``en``.
     """
     from experiments.evaluators import estimate_run_seconds
-    from sim.app.console import plan_line
+    from sim.core.progress import plan_line
 
     return plan_line("wide-area", todo=runs, total=runs, seconds_per_run=estimate_run_seconds(ctx),
                      workers=workers, cores=os.cpu_count(), lang=lang)  # fmt: skip
@@ -312,8 +312,8 @@ def main(overrides: list[str]) -> int:
     """
     import sys
 
-    from sim.app.cli import OutputError
     from sim.config import compose_config, load_configured_region
+    from sim.core.params import OutputError
 
     opts, model = parse(overrides)
     cfg = compose_config(model)  # validates the overrides before any run

@@ -13,11 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.core.params import ConfigError
-
-
-class OutputError(Exception):
-    """Writing the output folder failed after the run; the message is one line naming the path."""
+from sim.core.params import ConfigError, OutputError
 
 
 def _run(overrides: list[str]) -> int:

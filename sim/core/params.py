@@ -26,6 +26,10 @@ class ConfigError(ValueError):
     """A user-facing configuration problem; the message is one line naming the key or file."""
 
 
+class OutputError(Exception):
+    """Writing the output folder failed after the run; the message is one line naming the path."""
+
+
 @dataclass(frozen=True)
 class ParamInfo:
     """What a declared parameter means.
