@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from experiments.wide_area_text import REFERENCE
+from sim.core.measures import LONELY
 
-LONELY = ("often_always", "sometimes")
 SMALL_TOWN = 10_000
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim.analysis.reference_resident import EVENTS, Resident
 from sim.config import RunConfig
+from sim.core.measures import CATEGORIES
 from sim.engine.model import LonelinessModel, iter_weeks
 from sim.engine.processes import LifeEvents
 from sim.engine.recorder import Recorder
@@ -32,7 +33,6 @@ from sim.engine.survey import SURVEY_MIN_AGE
 
 #: Whole-region measures compared between the engines (a subset of
 #: ``sim.engine.recorder.MEASURES``).
-CATEGORIES = ("never", "hardly_ever", "occasionally", "sometimes", "often_always")
 MEASURES = (
     *CATEGORIES, "any_loneliness", "ucla3_top", "no_in_person_contact", "no_social_activity",
     "mean_friends", "mean_contact",

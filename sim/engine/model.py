@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.config import RunConfig, load_configured_region
 from sim.core.codes import Activity
+from sim.core.measures import HEADLINE
 from sim.core.rng import Streams
 from sim.engine.component import Component
 from sim.engine.plan import PLAN, STEP_ORDER
@@ -125,12 +126,7 @@ class LonelinessModel(mesa.Model):
         ]
         self.start_date = np.datetime64(cfg.start_date, "D")
         self.recorder = Recorder(self, record_weeks(cfg.start_date, cfg.years))
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                m: _latest(m)
-                for m in ("any_loneliness", "often_always", "ucla3_top", "no_in_person_contact")
-            }
-        )
+        self.datacollector = mesa.DataCollector(model_reporters={m: _latest(m) for m in HEADLINE})
         #: one component per plan row, and its bound step (what the week calls, by row name)
         self.components: dict[str, Component] = {r.name: r.component() for r in PLAN}
         self.processes = {name: c.step for name, c in self.components.items()}

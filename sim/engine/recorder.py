@@ -17,9 +17,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from sim.core.codes import AGE_GROUPS, Category
+from sim.core.measures import CATEGORIES
 from sim.engine.survey import SURVEY_MIN_AGE, direct_question, ucla3
 
-CATEGORY_MEASURES = ("never", "hardly_ever", "occasionally", "sometimes", "often_always")
+CATEGORY_MEASURES = CATEGORIES
 MEASURES = (
     *CATEGORY_MEASURES,
     "any_loneliness",
