@@ -178,7 +178,7 @@ def test_memory_guard_refuses_what_does_not_fit() -> None:
 def test_japan_at_full_scale_is_refused_before_work(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("sim.config.available_memory", lambda: 16 * GIB)
+    monkeypatch.setattr("sim.config.checks.available_memory", lambda: 16 * GIB)
     line = _refused(
         capsys, "run", "region=japan", "population.scale=1.0", "calibration=none",
         f"output_dir={tmp_path / 'japan'}", names=("population.scale", "126,146,099 residents"),
