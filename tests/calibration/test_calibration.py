@@ -118,7 +118,7 @@ def test_fit_recovers_known_parameters(tmp_path):
     opts = {
         "targets": str(tmp_path / "targets.csv"),
         "parameters": str(tmp_path / "p.yaml"),
-        "workers": "1",
+        "workers": "2",  # a process pool: the same evaluation records as one worker
         "generations": "3",
         "particles": "48",
         "quantile": "0.25",

@@ -201,7 +201,11 @@ def test_cli_bad_input_one_line_exit_2(argv, message, capsys, tmp_path):
     assert message in err and err.count("\n") == 1 and err.startswith("tsunagari: error:")
 
 
-def test_cli_unreachable_dask_address(capsys, tmp_path):
+def test_cli_unreachable_dask_address(capsys, tmp_path, monkeypatch):
+    from experiments.backends import DaskEvaluator
+
+    # nothing listens on port 9: refused at once, then retried until the timeout (10 s)
+    monkeypatch.setitem(DaskEvaluator.__init__.__kwdefaults__, "timeout", 1.0)
     argv = ["compare", "experiment=smoke", "executor=dask", "executor.address=tcp://127.0.0.1:9",
             f"out={tmp_path / 'x'}"]  # fmt: skip
     assert main(argv) == 2
