@@ -1,10 +1,10 @@
 """Input guards: valid extremes run, bad input is one line and exit 2 before any work starts.
 
 Covers the smallest declared populations (``population.scale=0.0001`` on Tottori, custom regions
-of 1 to 200 residents), the resource guards (memory estimate, custom CSV size and values, YAML
-aliases), scenario files that used to raise tracebacks, experiment budgets, and control
-characters echoed in error lines. The command line is called in this process through
-:func:`sim.app.cli.main`.
+of 1 to 200 residents), the resource guards (memory estimate, custom CSV size and values),
+scenario files that used to raise tracebacks, experiment budgets, and control characters echoed
+in error lines (the YAML loader itself: tests/core/test_yamlfile.py). The command line is called
+in this process through :func:`sim.app.cli.main`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from sim.app import cli
 from sim.config import (
@@ -26,7 +25,6 @@ from sim.config import (
     load_configured_region,
 )
 from sim.core.params import ConfigError
-from sim.core.yamlfile import MAX_YAML_DEPTH, load_yaml
 
 TINY = ("years=1", "burn_in_weeks=2", "calibration=none")
 HEADER = "code,name,pop_male,pop_female\n"
@@ -332,35 +330,6 @@ def test_valid_zone_and_municipality_levers_pass_config(
     ok = _write(tmp_path, "ok.yaml", VENUE + "    municipalities: [鳥取市, 31202, kurayoshi]\n")
     status, out, err = _cli(capsys, "config", f"scenario={ok}")
     assert status == 0 and err == "" and "scenario:" in out
-
-
-# --- the safe YAML loader ------------------------------------------------------------------------
-
-
-def test_load_yaml_matches_safe_load_on_the_library() -> None:
-    from sim.policy.scenario import scenario_dir
-
-    files = sorted(scenario_dir().glob("*.yaml"))
-    assert len(files) >= 10
-    for path in files:
-        assert load_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def test_load_yaml_refusals(tmp_path: Path) -> None:
-    alias = _write(tmp_path, "alias.yaml", "a: &x [1, 2]\nb: *x\n")
-    with pytest.raises(ConfigError, match=r"alias.yaml: uses an alias \(\*x\).*\(line 2\)"):
-        load_yaml(alias)
-    deep = _write(tmp_path, "deep.yaml", "[" * (MAX_YAML_DEPTH + 1) + "]" * (MAX_YAML_DEPTH + 1))
-    with pytest.raises(ConfigError, match="nested more than"):
-        load_yaml(deep)
-    ok = _write(tmp_path, "ok.yaml", "[" * (MAX_YAML_DEPTH - 1) + "]" * (MAX_YAML_DEPTH - 1))
-    assert load_yaml(ok) is not None
-    with pytest.raises(ConfigError, match=r"big.yaml: file too large \(101 bytes"):
-        load_yaml(_write(tmp_path, "big.yaml", "x" * 101), max_bytes=100)
-    with pytest.raises(ConfigError, match="cannot read file"):
-        load_yaml(tmp_path / "absent.yaml")
-    with pytest.raises(ConfigError, match=r"bad.yaml: not valid YAML \(line \d+\)"):
-        load_yaml(_write(tmp_path, "bad.yaml", "a: 1\nb: [\n"))
 
 
 # --- experiments -------------------------------------------------------------------------------
