@@ -54,7 +54,7 @@ def run_compare(overrides: list[str]) -> int:
         paths.append(figures.save(fig, out / f"bands_{measure}.png"))
     print("\n".join(compare_lines(table, x.conf_level, x.lang)))
     from sim.analysis.compare import quantity
-    from sim.app.console import outcome_label
+    from sim.report.console_labels import outcome_label
 
     target = outcome_label(quantity(x.target)[0], x.lang)
     if x.lang == "ja":
@@ -76,8 +76,8 @@ def compare_lines(table: pd.DataFrame, conf: float, lang: str) -> list[str]:
     none. Missing values show ``-``.
     """
     from sim.analysis.compare import signed_rows
-    from sim.app.console import head, number, outcome_label, short_label
     from sim.core.progress import table_lines
+    from sim.report.console_labels import head, number, outcome_label, short_label
 
     ja = lang == "ja"
     wide = cmp.signed_table(table)

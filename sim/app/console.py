@@ -1,8 +1,7 @@
-"""Console labels of the commands' comparison tables (ja/en), and the console helpers.
+"""The console helpers of the commands, re-exported for the callers that import them here.
 
-The helpers (aligned tables, :class:`Progress`, :func:`plan_line`) live in
-:mod:`sim.core.progress` and are re-exported here for the callers that import them from this
-module.
+Aligned tables, :class:`Progress` and :func:`plan_line` live in :mod:`sim.core.progress`; the
+labels of comparison tables in :mod:`sim.report.console_labels`.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from sim.core.progress import (
     plan_line,
     table_lines,
 )
+from sim.report.console_labels import HEADERS, head, number, outcome_label, short_label
 
 __all__ = [
     "HEADERS",
@@ -33,62 +33,3 @@ __all__ = [
     "short_label",
     "table_lines",
 ]
-
-#: Console labels of comparison columns and units: key -> {"ja": ..., "en": ...}.
-HEADERS: dict[str, dict[str, str]] = {
-    "outcome": {"ja": "指標", "en": "outcome"},
-    "funder": {"ja": "負担者", "en": "funder"},
-    "baseline": {"ja": "ベースライン", "en": "baseline"},
-    "arm": {"ja": "施策あり", "en": "scenario"},
-    "package": {"ja": "施策パッケージ", "en": "package"},
-    "pairs": {"ja": "組数", "en": "pairs"},
-    "averted": {"ja": "回避（ベースライン－施策）", "en": "averted (baseline - scenario)"},
-    "added": {"ja": "追加費用（施策－ベースライン）", "en": "added cost (scenario - baseline)"},
-    "person-years": {"ja": "延べ人年", "en": "person-years"},
-    "yen": {"ja": "円", "en": "yen"},
-    "share": {"ja": "割合", "en": "share"},
-    "total": {"ja": "合計", "en": "Total"},
-}
-
-
-def head(key: str, lang: str) -> str:
-    """A console label of :data:`HEADERS` (``key`` itself when unknown)."""
-    entry = HEADERS.get(key)
-    return key if entry is None else entry["ja" if lang == "ja" else "en"]
-
-
-def outcome_label(stem: str, lang: str) -> str:
-    """Name an outcome column stem (``lonely_person_years``, ``cost_npo_yen``) for people."""
-    try:
-        from sim.report import labels as rt
-    except ImportError:  # pragma: no cover (the report module is part of the package)
-        return stem
-    if stem.endswith("_person_years"):
-        return rt.label("py_" + stem.removesuffix("_person_years"), lang)
-    if stem.startswith("cost_") and stem.endswith("_yen"):
-        funder = stem.removeprefix("cost_").removesuffix("_yen")
-        return head("total", lang) if funder == "total" else rt.funder_label(funder, lang)
-    return rt.label(stem.removesuffix("_share"), lang)
-
-
-def short_label(what: str, lang: str) -> str:
-    """Short name of a person-years outcome (``lonely``): the report's ``.short`` label."""
-    try:
-        from sim.report import labels as rt
-    except ImportError:  # pragma: no cover
-        return what
-    short = rt.label(f"{what}.short", lang)
-    return short if short != f"{what}.short" else outcome_label(f"{what}_person_years", lang)
-
-
-def number(value: object, unit: str) -> str:
-    """A cell of the console comparison: thousands separators, ``-`` for a missing value."""
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "-"
-    if x != x or x in (float("inf"), float("-inf")):
-        return "-"
-    if unit == "share":
-        return f"{x:.4f}"
-    return f"{x:,.1f}" if unit == "person-years" else f"{x:,.0f}"

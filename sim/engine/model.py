@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from sim.config import RunConfig, load_configured_region
 from sim.core.codes import Activity
 from sim.core.measures import HEADLINE
 from sim.core.rng import Streams
@@ -37,7 +36,10 @@ from sim.world.layers import (
     zone_age_order,
 )
 from sim.world.population import Population, synthesize
-from sim.world.region import Region
+from sim.world.region import Region, load_region
+
+if TYPE_CHECKING:  # the engine reads a composed configuration; sim.config sits above it
+    from sim.config import RunConfig
 
 __all__ = ["STEP_ORDER", "LonelinessModel", "Municipality", "Results", "iter_weeks", "run"]
 
@@ -71,6 +73,16 @@ class Municipality(mesa.Agent):
         self.surveyed, self.figures = recorder.latest_group("municipality", self.index)
 
 
+def _region_of(cfg: RunConfig) -> Region:
+    """The region a configuration names.
+
+    Commands load it through :func:`sim.config.load_configured_region`, which also runs the
+    checks before any work (memory, empty runs, the scenario against the region), and pass it in.
+    """
+    r = cfg.region
+    return load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
+
+
 class LonelinessModel(mesa.Model):
     """Community ties and loneliness in one region, stepped weekly.
 
@@ -99,7 +111,7 @@ class LonelinessModel(mesa.Model):
         self._stream_step = -1
         self.step_index = 0
         self.week = -cfg.burn_in_weeks
-        self.region = region if region is not None else load_configured_region(cfg)
+        self.region = region if region is not None else _region_of(cfg)
         # a population built once (same region, seed and population settings) may be reused
         self.pop = (
             population
