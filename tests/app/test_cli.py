@@ -329,7 +329,7 @@ def test_write_failure_is_one_line_naming_the_path(
     import sim.engine.model
     import sim.io.output
 
-    def no_space(results: object, out: Path) -> None:
+    def no_space(results: object, out: Path, figure: object = None) -> None:
         raise OSError(28, "No space left on device", str(out / "timeseries.csv"))
 
     monkeypatch.setattr(sim.engine.model, "run", lambda cfg, region=None: object())
@@ -355,7 +355,7 @@ def test_plot_failure_still_leaves_the_tables(
 
     results = run(compose_config([*TINY, "years=1"]))
     monkeypatch.setattr(sim.report.plots, "save_figure", broken)
-    paths = write_run(results, tmp_path)
+    paths = write_run(results, tmp_path, figure=sim.report.plots.write_prevalence_figure)
     assert "figure" not in paths
     for name in ("timeseries.parquet", "timeseries.csv", "summary.csv", "manifest.json"):
         assert (tmp_path / name).stat().st_size > 0, name

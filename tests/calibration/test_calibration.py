@@ -20,7 +20,7 @@ from calibration.survey import (
     survey,
     with_values,
 )
-from sim.config import compose_config, load_configured_region
+from sim.config import compose_config, load_configured_region, sets_dir
 from sim.core.rng import Streams
 from sim.world.population import synthesize
 
@@ -37,7 +37,7 @@ def _december(overrides, targets, **kw):
 
 
 @pytest.mark.skipif(
-    not (calibration_dir() / "calibrated.yaml").is_file(), reason="no calibrated set yet"
+    not (sets_dir() / "calibrated.yaml").is_file(), reason="no calibrated set yet"
 )
 def test_calibrated_default_reproduces_survey_categories():
     targets = load_targets(calibration_dir() / "targets.csv")
@@ -139,12 +139,12 @@ def test_fit_recovers_known_parameters(tmp_path):
 
 
 @pytest.mark.skipif(
-    not (calibration_dir() / "calibrated.yaml").is_file(), reason="no calibrated set yet"
+    not (sets_dir() / "calibrated.yaml").is_file(), reason="no calibrated set yet"
 )
 def test_calibrated_set_is_default_and_user_overrides_win():
     import yaml
 
-    sets = yaml.safe_load((calibration_dir() / "calibrated.yaml").read_text())["overrides"]
+    sets = yaml.safe_load((sets_dir() / "calibrated.yaml").read_text())["overrides"]
     cfg = compose_config([], check_region=False)
     assert cfg.calibration == "calibrated"
     assert cfg.survey.thresholds == pytest.approx(sets["survey.thresholds"])
