@@ -36,9 +36,7 @@ def _december(overrides, targets, **kw):
     return model, measure(model, survey(model, targets, **kw), targets)
 
 
-@pytest.mark.skipif(
-    not (sets_dir() / "calibrated.yaml").is_file(), reason="no calibrated set yet"
-)
+@pytest.mark.skipif(not (sets_dir() / "calibrated.yaml").is_file(), reason="no calibrated set yet")
 def test_calibrated_default_reproduces_survey_categories():
     targets = load_targets(calibration_dir() / "targets.csv")
     _, v = _december(["region=japan", "population.scale=0.0002"], targets, fit=False)
@@ -89,6 +87,7 @@ PRIOR = {
 TINY = ["region=tottori", "population.scale=0.01", "burn_in_weeks=26", "calibration=none"]
 
 
+@pytest.mark.slow  # a long statistical check: 144 model runs (about 45 s of the default suite)
 def test_fit_recovers_known_parameters(tmp_path):
     """Targets generated with known values of two parameters; ABC recovers them.
 
@@ -138,9 +137,7 @@ def test_fit_recovers_known_parameters(tmp_path):
     assert np.array_equal(again["generations"][-1].mean(), last.mean())
 
 
-@pytest.mark.skipif(
-    not (sets_dir() / "calibrated.yaml").is_file(), reason="no calibrated set yet"
-)
+@pytest.mark.skipif(not (sets_dir() / "calibrated.yaml").is_file(), reason="no calibrated set yet")
 def test_calibrated_set_is_default_and_user_overrides_win():
     import yaml
 

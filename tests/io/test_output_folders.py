@@ -158,7 +158,7 @@ def test_failed_write_leaves_the_old_folder_intact(
     before = _digest(folder)
     written = []
 
-    def half_then_full_disk(results: object, out: Path) -> None:
+    def half_then_full_disk(results: object, out: Path, figure: object = None) -> None:
         (out / "timeseries.parquet").write_bytes(b"half a file")
         written.append(out)
         raise OSError(28, "No space left on device", str(out / "timeseries.csv"))
