@@ -37,6 +37,11 @@ def _exact_distance_sets(adj: sp.csr_matrix, max_d: int) -> list[sp.csr_matrix]:
     return out
 
 
+def _ratio(a: float, b: float) -> float:
+    """``a / b``, NaN when ``b`` is zero or either is NaN."""
+    return a / b if b and np.isfinite(a) and np.isfinite(b) else float("nan")
+
+
 def network_stats(model, lonely: np.ndarray, seed: int = 0, max_d: int = 3) -> dict:
     """Excess loneliness risk by distance to a lonely friend, and degree by loneliness.
 
@@ -74,9 +79,10 @@ def network_stats(model, lonely: np.ndarray, seed: int = 0, max_d: int = 3) -> d
         p = float(lon[ego].mean()) if ego.any() else np.nan
         p_null = float(shuffled[adult & has_null].mean()) if (adult & has_null).any() else np.nan
         out[f"p_lonely_given_{d}"] = p
-        out[f"excess_{d}"] = p / prev - 1
-        out[f"null_excess_{d}"] = p_null / prev - 1
-        out[f"net_excess_{d}"] = (p / prev) / (p_null / prev) - 1
+        out[f"excess_{d}"] = _ratio(p, prev) - 1
+        out[f"null_excess_{d}"] = _ratio(p_null, prev) - 1
+        # NaN when the shuffled labels leave no lonely resident at this distance
+        out[f"net_excess_{d}"] = _ratio(_ratio(p, prev), _ratio(p_null, prev)) - 1
         out[f"n_egos_{d}"] = int(ego.sum())
     deg = f.degree
     out["mean_degree_lonely"] = float(deg[lon].mean())
