@@ -108,11 +108,16 @@ def december_patterns(model, withdrawal_off_model) -> dict[str, float]:
 
 
 def drift_patterns(table: pd.DataFrame) -> dict[str, float]:
-    """Change from the first to the last year of a run's monthly table (mean friends, %)."""
+    """Change from the first to the last year of a run's monthly table (mean friends, %).
+
+    NaN (so the pattern fails) for a run shorter than two years of monthly records.
+    """
     all_ = table[(table["dimension"] == "all") & (table["group"] == "all")]
 
     def yearly(measure: str) -> tuple[float, float]:
         v = all_[all_["measure"] == measure].sort_values("week")["value"].to_numpy(float)
+        if v.size < 24:  # the first and last years would overlap: no drift is measured
+            return float("nan"), float("nan")
         return float(v[:12].mean()), float(v[-12:].mean())
 
     f0, f1 = yearly("mean_friends")

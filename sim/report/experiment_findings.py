@@ -90,7 +90,14 @@ def compare_findings(
             if math.isfinite(cpp):
                 s += f", {fmt_yen(cpp, lang)} per person-year averted{cpp_i}"
             s += f" ({n} paired runs)."
-        if math.isfinite(lo) and math.isfinite(hi) and lo <= 0 <= hi:
+        if averted == 0 and lo == 0 and hi == 0:
+            s += (
+                " どの対でも差は0でした（施策の開始が最後の記録より後なら、効果は測れません）。"
+                if ja
+                else " The difference was 0 in every pair (a package that starts after the last"
+                " record cannot show an effect)."
+            )
+        elif math.isfinite(lo) and math.isfinite(hi) and lo <= 0 <= hi:
             s += (
                 " ただし区間が0をまたぐため、効果は偶然と区別できません。"
                 if ja
@@ -99,11 +106,26 @@ def compare_findings(
         out.append(s)
     best = rows[col].idxmax()
     best_name = titles.get(best, best)
-    if ja:
+    lows = rows[f"{col}_ci_low"] if f"{col}_ci_low" in rows else pd.Series(dtype=float)
+    if len(lows) and not (lows.astype(float) > 0).any():
+        # no package's effect is distinguishable from zero: no ranking is claimed
+        s = (
+            "どのパッケージの効果も0と区別できず（すべての区間が0を含む）、順位は付けられません"
+            if ja
+            else "No package's effect can be told from zero (every interval includes 0), so "
+            "they are not ranked"
+        )
+    elif ja:
         s = f"モデルが最も支持するのは「{best_name}」です：平均で最も多くの延べ人年を減らします"
     else:
         s = f"The model favours “{best_name}”: it averts the most person-years on average"
-    if robust is not None and len(robust) and best in set(robust["package"]):
+    if (
+        robust is not None
+        and len(robust)
+        and best in set(robust["package"])
+        and len(lows)
+        and (lows.astype(float) > 0).any()
+    ):
         rb = robust.set_index("package").loc[best]
         if ja:
             s += f"（{int(rb['worlds'])}通りの条件のうち{fmt_pct(rb['share_best'], 0)}で最良）"

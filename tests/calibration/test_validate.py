@@ -38,6 +38,8 @@ def test_drift_compares_the_first_and_last_year():
     d = drift_patterns(t)
     assert d["friends_drift_10y"] == pytest.approx(-0.1)
     assert d["often_always_drift_10y"] == pytest.approx(-0.3)
+    one_year = drift_patterns(t[t["week"] < 48])  # 12 records: first and last year coincide
+    assert np.isnan(one_year["friends_drift_10y"]) and np.isnan(one_year["often_always_drift_10y"])
 
 
 def test_every_pattern_target_has_a_band_and_a_source():
