@@ -23,6 +23,7 @@ def _run(overrides: list[str]) -> int:
     from sim.config import check_scenario
 
     check_scenario(cfg)  # the scenario file and its horizon, before the region is even read
+    _warn_unrecorded(cfg)
     region = load_configured_region(cfg)  # size, and the scenario against the region
     label = Path(cfg.scenario).stem  # a scenario given by path is named by its file
     default = f"outputs/{region.key.replace(':', '-')}-{label}-seed{cfg.seed}"
@@ -303,3 +304,13 @@ def summary_lines(results) -> list[str]:
 
 def _print_summary(results) -> None:
     print("\n".join(summary_lines(results)))
+
+
+def _warn_unrecorded(cfg) -> None:
+    """Warn (one line each, on stderr) about levers that start after the last monthly record."""
+    import sys
+
+    from sim.policy.scenario import load_scenario, unrecorded_levers
+
+    for line in unrecorded_levers(load_scenario(cfg.scenario), cfg.start_date, cfg.years):
+        print(f"tsunagari: warning: {line}", file=sys.stderr)

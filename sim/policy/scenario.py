@@ -320,6 +320,32 @@ def check_horizon(scenario: Scenario, start: str, years: int) -> None:
             )
 
 
+def unrecorded_levers(scenario: Scenario, start: str, years: int) -> list[str]:
+    """Levers that start after the last monthly record, so a run cannot show their effect.
+
+    Records fall in the first week of each month (:func:`sim.engine.model.record_weeks`); a lever
+    whose start is after the last of them is valid but invisible in every output.
+
+    Returns:
+        One line per such lever (``file: levers[i] (id).start: DATE is after the last record
+        DATE``).
+    """
+    first = dt.date.fromisoformat(start)
+    last = first
+    for w in range(52 * years):  # the last week of the horizon that starts a month
+        day = first + dt.timedelta(weeks=w)
+        if day.day <= 7:
+            last = day
+    out = []
+    for i, lv in enumerate(scenario.levers):
+        if lv.start is not None and dt.date.fromisoformat(str(lv.start)) > last:
+            out.append(
+                f"{scenario.where(i)} ({lv.id}).start: {lv.start} is after the last monthly "
+                f"record {last}, so no output can show its effect (raise years)"
+            )
+    return out
+
+
 def week_of(date: str | None, start: str, default: int) -> int:
     """Week index of a date relative to the start date (``default`` for None)."""
     if date is None:
