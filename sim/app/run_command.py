@@ -23,7 +23,6 @@ def _run(overrides: list[str]) -> int:
     from sim.config import check_scenario
 
     check_scenario(cfg)  # the scenario file and its horizon, before the region is even read
-    _warn_unrecorded(cfg)
     region = load_configured_region(cfg)  # size, and the scenario against the region
     label = Path(cfg.scenario).stem  # a scenario given by path is named by its file
     default = f"outputs/{region.key.replace(':', '-')}-{label}-seed{cfg.seed}"
@@ -33,6 +32,7 @@ def _run(overrides: list[str]) -> int:
         run,  # imported late: bad input is reported without loading the engine
     )
 
+    _warn_unrecorded(cfg)  # after every check, so a refused run prints its one error line only
     t0 = time.perf_counter()
     results = run(cfg, region=region)
     elapsed = time.perf_counter() - t0
