@@ -29,6 +29,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from sim.config import sets_dir
+
 pytestmark = pytest.mark.slow
 
 EXE = Path(sys.executable).with_name("tsunagari")
@@ -172,17 +174,18 @@ def test_killed_experiment_resumes_without_loss_or_duplicates(command: str, tmp_
 
 @pytest.fixture
 def calibration_names():
-    """Two run names for calibrate; their files in calibration/ are removed before and after."""
+    """Two run names for calibrate; their files (run stores and reports in calibration/, sets in
+    sim/config/sets/) are removed before and after."""
     from calibration.fit import calibration_dir
 
-    here = calibration_dir()
+    here, sets = calibration_dir(), Path(str(sets_dir()))
     names = [f"killtest_{os.getpid()}_{tag}" for tag in ("ref", "resumed")]
 
     def clean() -> None:
         for name in names:
             shutil.rmtree(here / "runs" / name, ignore_errors=True)
             shutil.rmtree(here / f"report_{name}", ignore_errors=True)
-            (here / f"{name}.yaml").unlink(missing_ok=True)
+            (sets / f"{name}.yaml").unlink(missing_ok=True)
 
     clean()
     yield here, names
@@ -232,5 +235,6 @@ def test_killed_calibration_resumes_without_loss_or_duplicates(
     keys = [json.loads(line)["key"] for line in lines]
     assert Counter(keys) == Counter(planned)  # 0 lost, 0 duplicated
     assert _records(evaluations) == reference  # bit for bit (JSON floats round-trip exactly)
-    body = [(here / f"{n_}.yaml").read_text(encoding="utf-8") for n_ in (ref_name, name)]
+    sets = Path(str(sets_dir()))
+    body = [(sets / f"{n_}.yaml").read_text(encoding="utf-8") for n_ in (ref_name, name)]
     assert body[0] == body[1]

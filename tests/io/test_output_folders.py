@@ -383,7 +383,7 @@ def test_compare_reruns_a_damaged_run_and_report_checks_tables(
 ) -> None:
     out = tmp_path / "cmp"
     argv = ["compare", "packages=[places_first]", "seeds=1", "executor=serial", *TINY,
-            f"out={out}"]  # fmt: skip
+            f"out={out}", "lang=en"]  # fmt: skip
     assert main(argv) == 0
     before = (out / "comparison.csv").read_bytes()
     (out / "runs" / "places_first-s00000-r000.parquet").write_bytes(b"")
