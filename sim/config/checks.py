@@ -98,10 +98,9 @@ def load_configured_region(cfg: RunConfig) -> Region:
     Raises:
         ConfigError: naming the key or file at fault, or ``population.scale``.
     """
-    from sim.world.region import load_region
+    from sim.world.region import load_configured
 
-    r = cfg.region
-    region = load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
+    region = load_configured(cfg.region)
     check_size(cfg, region)
     check_scenario(cfg, region)
     return region

@@ -36,7 +36,7 @@ from sim.world.layers import (
     zone_age_order,
 )
 from sim.world.population import Population, synthesize
-from sim.world.region import Region, load_region
+from sim.world.region import Region, load_configured
 
 if TYPE_CHECKING:  # the engine reads a composed configuration; sim.config sits above it
     from sim.config import RunConfig
@@ -73,16 +73,6 @@ class Municipality(mesa.Agent):
         self.surveyed, self.figures = recorder.latest_group("municipality", self.index)
 
 
-def _region_of(cfg: RunConfig) -> Region:
-    """The region a configuration names.
-
-    Commands load it through :func:`sim.config.load_configured_region`, which also runs the
-    checks before any work (memory, empty runs, the scenario against the region), and pass it in.
-    """
-    r = cfg.region
-    return load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
-
-
 class LonelinessModel(mesa.Model):
     """Community ties and loneliness in one region, stepped weekly.
 
@@ -111,7 +101,9 @@ class LonelinessModel(mesa.Model):
         self._stream_step = -1
         self.step_index = 0
         self.week = -cfg.burn_in_weeks
-        self.region = region if region is not None else _region_of(cfg)
+        # commands load the region through sim.config.load_configured_region (which also runs
+        # the checks before any work) and pass it in
+        self.region = region if region is not None else load_configured(cfg.region)
         # a population built once (same region, seed and population settings) may be reused
         self.pop = (
             population

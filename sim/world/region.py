@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -380,3 +381,8 @@ def _largest_remainder(totals: np.ndarray, shares: np.ndarray) -> np.ndarray:
     order = np.argsort(-(exact - base), axis=1, kind="stable")
     rank = np.argsort(order, axis=1, kind="stable")
     return base + (rank < short[:, None])
+
+
+def load_configured(r: Any) -> Region:
+    """The region a run configuration's ``region`` section names (key, prefecture, csv, list)."""
+    return load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
