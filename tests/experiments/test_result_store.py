@@ -60,6 +60,7 @@ def test_a_store_of_another_design_is_refused(tmp_path):
     ResultStore(tmp_path / "s").open(dict(DESIGN))  # the same design reopens
     with pytest.raises(ConfigError, match="different experiment"):
         ResultStore(tmp_path / "s").open({**DESIGN, "seed": 2})
-    (tmp_path / "s" / "manifest.json").write_text("{not json")
-    with pytest.raises(ConfigError, match="cannot read the store manifest"):
-        ResultStore(tmp_path / "s").open(DESIGN)
+    for text in ("{not json", "[]", ""):  # invalid, not an object, empty
+        (tmp_path / "s" / "manifest.json").write_text(text)
+        with pytest.raises(ConfigError, match=r"manifest"):
+            ResultStore(tmp_path / "s").open(DESIGN)

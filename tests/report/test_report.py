@@ -330,3 +330,24 @@ def test_number_formats() -> None:
     assert rt.fmt_yen(4.1514e8, "ja") == "4.15億円"
     assert rt.fmt_yen(4.1514e8, "en") == "¥415.1 million"
     assert rt.fmt_py(1010, "ja") == "1,010人年"
+
+
+def test_report_tables_are_written_as_a_whole_with_formulas_as_text(tmp_path: Path) -> None:
+    """A scenario title from a user's file (``=...``) lands in the report's tables as text."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from sim.report import _Doc, _write_tables
+
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "stale.csv").write_text("left by an earlier report\n", encoding="utf-8")
+    doc = _Doc(folder=tmp_path, lang="en", kind="compare")
+    table = pd.DataFrame({"scenario": ['=WEBSERVICE("http://x")', "places"], "diff": [-1.5, 2.0]})
+    doc.tables.append(("comparison", "comparison", table))
+    out = _write_tables(doc)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["all_tables.xlsx", "comparison.csv", "comparison.xlsx"]
+    back = pd.read_csv(out / "comparison.csv", encoding="utf-8-sig")
+    assert list(back["scenario"]) == ['\'=WEBSERVICE("http://x")', "places"]
+    assert list(back["diff"]) == [-1.5, 2.0]
+    for name in ("comparison.xlsx", "all_tables.xlsx"):
+        cell = openpyxl.load_workbook(out / name).worksheets[0]["A2"]
+        assert (cell.value, cell.data_type) == ('=WEBSERVICE("http://x")', "s")
