@@ -97,9 +97,9 @@ class ContactParams:
         source=ASSUMPTION,
     )
     friend_meet: float = param(
-        0.45,
+        0.2,
         unit="1/week",
-        low=0.1,
+        low=0.02,
         high=0.9,
         uncertain=True,
         source=ASSUMPTION,
@@ -139,14 +139,118 @@ class ContactParams:
         source=ASSUMPTION,
         doc="rate at which participants leave a community activity (balanced by joining)",
     )
-    need: list[float] = param(
-        [4.0, 6.0, 6.5, 6.0, 5.5, 4.5, 3.0, 2.2, 1.6],
+    need_base: float = param(
+        6.0,
         unit="contact/week",
-        low=1.0,
+        low=2.0,
         high=12.0,
         uncertain=True,
-        source="assumption: needs differ by age (MODEL.md); younger adults want more contact",
-        doc="desired weekly contact by age band",
+        source="assumption (calibrated); desired weekly contact of a young adult",
+        doc="desired weekly contact at age 20 (the need falls smoothly with age after 20)",
+    )
+    need_decline: float = param(
+        0.15,
+        unit="1/decade",
+        low=0.0,
+        high=0.4,
+        uncertain=True,
+        source="Wrzus et al. 2013 (Psychol Bull 139:53): personal networks shrink after young "
+        "adulthood; Carstensen 1992 socioemotional selectivity: older adults prefer fewer, closer "
+        "contacts; rate calibrated",
+        doc="relative fall of the desired contact per decade of age after 20",
+    )
+    call_rate: float = param(
+        0.05,
+        unit="1/tie/week",
+        low=0.02,
+        high=0.5,
+        uncertain=True,
+        source="assumption (calibrated to 基礎調査 令和5年: 'never voice-calls family or friends "
+        "living apart' is a minority)",
+        doc="voice calls per week with each friend",
+    )
+    kin_call: float = param(
+        0.15,
+        unit="1/relative/week",
+        low=0.05,
+        high=1.0,
+        source="assumption: a relative living apart is called about once a month to weekly",
+        doc="voice calls per week with each close relative living apart",
+    )
+    message_rate: float = param(
+        0.3,
+        unit="1/tie/week",
+        low=0.05,
+        high=1.0,
+        source="assumption: internet users text or message friends and relatives living apart "
+        "more often than they call them (通信利用動向調査: SNS use by age)",
+        doc="messages per week with each friend or relative, for internet users",
+    )
+    call_weight: float = param(
+        0.3,
+        unit="contact/call",
+        low=0.05,
+        high=0.8,
+        uncertain=True,
+        source="assumption, below in-person contact (friend_weight): remote contact protects "
+        "less than meeting in person (e.g. Teo et al. 2015, J Am Geriatr Soc 63:2014)",
+        doc="contact value of a voice call",
+    )
+    message_weight: float = param(
+        0.1,
+        unit="contact/message",
+        low=0.0,
+        high=0.5,
+        uncertain=True,
+        source="assumption, below a call (Teo et al. 2015: written contact did not protect)",
+        doc="contact value of a message exchange (text, e-mail, SNS)",
+    )
+    remote_cap: float = param(
+        3.0,
+        unit="contact/week",
+        low=0.5,
+        high=10.0,
+        source=ASSUMPTION,
+        doc="most contact that calls and messages add in a week",
+    )
+    kin_mean: float = param(
+        1.5,
+        unit="relatives/person",
+        low=0.3,
+        high=4.0,
+        uncertain=True,
+        source="assumption: close relatives living apart in regular contact (parents, adult "
+        "children, siblings; 全国家庭動向調査 shows most older parents have a child living apart); "
+        "Poisson mean, calibrated",
+        doc="mean number of close relatives living apart, per resident 16+",
+    )
+    kin_never_married: float = param(
+        0.4,
+        unit="-",
+        low=0.0,
+        high=1.0,
+        uncertain=True,
+        source="assumption: never-married residents aged 50+ have no children, and their "
+        "parents are mostly gone (2020 census: never-married shares of older men are rising)",
+        doc="relatives living apart of a never-married resident aged 50+, relative to others",
+    )
+    kin_meet: float = param(
+        0.05,
+        unit="1/relative/week",
+        low=0.01,
+        high=0.3,
+        source="assumption: a relative living apart is met in person about monthly or less",
+        doc="chance of meeting a given relative living apart in person in a week",
+    )
+    kinkeeping: float = param(
+        1.5,
+        unit="-",
+        low=1.0,
+        high=3.0,
+        uncertain=True,
+        source="Rosenthal 1985 (J Marriage Fam 47:965): women keep kin contact; IPSS 生活と支え"
+        "合いに関する調査 2017: fewer older women than men living alone talk at most fortnightly",
+        doc="women's kin contact (calls and meetings) relative to men's",
     )
 
 
@@ -191,24 +295,36 @@ class TieParams:
         doc="ties weaker than this are dropped",
     )
     form_group: float = param(
-        0.01,
+        0.15,
         unit="1/week",
         low=0.0,
-        high=0.05,
+        high=0.5,
         uncertain=True,
-        source=ASSUMPTION,
-        doc="chance a present worker or student befriends a co-present group member",
+        source="assumption; people replace lost friends towards a personal network size "
+        "(homeostasis: Wrzus et al. 2013; Mollenhorst et al. 2014 turnover at stable size)",
+        doc="chance a present worker or student with no friends befriends a co-present group "
+        "member (scaled by the resident's friendship deficit, 1 - friends / desired friends)",
     )
     form_zone: float = param(
-        0.006,
+        0.15,
         unit="1/week",
         low=0.0,
-        high=0.05,
+        high=0.5,
         uncertain=True,
-        source=ASSUMPTION,
-        doc="chance a present resident befriends an age-similar resident of the zone",
+        source="assumption; as form_group",
+        doc="chance a present resident with no friends befriends an age-similar resident of the "
+        "zone (scaled by the friendship deficit)",
     )
     new_strength: float = param(0.3, unit="strength", low=0.1, high=0.8, source=ASSUMPTION)
+    close_strength: float = param(
+        0.7,
+        unit="strength",
+        low=0.3,
+        high=0.95,
+        source="assumption: a tie at this strength is a close friend (親しい友人), someone to "
+        "rely on",
+        doc="tie strength from which a friendship counts as close",
+    )
     max_friends: int = param(
         15,
         unit="ties",
@@ -229,7 +345,16 @@ class LifeEventParams:
         low=0.0,
         high=0.2,
         source="assumption from life tables: annual death risk of a spouse by age",
-        doc="annual chance a married resident is bereaved",
+        doc="annual chance a married man is bereaved (his wife dies), by age band",
+    )
+    bereavement_female_factor: float = param(
+        2.0,
+        unit="-",
+        low=1.0,
+        high=4.0,
+        source="第23回生命表 2020: life expectancy 87.7 (women) vs 81.6 (men) years, and husbands "
+        "are older: wives are widowed about twice as often; 2020 census widowed shares",
+        doc="a married woman's bereavement hazard relative to a man's of the same age",
     )
     job_loss: float = param(
         0.02,
@@ -245,12 +370,14 @@ class LifeEventParams:
         high=0.3,
         source="assumption: employed residents aged 60+",
     )
-    moving: float = param(
-        0.04,
+    moving: list[float] = param(
+        [0.03, 0.06, 0.12, 0.08, 0.045, 0.03, 0.025, 0.02, 0.025],
         unit="1/year",
-        low=0.01,
-        high=0.1,
-        source="住民基本台帳人口移動報告 and intra-municipal moves: about 4% of residents a year",
+        low=0.0,
+        high=0.3,
+        source="住民基本台帳人口移動報告 2020 and 2020 census 5-year mover rates: moves peak in "
+        "the 20s; about 4% of residents a year overall; banded (assumption)",
+        doc="annual chance of moving house, by age band",
     )
     health_decline: list[float] = param(
         [0.0, 0.0, 0.0, 0.0, 0.001, 0.002, 0.01, 0.03, 0.08],
@@ -282,6 +409,16 @@ class LifeEventParams:
         high=1.0,
         source=ASSUMPTION,
         doc="share of friendship strength lost when moving house",
+    )
+    retirement_tie_loss: list[float] = param(
+        [0.4, 0.15],
+        unit="share",
+        low=0.0,
+        high=1.0,
+        uncertain=True,
+        source="assumption: men's friendships in Japan are mostly made at work and fade at "
+        "retirement (JAGES: men's social participation falls after retirement); [men, women]",
+        doc="share of friendship strength lost at retirement, for men and women",
     )
     settle_weeks: float = param(
         52.0,
@@ -321,8 +458,10 @@ class LonelinessParams:
         low=0.0,
         high=2.0,
         uncertain=True,
-        source="基礎調査 R4: often/always 19.5% without someone to consult vs 3.2% with",
-        doc="propensity added when a resident has no one to consult",
+        source="基礎調査 R4: often/always 19.5% without someone to consult vs 3.2% with; Weiss "
+        "1973 emotional loneliness (no intimate attachment)",
+        doc="latent target added while a resident has no one to rely on (no partner at home, no "
+        "close friend, no relative living apart in contact)",
     )
     unemployed_effect: float = param(
         0.5,
@@ -354,15 +493,17 @@ class LonelinessParams:
     )
     noise_sd: float = param(0.15, unit="latent/week", low=0.0, high=0.5, source=ASSUMPTION)
     contagion: float = param(
-        0.04,
-        unit="latent/contact",
+        0.3,
+        unit="latent",
         low=0.0,
-        high=0.2,
+        high=1.0,
         uncertain=True,
-        source="Cacioppo et al. 2009 (+52% if a friend is lonely); Hill et al. 2010 SISa",
-        doc="rise per lonely friend met this week",
+        source="Cacioppo, Fowler & Christakis 2009 (+52% if a friend is lonely); Hill et al. 2010 "
+        "SISa; bounded by the engine below the benefit of one meeting (gap_effect * "
+        "friend_weight / need) so that contact protects on balance",
+        doc="latent target added when every friend met this week is lonely (scaled by the "
+        "share of friends met who are lonely)",
     )
-    contagion_cap: int = param(3, unit="contacts", low=1, high=10, source=ASSUMPTION)
     onset_rate: float = param(
         0.15,
         unit="1/year",

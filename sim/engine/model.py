@@ -17,13 +17,13 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.core.codes import Activity
+from sim.core.codes import Activity, Marital
 from sim.core.measures import HEADLINE
 from sim.core.rng import Streams
 from sim.engine.component import Component
 from sim.engine.plan import PLAN, STEP_ORDER
 from sim.engine.recorder import Recorder
-from sim.engine.state import Residents, age_band
+from sim.engine.state import Residents, age_band, contact_need
 from sim.policy.scenario import Scenario, check_horizon, load_scenario
 from sim.policy.services import Services, initial_service_state
 from sim.world.friendship import FriendshipNetwork
@@ -119,7 +119,8 @@ class LonelinessModel(mesa.Model):
         }
         self.met = np.zeros(self.friends.n_edges, bool)
         self.lonely_ends = np.zeros(self.friends.n_edges, np.int8)
-        self.moved: list[np.ndarray] = []
+        #: residents whose ties weaken at the next compaction, with the share of strength kept
+        self.moved: list[tuple[np.ndarray, float]] = []
         self.scenario = scenario if scenario is not None else load_scenario(cfg.scenario)
         check_horizon(self.scenario, cfg.start_date, cfg.years)
         self.svc = initial_service_state(self)
@@ -168,12 +169,19 @@ class LonelinessModel(mesa.Model):
         u = self.streams.get("initial_state").random((4, pop.n), dtype=np.float32)
         z = self.streams.get("traits").standard_normal(pop.n, dtype=np.float32)
         lp = p.loneliness
-        res.trait = (
-            np.float32(lp.baseline)
-            + np.float32(lp.no_confidant) * ~pop.has_confidant
-            + np.float32(lp.trait_sd) * z
-        ).astype(np.float32)
+        res.trait = (np.float32(lp.baseline) + np.float32(lp.trait_sd) * z).astype(np.float32)
         res.latent = res.trait.copy()
+        c = p.contacts
+        res.need = contact_need(pop.age, c.need_base, c.need_decline)
+        res.cohabitants = (pop.household_size[pop.household] - 1).astype(np.int8)
+        res.partner_home = pop.partner >= 0
+        kin_rng = self.streams.get("kin")
+        # never-married older residents have no children: fewer relatives living apart
+        childless = (pop.marital == Marital.NEVER) & (pop.age >= 50)
+        mean = np.where(childless, c.kin_mean * c.kin_never_married, c.kin_mean)
+        res.kin = np.where(pop.age >= 16, np.minimum(kin_rng.poisson(mean), 20), 0)
+        res.kin = res.kin.astype(np.int8)
+        res.rely_on = res.partner_home | (res.kin > 0)
         res.limited = u[0] < np.asarray(p.events.mobility_limited, np.float32)[res.band]
         res.community = (u[1] < np.asarray(p.contacts.community_share, np.float32)[res.band]) & (
             pop.age >= 16

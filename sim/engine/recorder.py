@@ -31,7 +31,46 @@ MEASURES = (
     "chronic_loneliness",
     "mean_friends",
     "mean_contact",
+    "never_meets_in_person",
+    "never_phones",
+    "never_messages",
+    "talks_at_most_fortnightly",
+    "no_close_friends",
+    "has_someone_to_rely_on",
 )
+
+#: The ``group`` dimension: cross-tabulated groups of the isolation surveys, recomputed at each
+#: record (living alone and living with a spouse change with bereavement and re-partnering).
+CROSS_GROUPS = (
+    "age65plus_living_alone_male",
+    "age65plus_living_alone_female",
+    "age65plus_male_with_spouse",
+    "age60plus",
+    "age16plus",
+)
+
+
+def cross_group_masks(model) -> np.ndarray:
+    """Membership of each resident in each of :data:`CROSS_GROUPS` now, shape (groups, n)."""
+    pop, r = model.pop, model.res
+    old = pop.age >= 65
+    alone = (r.cohabitants == 0) & ~pop.household_institutional[pop.household]
+    male = pop.sex == 0
+    return np.stack(
+        [
+            old & alone & male,
+            old & alone & ~male,
+            old & male & r.partner_home,
+            pop.age >= 60,
+            pop.age >= SURVEY_MIN_AGE,
+        ]
+    )
+
+
+def talk_weeks(history: np.ndarray) -> np.ndarray:
+    """Weeks of the last four in which a resident talked with anyone (bit count of 4 bits)."""
+    h = history.astype(np.uint8)
+    return (h & 1) + ((h >> 1) & 1) + ((h >> 2) & 1) + ((h >> 3) & 1)
 
 
 class Recorder:
@@ -61,9 +100,15 @@ class Recorder:
             ),
             ("municipality", pop.municipality.astype(np.int64), list(munis["name"])),
         ]
-        self.n_groups = sum(len(labels) for _, _, labels in self.dims)
+        self.n_static = sum(len(labels) for _, _, labels in self.dims)
+        self.n_groups = self.n_static + len(CROSS_GROUPS)
         self.membership = self._membership(pop.n)
-        self.group_n = np.asarray(self.membership.sum(axis=1)).ravel().astype(np.int64)
+        self.group_n = np.concatenate(
+            [
+                np.asarray(self.membership.sum(axis=1)).ravel(),
+                cross_group_masks(model).sum(axis=1),
+            ]
+        ).astype(np.int64)
         self.values = np.full((self.weeks.size, len(MEASURES), self.n_groups), np.nan)
         self.n = np.zeros((self.weeks.size, self.n_groups), dtype=np.int64)
         self.i = 0
@@ -81,6 +126,10 @@ class Recorder:
         keep = np.tile(self.adult, len(self.dims))
         data = np.ones(int(keep.sum()), np.float32)
         return sp.csr_matrix((data, (rows[keep], cols[keep])), shape=(offset, n))
+
+    def _all_dims(self) -> list[tuple[str, np.ndarray | None, list[str]]]:
+        """The static dimensions, then ``group`` (the cross-tabulated groups)."""
+        return [*self.dims, ("group", None, list(CROSS_GROUPS))]
 
     def due(self, week: int) -> bool:
         """Whether ``week`` is the next record week still to be recorded."""
@@ -102,7 +151,7 @@ class Recorder:
             The number of residents surveyed and every measure (empty before the first record).
         """
         offset = 0
-        for name, _, labels in self.dims:
+        for name, _, labels in self._all_dims():
             if name == dimension:
                 break
             offset += len(labels)
@@ -133,11 +182,19 @@ class Recorder:
                 r.lonely_weeks >= sp_.chronic_weeks,
                 model.friends.degree,
                 r.contact,
+                r.weeks_no_friend >= sp_.isolation_weeks,
+                r.weeks_no_call >= sp_.isolation_weeks,
+                r.weeks_no_message >= sp_.isolation_weeks,
+                talk_weeks(r.talk_history) <= 2,
+                r.close_friends == 0,
+                r.rely_on,
             ],
             axis=1,
             dtype=np.float32,
         )
-        sums = self.membership @ per_resident
+        cross = cross_group_masks(model).astype(np.float32)
+        sums = np.concatenate([self.membership @ per_resident, cross @ per_resident])
+        self.group_n = np.concatenate([self.group_n[: self.n_static], cross.sum(axis=1)])
         with np.errstate(invalid="ignore", divide="ignore"):
             self.values[self.i] = (sums / self.group_n[:, None]).T
         self.n[self.i] = self.group_n
@@ -148,8 +205,8 @@ class Recorder:
     def table(self, start_date: np.datetime64) -> pd.DataFrame:
         """Tidy long table: week, date, measure, dimension, group, value, n."""
         weeks = self.weeks[: self.i]
-        dims = np.concatenate([[d] * len(labels) for d, _, labels in self.dims])
-        groups = np.concatenate([labels for _, _, labels in self.dims])
+        dims = np.concatenate([[d] * len(labels) for d, _, labels in self._all_dims()])
+        groups = np.concatenate([labels for _, _, labels in self._all_dims()])
         r, m, g = np.meshgrid(
             np.arange(weeks.size), np.arange(len(MEASURES)), np.arange(self.n_groups), indexing="ij"
         )

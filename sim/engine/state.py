@@ -15,6 +15,12 @@ def age_band(age: np.ndarray) -> np.ndarray:
     return np.searchsorted(edges, age, side="right").astype(np.int8)
 
 
+def contact_need(age: np.ndarray, base: float, decline: float) -> np.ndarray:
+    """Desired weekly contact: ``base`` up to age 20, then falling by ``decline`` per decade."""
+    decades = np.maximum(np.asarray(age, np.float32) - 20, 0) / np.float32(10)
+    return (np.float32(base) * np.float32(1 - decline) ** decades).astype(np.float32)
+
+
 def weekly(annual: np.ndarray | float) -> np.ndarray:
     """Convert an annual probability into a weekly hazard."""
     p = np.clip(np.asarray(annual, dtype=np.float64), 0.0, 0.999999)
@@ -42,8 +48,26 @@ class Residents:
         contact: realised contact this week (contact units).
         friends_met: friends met in person this week.
         lonely: latent level above the lonely threshold.
-        weeks_no_friend: consecutive weeks without meeting any friend or relative living apart.
+        weeks_no_friend: consecutive weeks without meeting any friend or relative living apart
+            in person.
         lonely_weeks: consecutive weeks lonely.
+        need: desired weekly contact (contact units; static, from age).
+        cohabitants: other members of the household counted for household contact (falls by
+            one when a partner at home dies, rises by one at re-partnering).
+        partner_home: a partner lives in the household.
+        kin: close relatives living apart (static).
+        kin_met: relatives living apart met in person this week.
+        calls: voice calls with friends and relatives living apart this week.
+        messages: message exchanges with them this week (internet users only).
+        weeks_no_call: consecutive weeks without a voice call.
+        weeks_no_message: consecutive weeks without a message exchange.
+        weeks_no_kin: consecutive weeks without meeting a relative living apart in person.
+        talk_history: bit ``k`` set if the resident talked with anyone (in person or by phone)
+            ``k`` weeks ago (bit 0: this week); four weeks kept.
+        close_friends: friendship ties at or above the close strength.
+        rely_on: has someone to rely on in trouble (partner at home, a close friend, or a
+            relative living apart met in person within ``survey.isolation_weeks``); changes as ties
+            form and end.
     """
 
     band: np.ndarray
@@ -64,6 +88,19 @@ class Residents:
     lonely: np.ndarray
     weeks_no_friend: np.ndarray
     lonely_weeks: np.ndarray
+    need: np.ndarray
+    cohabitants: np.ndarray
+    partner_home: np.ndarray
+    kin: np.ndarray
+    kin_met: np.ndarray
+    calls: np.ndarray
+    messages: np.ndarray
+    weeks_no_call: np.ndarray
+    weeks_no_message: np.ndarray
+    weeks_no_kin: np.ndarray
+    talk_history: np.ndarray
+    close_friends: np.ndarray
+    rely_on: np.ndarray
 
     @property
     def n(self) -> int:
@@ -94,4 +131,17 @@ class Residents:
             lonely=b(),
             weeks_no_friend=np.zeros(n, np.int16),
             lonely_weeks=np.zeros(n, np.int16),
+            need=f(),
+            cohabitants=np.zeros(n, np.int8),
+            partner_home=b(),
+            kin=np.zeros(n, np.int8),
+            kin_met=f(),
+            calls=f(),
+            messages=f(),
+            weeks_no_call=np.zeros(n, np.int16),
+            weeks_no_message=np.zeros(n, np.int16),
+            weeks_no_kin=np.zeros(n, np.int16),
+            talk_history=np.full(n, 0b1111, np.uint8),
+            close_friends=np.zeros(n, np.int16),
+            rely_on=b(),
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 N_BANDS = 9
+#: cells of age band x sex (``band * 2 + sex``)
+N_CELLS = 2 * N_BANDS
 
 
 def balance(forward: np.ndarray, share_from: np.ndarray, share_to: np.ndarray) -> np.ndarray:
@@ -14,8 +16,10 @@ def balance(forward: np.ndarray, share_from: np.ndarray, share_to: np.ndarray) -
     )
 
 
-def band_share(band: np.ndarray, mask: np.ndarray, within: np.ndarray) -> np.ndarray:
-    """Share of ``mask`` among ``within`` residents of each age band."""
-    num = np.bincount(band[mask & within], minlength=N_BANDS)
-    den = np.bincount(band[within], minlength=N_BANDS)
+def band_share(
+    band: np.ndarray, mask: np.ndarray, within: np.ndarray, n: int = N_BANDS
+) -> np.ndarray:
+    """Share of ``mask`` among ``within`` residents of each age band (or of ``n`` cells)."""
+    num = np.bincount(band[mask & within], minlength=n)
+    den = np.bincount(band[within], minlength=n)
     return np.where(den > 0, num / np.maximum(den, 1), 0.0)

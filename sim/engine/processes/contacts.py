@@ -37,23 +37,28 @@ class ContactsView(Protocol):
 
 
 class Contacts(Component):
-    """Contacts realised this week, layer by layer; lonely residents withdraw."""
+    """Contacts realised this week, in person and remote; lonely residents withdraw.
+
+    In person: the household, colleagues or classmates, neighbours, friends, relatives living
+    apart and community activity. Remote: voice calls with friends and relatives, and messages
+    for internet users; they count toward contact with weights below a meeting's. The lonely
+    friends met are counted for contagion (step 4). Withdrawal lowers a lonely resident's
+    participation and reaching out, in person and remote.
+    """
 
     name = "contacts"
-    reads = ("params.contacts", "params.ties", "pop.household", "nb_edges", "groups", "friends",
-             "res.lonely", "res.limited", "res.group", "res.teleworker", "res.settled",
-             "res.community")  # fmt: skip
+    reads = ("params.contacts", "params.ties", "pop.sex",
+             "pop.digital", "nb_edges", "groups", "friends", "res.lonely", "res.limited",
+             "res.group", "res.teleworker", "res.settled", "res.community", "res.cohabitants",
+             "res.kin")  # fmt: skip
     writes = ("res.willing", "res.present", "res.friends_met", "res.weeks_no_friend",
-              "res.contact", "friends (ties ended)", "met", "lonely_ends",
-              "lonely_friends_met")  # fmt: skip
+              "res.kin_met", "res.calls", "res.messages", "res.weeks_no_call",
+              "res.weeks_no_message", "res.weeks_no_kin", "res.talk_history", "res.contact",
+              "friends (ties ended)", "met", "lonely_ends", "lonely_friends_met")  # fmt: skip
 
     def init(self, m: ContactsView) -> None:
-        """Precompute the household contact, which is fixed because households are fixed."""
+        """Precompute the neighbourhood matrix and each resident's kin contact multiplier."""
         c = m.params.contacts
-        size = m.pop.household_size[m.pop.household].astype(np.float32)
-        self.household = np.minimum(size - 1, c.household_cap).astype(np.float32) * np.float32(
-            c.household_weight
-        )
         self.p_end = float(weekly(m.params.ties.turnover))
         n = m.pop.n
         e = m.nb_edges
@@ -62,13 +67,17 @@ class Contacts(Component):
         rows = np.concatenate([e[:, 0], e[:, 1]])
         cols = np.concatenate([e[:, 1], e[:, 0]])
         self.nb = sp.csr_matrix((data, (rows, cols)), shape=(n, n), dtype=np.float32)
+        female = m.pop.sex == 1
+        self.kinship = np.where(female, np.float32(c.kinkeeping), np.float32(1)).astype(np.float32)
+        self.digital = m.pop.digital.astype(np.float32)
 
     def step(self, m: ContactsView) -> None:
-        """Realise presence, then work, neighbourhood, friend and community contact."""
+        """Realise presence, then work, neighbourhood, friend, kin, community and remote contact."""
         r, c = m.res, m.params.contacts
         rng = m.stream(self.name)
-        u = rng.random((2, r.n), dtype=np.float32)
-        willing = np.float32(c.presence) * (1 - np.float32(c.withdrawal) * r.lonely)
+        u = rng.random((3, r.n), dtype=np.float32)
+        reach = 1 - np.float32(c.withdrawal) * r.lonely
+        willing = np.float32(c.presence) * reach
         willing = np.where(r.limited, willing * np.float32(c.mobility_factor), willing)
         r.willing = willing.astype(np.float32)
         r.present = u[0] < r.willing
@@ -77,19 +86,40 @@ class Contacts(Component):
         co = np.bincount(g, minlength=m.groups.n + 1)
         work = np.minimum(co[g] - 1, c.work_cap) * at_work
         pres = r.present.astype(np.float32)
-        nb = self.nb @ pres
+        nb = r.settled * pres * (self.nb @ pres)
         f = m.friends
         u_ties = rng.random(f.n_edges, dtype=np.float32)
         m.met, m.lonely_ends, r.friends_met, m.lonely_friends_met = f.meet(
             r.willing, r.lonely, c.friend_meet, u_ties, self.p_end
         )
-        r.weeks_no_friend = np.where(
-            r.friends_met > 0, 0, np.minimum(r.weeks_no_friend + 1, 10_000)
-        ).astype(np.int16)
+        kin = r.kin * self.kinship
+        r.kin_met = rng.poisson(np.float32(c.kin_meet) * kin * r.willing).astype(np.float32)
+        kin_calls = rng.poisson(np.float32(c.kin_call) * kin * reach)
+        friend_calls = rng.poisson(np.float32(c.call_rate) * f.degree * reach)
+        r.calls = (kin_calls + friend_calls).astype(np.float32)
+        lam = np.float32(c.message_rate) * (f.degree + kin) * reach * self.digital
+        r.messages = rng.poisson(lam).astype(np.float32)
+        in_person = r.friends_met + r.kin_met
+        r.weeks_no_friend = _weeks_without(r.weeks_no_friend, in_person > 0)
+        r.weeks_no_call = _weeks_without(r.weeks_no_call, r.calls > 0)
+        r.weeks_no_message = _weeks_without(r.weeks_no_message, r.messages > 0)
+        r.weeks_no_kin = _weeks_without(r.weeks_no_kin, r.kin_met > 0)
+        together = r.community & r.present
+        chat = u[2] < 1 - np.exp(-nb)  # a conversation with a neighbour, by neighbourhood contact
+        talked = (r.cohabitants > 0) | (work > 0) | (in_person > 0) | (r.calls > 0) | together
+        talked |= chat
+        r.talk_history = ((r.talk_history << 1) | talked).astype(np.uint8) & np.uint8(0b1111)
+        remote = np.float32(c.call_weight) * r.calls + np.float32(c.message_weight) * r.messages
         r.contact = (
-            self.household
+            np.float32(c.household_weight) * np.minimum(r.cohabitants, c.household_cap)
             + np.float32(c.work_weight) * work.astype(np.float32)
-            + r.settled * pres * nb
-            + np.float32(c.friend_weight) * r.friends_met
-            + np.float32(c.community_weight) * (r.community & r.present)
+            + nb
+            + np.float32(c.friend_weight) * (r.friends_met + r.kin_met)
+            + np.float32(c.community_weight) * together
+            + np.minimum(remote, np.float32(c.remote_cap))
         ).astype(np.float32)
+
+
+def _weeks_without(weeks: np.ndarray, happened: np.ndarray) -> np.ndarray:
+    """Consecutive weeks without something: 0 if it happened this week, else one more."""
+    return np.where(happened, 0, np.minimum(weeks + 1, 10_000)).astype(np.int16)

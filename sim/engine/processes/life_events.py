@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.core.codes import Activity, Marital
 from sim.engine.component import Component
-from sim.engine.processes._shared import N_BANDS, balance, band_share
+from sim.engine.processes._shared import N_BANDS, N_CELLS, balance, band_share
 from sim.engine.state import weekly
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ class LifeEventsView(Protocol):
     pop: Population
     res: Residents
     counts: dict[str, np.ndarray | int]
-    moved: list[np.ndarray]
+    moved: list[tuple[np.ndarray, float]]
 
     def stream(self, name: str) -> np.random.Generator:
         """Generator of the named stream for this step."""
@@ -38,8 +38,10 @@ class LifeEventsView(Protocol):
 class LifeEvents(Component):
     """Life events from age-specific hazards, each with a balancing reverse transition.
 
-    Demography is stationary (ages and households are held at the census): bereavement is
-    balanced by re-partnering, job loss by re-employment, retirement by return to work, health
+    Demography is stationary (ages and households are held at the census), and hazards are per
+    cell of age band and sex. Bereavement ends the household contact of a partner at home (the
+    partner's own record is kept until deaths are simulated) and is balanced by re-partnering,
+    which brings a partner into the household; job loss by re-employment, retirement by return to work, health
     decline by recovery, and leaving community activity by joining, with reverse hazards set so
     that each age band keeps its census shares. Moving house keeps the zone but restarts
     neighbourhood contact and weakens friendships (at the next tie compaction). At most one
@@ -47,32 +49,37 @@ class LifeEvents(Component):
     """
 
     name = "life_events"
-    reads = ("params.events", "params.contacts", "pop.age", "res")
+    reads = ("params.events", "params.contacts", "pop.age", "pop.sex", "res")
     writes = ("res.marital", "res.activity", "res.group", "res.settled", "res.shock",
-              "res.limited", "res.community", "moved", "counts.events")  # fmt: skip
+              "res.limited", "res.community", "res.cohabitants", "res.partner_home", "moved",
+              "counts.events")  # fmt: skip
 
     def init(self, m: LifeEventsView) -> None:
-        """Compute weekly hazards per age band and event."""
+        """Compute weekly hazards per cell (age band x sex) and event."""
         p = m.params.events
         r = m.res
+        cell = (r.band.astype(np.int16) * 2 + m.pop.sex).astype(np.int16)
+        self.cell = cell
         adult = m.pop.age >= 16
         working_age = adult & (m.pop.age < 65)
-        ones = np.ones(N_BANDS, np.float32)
-        bereave = weekly(p.bereavement)
-        married = band_share(r.band, r.marital == Marital.MARRIED, adult)
-        widowed = band_share(r.band, r.marital == Marital.WIDOWED_DIVORCED, adult)
+        ones = np.ones(N_CELLS, np.float32)
+        by_band = lambda v: np.repeat(np.asarray(v, np.float64), 2)  # noqa: E731
+        sex_factor = np.tile([1.0, p.bereavement_female_factor], N_BANDS)
+        bereave = np.minimum(weekly(by_band(p.bereavement) * sex_factor), 0.05)
+        married = band_share(cell, r.marital == Marital.MARRIED, adult, N_CELLS)
+        widowed = band_share(cell, r.marital == Marital.WIDOWED_DIVORCED, adult, N_CELLS)
         job_loss = weekly(p.job_loss) * ones
-        employed = band_share(r.band, r.activity == Activity.EMPLOYED, working_age)
-        unemployed = band_share(r.band, r.activity == Activity.UNEMPLOYED, working_age)
+        employed = band_share(cell, r.activity == Activity.EMPLOYED, working_age, N_CELLS)
+        unemployed = band_share(cell, r.activity == Activity.UNEMPLOYED, working_age, N_CELLS)
         older = adult & (m.pop.age >= 60) & (m.pop.age < 75)
         retire = weekly(p.retirement) * ones
-        emp_old = band_share(r.band, r.activity == Activity.EMPLOYED, older)
-        ret_old = band_share(r.band, r.activity == Activity.RETIRED, older)
-        decline = weekly(p.health_decline)
-        lim = np.asarray(p.mobility_limited)
+        emp_old = band_share(cell, r.activity == Activity.EMPLOYED, older, N_CELLS)
+        ret_old = band_share(cell, r.activity == Activity.RETIRED, older, N_CELLS)
+        decline = weekly(by_band(p.health_decline))
+        lim = by_band(p.mobility_limited)
         c = m.params.contacts
         leave = weekly(c.community_turnover) * ones
-        share = np.asarray(c.community_share)
+        share = by_band(c.community_share)
         self.h = np.stack(
             [
                 bereave,
@@ -81,7 +88,7 @@ class LifeEvents(Component):
                 balance(job_loss, employed, unemployed),
                 retire,
                 balance(retire, emp_old, ret_old),
-                weekly(p.moving) * ones,
+                weekly(by_band(p.moving)),
                 decline,
                 balance(decline, 1.0 - lim, lim),
                 leave,
@@ -91,6 +98,7 @@ class LifeEvents(Component):
         self.h = np.minimum(self.h, 0.05)
         self.hmax = self.h.sum(axis=0)
         self.settle = np.float32(1.0 / p.settle_weeks)
+        self.female = m.pop.sex == 1
 
     def _eligible(self, m: LifeEventsView, who: np.ndarray) -> np.ndarray:
         r, age = m.res, m.pop.age[who]
@@ -118,10 +126,10 @@ class LifeEvents(Component):
         r = m.res
         r.settled = np.minimum(np.float32(1.0), r.settled + self.settle)
         u = m.stream(self.name).random(r.n, dtype=np.float32)
-        who = np.flatnonzero(u < self.hmax[r.band])
+        who = np.flatnonzero(u < self.hmax[self.cell])
         if who.size == 0:
             return
-        h = self.h[:, r.band[who]] * self._eligible(m, who)
+        h = self.h[:, self.cell[who]] * self._eligible(m, who)
         cum = np.cumsum(h, axis=0)
         event = (u[who][None, :] >= cum).sum(axis=0)
         happened = event < h.shape[0]
@@ -131,21 +139,30 @@ class LifeEvents(Component):
     def _apply(self, m: LifeEventsView, who: np.ndarray, event: np.ndarray) -> None:
         r, p = m.res, m.params.events
         sel = lambda k: who[event == k]  # noqa: E731
-        r.marital[sel(0)] = Marital.WIDOWED_DIVORCED
-        r.shock[sel(0)] += p.shock_bereavement
-        r.marital[sel(1)] = Marital.MARRIED
+        bereaved = sel(0)
+        r.marital[bereaved] = Marital.WIDOWED_DIVORCED
+        r.shock[bereaved] += p.shock_bereavement
+        r.cohabitants[bereaved] -= r.partner_home[bereaved]  # the partner's contact ends
+        r.partner_home[bereaved] = False
+        partnered = sel(1)
+        r.marital[partnered] = Marital.MARRIED
+        r.cohabitants[partnered] += ~r.partner_home[partnered]  # a partner moves in
+        r.partner_home[partnered] = True
         for k, shock in ((2, p.shock_job_loss), (4, p.shock_retirement)):
             lost = sel(k)
             r.activity[lost] = Activity.UNEMPLOYED if k == 2 else Activity.RETIRED
             r.group[lost] = -1
             r.shock[lost] += shock
+        retired = sel(4)
+        for sex, loss in enumerate(p.retirement_tie_loss):  # work-made friendships fade
+            m.moved.append((retired[self.female[retired] == bool(sex)], 1.0 - loss))
         hired = np.concatenate([sel(3), sel(5)])
         r.activity[hired] = Activity.EMPLOYED
         r.group[hired] = m.new_workplace(hired)
         moved = sel(6)
         r.settled[moved] = 0.0
         r.shock[moved] += p.shock_moving
-        m.moved.append(moved)
+        m.moved.append((moved, 1.0 - p.moving_tie_loss))
         r.limited[sel(7)] = True
         r.limited[sel(8)] = False
         r.community[sel(9)] = False

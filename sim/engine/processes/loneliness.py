@@ -33,25 +33,30 @@ class LonelinessView(Protocol):
 
 
 class Loneliness(Component):
-    """Latent loneliness: contact gap, SISa contagion, spontaneous onset, recovery and shocks.
+    """Latent loneliness: contact gap, no one to rely on, onset, recovery and shocks.
 
-    ``latent += recovery * (trait + gap_effect * gap + strain + shift - latent)
-    + contagion * min(k, cap) + onset + shocks + noise``, where
-    ``gap = max(0, 1 - contact / need[age band])``, ``k`` is the number of lonely friends met
-    this week and ``shift`` the target shift from services (the model's ``target_shift``).
+    ``latent += recovery * (trait + gap_effect * gap + spread * share + no_confidant *
+    (1 - rely_on) + strain + shift - latent) + onset + shocks + noise``, where
+    ``gap = exp(-contact / need)`` (social loneliness: 1 with no contact, falling with
+    diminishing returns as contact grows against the resident's age-dependent need), ``share``
+    is the share of friends met this week who are lonely and ``rely_on`` says whether the
+    resident has someone to rely on (emotional loneliness, Weiss 1973). Contagion is bounded
+    below the benefit of the contact itself: ``spread = min(contagion, gap_effect *
+    friend_weight / need * gap)``, the fall in the target that one more meeting brings this
+    resident now. ``shift`` is the target shift from services (the model's ``target_shift``).
     """
 
     name = "loneliness"
-    reads = ("params.contacts.need", "params.loneliness", "res.contact", "res.band",
-             "res.trait", "res.activity", "res.shock", "lonely_friends_met",
-             "target_shift")  # fmt: skip
+    reads = ("params.loneliness", "params.contacts.friend_weight", "res.contact", "res.need",
+             "res.rely_on", "res.trait", "res.activity", "res.shock", "res.friends_met",
+             "lonely_friends_met", "target_shift")  # fmt: skip
     writes = ("res.latent", "res.shock", "res.lonely", "res.lonely_weeks")
 
     def init(self, m: LonelinessView) -> None:
-        """Store per-band needs and the weekly onset hazard."""
-        c, p = m.params.contacts, m.params.loneliness
-        self.need = np.asarray(c.need, np.float32)
+        """Store the weekly onset hazard and the per-unit-gap benefit of one meeting."""
+        p = m.params.loneliness
         self.onset = weekly(p.onset_rate)
+        self.benefit = np.float32(p.gap_effect * m.params.contacts.friend_weight) / m.res.need
 
     def step(self, m: LonelinessView) -> None:
         """Move every resident's latent loneliness one week."""
@@ -60,13 +65,21 @@ class Loneliness(Component):
         u = rng.random((2, r.n), dtype=np.float32)
         noise = (u[0] - np.float32(0.5)) * np.float32(np.sqrt(12.0))  # mean 0, sd 1
         onset = u[1] < self.onset
-        gap = np.maximum(np.float32(0), 1 - r.contact / self.need[r.band])
-        k = np.minimum(m.lonely_friends_met, p.contagion_cap)
+        gap = np.exp(-r.contact / r.need)
         strain = np.float32(p.unemployed_effect) * (r.activity == Activity.UNEMPLOYED)
-        target = r.trait + np.float32(p.gap_effect) * gap + strain + m.target_shift
+        alone = np.float32(p.no_confidant) * ~r.rely_on
+        share = m.lonely_friends_met / np.maximum(r.friends_met, np.float32(1))
+        spread = np.minimum(np.float32(p.contagion), self.benefit * gap)
+        target = (
+            r.trait
+            + np.float32(p.gap_effect) * gap
+            + spread * share
+            + alone
+            + strain
+            + m.target_shift
+        )
         r.latent += (
             np.float32(p.recovery) * (target - r.latent)
-            + np.float32(p.contagion) * k
             + np.float32(p.onset_size) * onset
             + r.shock
             + np.float32(p.noise_sd) * noise
