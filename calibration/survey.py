@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.codes import Activity, Marital, Sex
-from sim.engine.recorder import CATEGORY_MEASURES
+from sim.engine.recorder import CATEGORY_MEASURES, CROSS_GROUPS, cross_group_masks, talk_weeks
 from sim.engine.survey import SURVEY_MIN_AGE
 
 #: stream used for the calibration survey's response errors (never used by the dynamics)
@@ -40,6 +40,12 @@ MEASURES = (
     "ucla3_top",
     "no_in_person_contact",
     "no_social_activity",
+    "never_meets_in_person",
+    "never_phones",
+    "never_messages",
+    "talks_at_most_fortnightly",
+    "no_close_friends",
+    "has_someone_to_rely_on",
 )
 AGE_GROUP_BOUNDS = {
     "age_16_19": (16, 20),
@@ -67,6 +73,7 @@ GROUPS = (
     "never_married",
     "has_someone_to_consult",
     "no_one_to_consult",
+    *CROSS_GROUPS,
 )
 
 
@@ -126,7 +133,8 @@ def group_masks(model) -> dict[str, np.ndarray]:
     """Boolean mask over residents for each group of the target vocabulary (16+ only)."""
     pop, res = model.pop, model.res
     adult = pop.age >= SURVEY_MIN_AGE
-    alone = pop.lives_alone()
+    # living alone and having someone to rely on change during a run (bereavement, ties)
+    alone = (res.cohabitants == 0) & ~pop.household_institutional[pop.household]
     male, female = pop.sex == Sex.MALE, pop.sex == Sex.FEMALE
     masks = {
         "all": adult,
@@ -142,8 +150,9 @@ def group_masks(model) -> dict[str, np.ndarray]:
         "unemployed": adult & (res.activity == Activity.UNEMPLOYED),
         "married": adult & (res.marital == Marital.MARRIED),
         "never_married": adult & (res.marital == Marital.NEVER),
-        "has_someone_to_consult": adult & pop.has_confidant,
-        "no_one_to_consult": adult & ~pop.has_confidant,
+        "has_someone_to_consult": adult & res.rely_on,
+        "no_one_to_consult": adult & ~res.rely_on,
+        **dict(zip(CROSS_GROUPS, cross_group_masks(model), strict=True)),
     }
     return masks
 
@@ -222,6 +231,12 @@ def survey(model, targets: pd.DataFrame | None = None, *, fit: bool = True) -> S
     per["ucla3_top"] = ucla >= 10
     per["no_in_person_contact"] = r.weeks_no_friend >= svp.isolation_weeks
     per["no_social_activity"] = ~model.socially_active()
+    per["never_meets_in_person"] = per["no_in_person_contact"]
+    per["never_phones"] = r.weeks_no_call >= svp.isolation_weeks
+    per["never_messages"] = r.weeks_no_message >= svp.isolation_weeks
+    per["talks_at_most_fortnightly"] = talk_weeks(r.talk_history) <= 2
+    per["no_close_friends"] = r.close_friends == 0
+    per["has_someone_to_rely_on"] = r.rely_on.copy()
     return SurveyAnswers(cat, ucla, per, thresholds, cuts)
 
 
