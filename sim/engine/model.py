@@ -22,6 +22,7 @@ from sim.core.measures import HEADLINE
 from sim.core.rng import Streams
 from sim.engine.component import Component
 from sim.engine.plan import PLAN, STEP_ORDER
+from sim.engine.processes._shared import poisson_from_uniform
 from sim.engine.recorder import Recorder
 from sim.engine.state import Residents, age_band, contact_need
 from sim.policy.scenario import Scenario, check_horizon, load_scenario
@@ -179,7 +180,8 @@ class LonelinessModel(mesa.Model):
         # never-married older residents have no children: fewer relatives living apart
         childless = (pop.marital == Marital.NEVER) & (pop.age >= 50)
         mean = np.where(childless, c.kin_mean * c.kin_never_married, c.kin_mean)
-        res.kin = np.where(pop.age >= 16, np.minimum(kin_rng.poisson(mean), 20), 0)
+        kin = poisson_from_uniform(kin_rng.random(pop.n, dtype=np.float32), mean, k_max=20)
+        res.kin = np.where(pop.age >= 16, kin, 0)
         res.kin = res.kin.astype(np.int8)
         res.rely_on = res.partner_home | (res.kin > 0)
         res.limited = u[0] < np.asarray(p.events.mobility_limited, np.float32)[res.band]

@@ -23,3 +23,24 @@ def band_share(
     num = np.bincount(band[mask & within], minlength=n)
     den = np.bincount(band[within], minlength=n)
     return np.where(den > 0, num / np.maximum(den, 1), 0.0)
+
+
+def poisson_from_uniform(u: np.ndarray, lam: np.ndarray, k_max: int = 40) -> np.ndarray:
+    """Poisson draws by inverting the CDF at given uniforms (one uniform per draw).
+
+    Unlike ``Generator.poisson``, which consumes a variable number of random numbers, this keeps
+    every draw tied to its own uniform, so the streams stay paired across runs whose rates
+    differ (common random numbers). Counts are capped at ``k_max``.
+    """
+    lam = np.asarray(lam, np.float32)
+    p = np.exp(-lam)
+    cdf = p.copy()
+    k = np.zeros(u.shape, np.int16)
+    for i in range(1, k_max + 1):
+        more = u > cdf
+        if not more.any():
+            break
+        k += more
+        p = p * lam / np.float32(i)
+        cdf = cdf + p
+    return k

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.engine.component import Component
+from sim.engine.processes._shared import poisson_from_uniform
 from sim.engine.state import weekly
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class Contacts(Component):
         """Realise presence, then work, neighbourhood, friend, kin, community and remote contact."""
         r, c = m.res, m.params.contacts
         rng = m.stream(self.name)
-        u = rng.random((3, r.n), dtype=np.float32)
+        u = rng.random((7, r.n), dtype=np.float32)  # all whole-population draws come first
         reach = 1 - np.float32(c.withdrawal) * r.lonely
         willing = np.float32(c.presence) * reach
         willing = np.where(r.limited, willing * np.float32(c.mobility_factor), willing)
@@ -93,12 +94,14 @@ class Contacts(Component):
             r.willing, r.lonely, c.friend_meet, u_ties, self.p_end
         )
         kin = r.kin * self.kinship
-        r.kin_met = rng.poisson(np.float32(c.kin_meet) * kin * r.willing).astype(np.float32)
-        kin_calls = rng.poisson(np.float32(c.kin_call) * kin * reach)
-        friend_calls = rng.poisson(np.float32(c.call_rate) * f.degree * reach)
+        r.kin_met = poisson_from_uniform(u[3], np.float32(c.kin_meet) * kin * r.willing).astype(
+            np.float32
+        )
+        kin_calls = poisson_from_uniform(u[4], np.float32(c.kin_call) * kin * reach)
+        friend_calls = poisson_from_uniform(u[5], np.float32(c.call_rate) * f.degree * reach)
         r.calls = (kin_calls + friend_calls).astype(np.float32)
         lam = np.float32(c.message_rate) * (f.degree + kin) * reach * self.digital
-        r.messages = rng.poisson(lam).astype(np.float32)
+        r.messages = poisson_from_uniform(u[6], lam).astype(np.float32)
         in_person = r.friends_met + r.kin_met
         r.weeks_no_friend = _weeks_without(r.weeks_no_friend, in_person > 0)
         r.weeks_no_call = _weeks_without(r.weeks_no_call, r.calls > 0)
