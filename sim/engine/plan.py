@@ -124,7 +124,7 @@ PLAN: tuple[Row, ...] = (
     _row("process", LifeEvents, WEEKLY, "1", "ライフイベント"),
     _row("process", Contacts, WEEKLY, "2", "接触 (世帯、職場・学校、近所、友人、地域活動)"),
     _row("process", Ties, WEEKLY, "3", "友人関係の強化・減衰・形成"),
-    _row("housekeeping", CompactTies, EVERY_4TH, "3", "転居者の関係を弱め、弱い関係を除く"),
+    _row("housekeeping", CompactTies, EVERY_4TH, "3", "転居者・退職者の関係を弱め、弱い関係を除く"),
     _row("service", Outreach, WEEKLY, "2b", "居場所の開催、共同参加による関係、見守り訪問"),
     _row("service", SupportShift, WEEKLY, "", "支援と役割による孤独感の目標値の移動"),
     _row("process", Loneliness, WEEKLY, "4", "潜在的な孤独感の更新"),

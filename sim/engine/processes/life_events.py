@@ -41,10 +41,12 @@ class LifeEvents(Component):
     Demography is stationary (ages and households are held at the census), and hazards are per
     cell of age band and sex. Bereavement ends the household contact of a partner at home (the
     partner's own record is kept until deaths are simulated) and is balanced by re-partnering,
-    which brings a partner into the household; job loss by re-employment, retirement by return to work, health
-    decline by recovery, and leaving community activity by joining, with reverse hazards set so
-    that each age band keeps its census shares. Moving house keeps the zone but restarts
-    neighbourhood contact and weakens friendships (at the next tie compaction). At most one
+    which brings a partner into the household; job loss by re-employment, retirement by return
+    to work, health decline by recovery, and leaving community activity by joining, with
+    reverse hazards set so that each cell keeps its census shares. Retirement fades the
+    retiree's work-made friendships (at the next tie compaction). Moving house keeps the zone
+    but restarts neighbourhood contact and weakens friendships (at the next tie compaction).
+    At most one
     event happens to a resident in a week (the hazards are small).
     """
 

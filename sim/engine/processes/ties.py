@@ -104,7 +104,7 @@ class Ties(Component):
 
 
 class CompactTies(Component):
-    """Housekeeping of the friendship network: movers' ties weaken, weak ties are dropped.
+    """Housekeeping of the friendship network: movers' and retirees' ties weaken, weak ties go.
 
     Runs every fourth week (its cadence is in the plan): the ties of residents who moved or
     retired since the last compaction are weakened once (each by its own share), then ties
