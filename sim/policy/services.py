@@ -28,7 +28,7 @@ from sim.policy.flows import (
 from sim.policy.levers import CHANNELS, DIGITAL_CHANNELS
 from sim.policy.runtime import LeverRuntime
 from sim.policy.state import ServiceState, initial_service_state
-from sim.policy.venues import build_venues, candidate_venue
+from sim.policy.venues import build_venues, candidate_venue, districts_per_zone, seat_joiners
 
 __all__ = [
     "FLOWS",
@@ -57,7 +57,8 @@ class Services:
         self.p = m.cfg.services
         venue_levers = [(i, lv, self.rt.zone_mask[i]) for i, lv in enumerate(scenario.levers)
                         if lv.opens_venues]  # fmt: skip
-        self.venues = build_venues(m, venue_levers, m.cfg.population.scale)
+        self.venues = build_venues(m, venue_levers, m.cfg.population.scale,
+                                   districts_per_zone(m) if venue_levers else None)  # fmt: skip
         m_count = len(m.region.municipalities)
         self.book = FlowBook(m_count)
         self.cost_book = CostBook(len(scenario.levers), m_count)
@@ -121,14 +122,11 @@ class Services:
 
     def _join(self, m, who: np.ndarray, venue: np.ndarray, rng) -> None:
         s, v = m.svc, self.venues
-        # respect capacity: within each venue, the first joiners in a random order get in
-        order = np.lexsort((rng.random(who.size), venue))
-        who, venue = who[order], venue[order]
+        # respect capacity: the first joiners in a random order get in (seat_joiners)
         members = np.bincount(s.venue[s.venue >= 0], minlength=v.n)
-        first = np.concatenate([[0], np.flatnonzero(np.diff(venue)) + 1])
-        rank = np.arange(venue.size) - np.repeat(first, np.diff(np.append(first, venue.size)))
-        ok = rank < (v.capacity[venue] - members[venue])
-        who, venue = who[ok], venue[ok]
+        order, seat = seat_joiners(v, members, venue, rng.random(who.size))
+        who = who[order]
+        who, venue = who[seat >= 0], seat[seat >= 0]
         s.venue[who] = venue
         s.role[who] = rng.random(who.size, dtype=np.float32) < v.role_share[venue]
         self._count(m, "venue_joined", who)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.policy.levers import Venue
+from sim.world.population import zones_per_municipality
 
 if TYPE_CHECKING:
     from sim.policy.capacity import Pools
@@ -28,12 +29,14 @@ class VenueTable:
     municipality: np.ndarray  # int16
     x_km: np.ndarray  # float32
     y_km: np.ndarray
-    capacity: np.ndarray  # int32 (in simulated residents)
+    capacity: np.ndarray  # int32, seats in simulated residents (stochastically rounded places)
+    places: np.ndarray  # float64, places of the real venue times the scale (expected seats)
     sessions: np.ndarray  # float32 per week
     min_age: np.ndarray  # int16
     max_age: np.ndarray
     role_share: np.ndarray  # float32
     online: np.ndarray  # bool
+    seat_pool: np.ndarray  # int32, the venues of one lever in one municipality share seats
 
     @property
     def n(self) -> int:
@@ -41,22 +44,63 @@ class VenueTable:
         return int(self.lever.size)
 
 
-def build_venues(m, levers: list[tuple[int, Venue, np.ndarray]], scale: float) -> VenueTable:
+def districts_per_zone(m) -> np.ndarray:
+    """School districts each simulated zone stands for (float, one per zone).
+
+    A municipality has one zone per school district at full scale
+    (:func:`sim.world.population.zones_per_municipality` of its census population), but at
+    small ``population.scale`` fewer zones (at most one per ``min_zone_residents`` simulated
+    residents). Each of its simulated zones then stands for (districts at full scale) /
+    (simulated zones) districts, so a lever opens as many venues per municipality at every
+    scale.
+    """
+    zones = m.pop.zones
+    mun = m.region.municipalities
+    n_mun = len(mun)
+    full = zones_per_municipality(
+        mun, np.rint(mun["pop_total"].to_numpy(float)).astype(np.int64), m.cfg.population
+    )
+    simulated = np.bincount(zones.municipality, minlength=n_mun)
+    return (full / np.maximum(simulated, 1))[zones.municipality].astype(np.float64)
+
+
+def stochastic_round(x: np.ndarray, rng) -> np.ndarray:
+    """``floor(x)`` plus one with probability ``x - floor(x)``: integers with mean ``x``."""
+    x = np.asarray(x, np.float64)
+    whole = np.floor(x)
+    return (whole + (rng.random(x.shape) < x - whole)).astype(np.int64)
+
+
+def build_venues(
+    m,
+    levers: list[tuple[int, Venue, np.ndarray]],
+    scale: float,
+    districts: np.ndarray | None = None,
+) -> VenueTable:
     """Open the venues of every venue lever in its zones.
+
+    Every number is kept at its expectation at any ``population.scale``, so that the simulated
+    venue capacity per simulated resident does not depend on the scale: each zone opens
+    ``per_zone`` venues per school district it stands for (``districts``), and each venue holds
+    ``capacity * scale`` simulated residents, both stochastically rounded on the lever's own
+    stream (:func:`stochastic_round`). A venue whose rounded capacity is 0 is opened (it is
+    there and costs its sessions, as the real venue does) but never holds a member: residents
+    who choose it sit at another venue of its seat pool (:func:`seat_joiners`).
 
     Args:
         m: the model (population, zones, streams).
         levers: (lever index, lever, zone mask) for each venue lever.
-        scale: simulated share of the population; capacities scale with it (at least 2).
+        scale: simulated share of the population; capacities scale with it.
+        districts: school districts per zone (:func:`districts_per_zone`); None: one each.
     """
     zones = m.pop.zones
+    if districts is None:
+        districts = np.ones(zones.n)
     cols: dict[str, list] = {k: [] for k in VenueTable.__dataclass_fields__}
     for index, lv, zmask in levers:
         rng = m.streams.get(f"lever:{lv.id}")
         zs = np.flatnonzero(zmask)
-        whole = int(np.floor(lv.per_zone))
-        extra = rng.random(zs.size) < (lv.per_zone - whole)
-        per = whole + extra.astype(int)
+        per = stochastic_round(lv.per_zone * districts[zs], rng)
         z = np.repeat(zs, per)
         k = z.size
         r = zones.radius_km[z] * np.sqrt(rng.random(k))
@@ -66,8 +110,8 @@ def build_venues(m, levers: list[tuple[int, Venue, np.ndarray]], scale: float) -
         cols["municipality"].append(zones.municipality[z].astype(np.int16))
         cols["x_km"].append((zones.x_km[z] + r * np.cos(a)).astype(np.float32))
         cols["y_km"].append((zones.y_km[z] + r * np.sin(a)).astype(np.float32))
-        cap = max(2, round(lv.capacity * scale)) if lv.capacity > 0 else 0
-        cols["capacity"].append(np.full(k, cap, np.int32))
+        cols["capacity"].append(stochastic_round(np.full(k, lv.capacity * scale), rng))
+        cols["places"].append(np.full(k, lv.capacity * scale))
         cols["sessions"].append(np.full(k, lv.sessions_per_week, np.float32))
         cols["min_age"].append(np.full(k, lv.min_age, np.int16))
         cols["max_age"].append(np.full(k, lv.max_age, np.int16))
@@ -75,14 +119,87 @@ def build_venues(m, levers: list[tuple[int, Venue, np.ndarray]], scale: float) -
         cols["online"].append(np.full(k, lv.online, bool))
     dtypes = {"lever": np.int16, "zone": np.int32, "municipality": np.int16,
               "x_km": np.float32, "y_km": np.float32, "capacity": np.int32,
-              "sessions": np.float32, "min_age": np.int16, "max_age": np.int16,
-              "role_share": np.float32, "online": bool}  # fmt: skip
-    return VenueTable(
-        **{
-            k: np.concatenate(v).astype(dtypes[k]) if v else np.zeros(0, dtypes[k])
-            for k, v in cols.items()
-        }
-    )
+              "places": np.float64, "sessions": np.float32, "min_age": np.int16,
+              "max_age": np.int16, "role_share": np.float32, "online": bool}  # fmt: skip
+    out = {k: np.concatenate(v).astype(dtypes[k]) if v else np.zeros(0, dtypes[k])
+           for k, v in cols.items() if k != "seat_pool"}  # fmt: skip
+    key = out["lever"].astype(np.int64) * (1 << 16) + out["municipality"]
+    out["seat_pool"] = np.unique(key, return_inverse=True)[1].astype(np.int32).reshape(-1)
+    return VenueTable(**out)
+
+
+def free_seats(venues: VenueTable, members: np.ndarray) -> np.ndarray:
+    """Seats left in each seat pool (a lever's venues in one municipality), given members."""
+    n = int(venues.seat_pool.max()) + 1 if venues.n else 0
+    left = np.bincount(venues.seat_pool, venues.capacity - members, minlength=n)
+    return left.astype(np.int64)
+
+
+def places_left(venues: VenueTable, members: np.ndarray) -> np.ndarray:
+    """Whole places of each real venue not yet taken: ``ceil(places - members)``."""
+    return np.ceil(venues.places - members - 1e-9).astype(np.int64)
+
+
+def seat_joiners(
+    venues: VenueTable, members: np.ndarray, venue: np.ndarray, u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where joiners who chose ``venue`` sit; members per venue never exceed its capacity.
+
+    A joiner chose a venue whose real places are not all taken (members < ``places``); in
+    random order (``u``), joiners of a venue beyond its places left (``ceil(places -
+    members)``) or of a seat pool beyond its seats left (:func:`free_seats`) are refused. A
+    joiner sits at the chosen venue while it has seats (``capacity``); the others sit at the
+    seat pool's other venues with seats, matched in venue order. At full scale the seats of a
+    venue are its places, so every joiner sits where it chose; at a small scale a venue holds
+    ``places`` (less than one, say) in expectation: its seats are shared within the seat pool,
+    so joining depends on where venues are and how full they really are, not on which of them
+    drew a seat.
+
+    Args:
+        venues: the venue table.
+        members: members per venue at the start of the step.
+        venue: the chosen venue of each joiner.
+        u: a uniform number per joiner (its place in the random order).
+
+    Returns:
+        ``(order, seat)``: the joiners in random order within their chosen venue (sorted by
+        venue), and for each of them in that order the venue where it sits (-1: refused).
+    """
+    order = np.lexsort((u, venue))
+    venue, u = venue[order], u[order]
+    pool = venues.seat_pool[venue].astype(np.int64)
+    ok = _rank(venue) < places_left(venues, members)[venue]
+    by_pool = np.lexsort((u, pool))
+    rank = np.empty(venue.size, np.int64)
+    rank[by_pool] = _rank(pool[by_pool], mask=ok[by_pool])
+    ok &= rank < free_seats(venues, members)[pool]
+    free = venues.capacity - members
+    stay = ok & (_rank(venue, mask=ok) < free[venue])
+    seat = np.where(stay, venue, -1)
+    move = np.flatnonzero(ok & ~stay)
+    if move.size:  # the k-th mover of a pool takes the pool's k-th seat left, in venue order
+        left_v = free - np.bincount(venue[stay], minlength=venues.n)
+        spare = np.repeat(np.arange(venues.n), np.maximum(left_v, 0))
+        spare = spare[np.argsort(venues.seat_pool[spare], kind="stable")]
+        start = np.searchsorted(
+            venues.seat_pool[spare], np.arange(free_seats(venues, members).size)
+        )
+        movers = move[np.argsort(pool[move], kind="stable")]
+        seat[movers] = spare[start[pool[movers]] + _rank(pool[movers])]
+    return order, seat
+
+
+def _rank(key: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Position of each element among the earlier elements with the same (sorted) key.
+
+    With ``mask``, only masked elements are counted (unmasked ones get a count too).
+    """
+    if key.size == 0:
+        return np.zeros(0, np.int64)
+    w = np.ones(key.size, np.int64) if mask is None else mask.astype(np.int64)
+    before = np.cumsum(w) - w
+    first = np.concatenate([[True], key[1:] != key[:-1]])
+    return before - np.maximum.accumulate(np.where(first, before, 0))
 
 
 def _slots(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -115,7 +232,8 @@ def candidate_venue(
     if venues.n == 0 or who.size == 0:
         return best, dist
     members = np.bincount(m.svc.venue[m.svc.venue >= 0], minlength=venues.n)
-    room = open_ & (members < venues.capacity)
+    seats = free_seats(venues, members)[venues.seat_pool]
+    room = open_ & (places_left(venues, members) > 0) & (seats > 0)  # see seat_joiners
     age = m.pop.age[who]
     online = venues.online
     home_m = m.pop.municipality[who].astype(np.int64)

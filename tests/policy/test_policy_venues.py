@@ -1,4 +1,7 @@
-"""Venues: opened per zone with scaled capacity; the nearest open one with room is chosen."""
+"""Venues: opened per zone with scaled capacity; the nearest open one with room is chosen.
+
+How capacity and venue counts keep their expectation at any scale: test_venue_scale.py.
+"""
 
 from types import SimpleNamespace
 
@@ -31,12 +34,14 @@ def _model(ages, zone, digital=None, venue=None):
 def test_build_venues_opens_per_zone_with_scaled_capacity():
     m = _model([70, 70], [0, 1])
     levers = [(0, Venue(id="a", per_zone=2.0, capacity=20, min_age=65), np.array([True, True])),
-              (1, Venue(id="b", online=True, capacity=1), np.array([False, True]))]  # fmt: skip
+              (1, Venue(id="b", online=True, capacity=40), np.array([False, True]))]  # fmt: skip
     v = build_venues(m, levers, scale=0.05)
     assert v.n == 5
     assert v.lever.tolist() == [0, 0, 0, 0, 1]
     assert v.municipality.tolist() == [0, 0, 1, 1, 1]
-    assert v.capacity.tolist() == [2, 2, 2, 2, 2]  # round(20 * 0.05) = 1, at least 2
+    assert v.capacity.tolist() == [1, 1, 1, 1, 2]  # 20 * 0.05 and 40 * 0.05 seats
+    assert np.allclose(v.places, [1, 1, 1, 1, 2])
+    assert v.seat_pool.tolist() == [0, 0, 1, 1, 2]  # a lever's venues in one municipality
     assert v.zone.tolist() == [0, 0, 1, 1, -1]  # online venues have no zone
     assert v.min_age.tolist()[:4] == [65] * 4
 
