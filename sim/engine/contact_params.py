@@ -239,6 +239,15 @@ class ContactParams:
         source="assumption: a relative living apart is met in person about monthly or less",
         doc="chance of meeting a given relative living apart in person in a week",
     )
+    neighbour_chat: float = param(
+        1.5,
+        unit="1/contact",
+        low=0.2,
+        high=5.0,
+        source="assumption: everyday conversations (greetings that turn into talk, shops, "
+        "neighbours) per unit of neighbourhood contact; sets talks_at_most_fortnightly",
+        doc="rate of a conversation in a week per unit of neighbourhood contact",
+    )
     kinkeeping: float = param(
         1.5,
         unit="-",
@@ -246,6 +255,8 @@ class ContactParams:
         high=3.0,
         uncertain=True,
         source="Rosenthal 1985 (J Marriage Fam 47:965): women keep kin contact; IPSS 生活と支え"
-        "合いに関する調査 2017: fewer older women than men living alone talk at most fortnightly",
-        doc="women's kin contact (meetings, calls and messages) relative to men's",
+        "合いに関する調査 2017: fewer older women than men living alone talk at most fortnightly "
+        "(15.0% vs 5.2%)",
+        doc="women's contact with relatives (meetings, calls, messages) and neighbourhood "
+        "conversations, relative to men's",
     )

@@ -31,7 +31,7 @@ class TieParams:
         doc="relative loss of tie strength per week without contact",
     )
     lonely_decay_factor: float = param(
-        1.0,
+        0.0,
         unit="-",
         low=0.0,
         high=3.0,

@@ -108,7 +108,9 @@ class Contacts(Component):
         r.weeks_no_message = _weeks_without(r.weeks_no_message, r.messages > 0)
         r.weeks_no_kin = _weeks_without(r.weeks_no_kin, r.kin_met > 0)
         together = r.community & r.present
-        chat = u[2] < 1 - np.exp(-nb)  # a conversation with a neighbour, by neighbourhood contact
+        # a conversation with a neighbour, at home or out (needs only the neighbours' presence)
+        near = r.settled * (self.nb @ pres)
+        chat = u[2] < -np.expm1(-np.float32(c.neighbour_chat) * self.kinship * near)
         talked = (r.cohabitants > 0) | (work > 0) | (in_person > 0) | (r.calls > 0) | together
         talked |= chat
         r.talk_history = ((r.talk_history << 1) | talked).astype(np.uint8) & np.uint8(0b1111)

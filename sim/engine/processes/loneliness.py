@@ -41,9 +41,10 @@ class Loneliness(Component):
     diminishing returns as contact grows against the resident's age-dependent need), ``share``
     is the share of friends met this week who are lonely and ``rely_on`` says whether the
     resident has someone to rely on (emotional loneliness, Weiss 1973). Contagion is bounded
-    below the benefit of the contact itself: ``spread = min(contagion, gap_effect *
-    friend_weight / need * gap)``, the fall in the target that one more meeting brings this
-    resident now. ``shift`` is the target shift from services (the model's ``target_shift``).
+    below the benefit of the contact itself: ``spread = min(contagion, gap_effect * (exp((
+    contact - friend_weight * friends_met) / -need) - gap))``, the fall in the target that this
+    week's friend meetings bring, so meeting lonely friends is never worse than not meeting.
+    ``shift`` is the target shift from services (the model's ``target_shift``).
     """
 
     name = "loneliness"
@@ -53,10 +54,10 @@ class Loneliness(Component):
     writes = ("res.latent", "res.shock", "res.lonely", "res.lonely_weeks")
 
     def init(self, m: LonelinessView) -> None:
-        """Store the weekly onset hazard and the per-unit-gap benefit of one meeting."""
+        """Store the weekly onset hazard and a meeting's contact relative to each need."""
         p = m.params.loneliness
         self.onset = weekly(p.onset_rate)
-        self.benefit = np.float32(p.gap_effect * m.params.contacts.friend_weight) / m.res.need
+        self.per_meeting = np.float32(m.params.contacts.friend_weight) / m.res.need
 
     def step(self, m: LonelinessView) -> None:
         """Move every resident's latent loneliness one week."""
@@ -69,7 +70,9 @@ class Loneliness(Component):
         strain = np.float32(p.unemployed_effect) * (r.activity == Activity.UNEMPLOYED)
         alone = np.float32(p.no_confidant) * ~r.rely_on
         share = m.lonely_friends_met / np.maximum(r.friends_met, np.float32(1))
-        spread = np.minimum(np.float32(p.contagion), self.benefit * gap)
+        # never more than the benefit of this week's friend meetings themselves
+        benefit = np.float32(p.gap_effect) * gap * np.expm1(self.per_meeting * r.friends_met)
+        spread = np.minimum(np.float32(p.contagion), benefit)
         target = (
             r.trait
             + np.float32(p.gap_effect) * gap
