@@ -15,6 +15,7 @@ Policy processes are not part of the reference.
 from __future__ import annotations
 
 import inspect
+import math
 import time
 from collections import defaultdict
 
@@ -31,11 +32,14 @@ from sim.engine.recorder import Recorder
 from sim.engine.state import weekly
 from sim.engine.survey import SURVEY_MIN_AGE
 
-#: Whole-region measures compared between the engines (a subset of
-#: ``sim.engine.recorder.MEASURES``).
+#: Whole-region measures compared between the engines (those of
+#: ``sim.engine.recorder.MEASURES``, in its order; social activity is community activity only,
+#: as there are no venues without policies).
 MEASURES = (
-    *CATEGORIES, "any_loneliness", "ucla3_top", "no_in_person_contact", "no_social_activity",
-    "mean_friends", "mean_contact",
+    *CATEGORIES, "any_loneliness", "ucla3_top", "ucla3_mean", "no_in_person_contact",
+    "no_social_activity", "chronic_loneliness", "mean_friends", "mean_contact",
+    "never_meets_in_person", "never_phones", "never_messages", "talks_at_most_fortnightly",
+    "no_close_friends", "has_someone_to_rely_on",
 )  # fmt: skip
 #: The weekly phases, in the order of :data:`sim.engine.model.STEP_ORDER` (policies are not
 #: modelled).
@@ -57,7 +61,11 @@ class ReferenceModel(mesa.Model):
         self.step_index, self.week = 0, -cfg.burn_in_weeks
         self.record_from = 0  # first week recorded
         self.record_weeks: set[int] = set()  # empty: record every week from record_from
-        self.moved: set[int] = set()
+        #: residents whose ties weaken at the next compaction, with the share of strength kept:
+        #: each week's retirees (men, women) and movers, as in the array model's ``moved``
+        self.moved: list[tuple[set[int], float]] = []
+        self.retiring: list[tuple[set[int], float]] = []  # this week's, by sex
+        self.moving: tuple[set[int], float] = (set(), 1.0)  # this week's
         self.at_work: defaultdict[int, int] = defaultdict(int)
         self.event_counts, self.ties_formed = dict.fromkeys(EVENTS, 0), 0
         self.rows: list[tuple[int, str, float]] = []
@@ -74,18 +82,17 @@ class ReferenceModel(mesa.Model):
             "latent": r.latent, "trait": r.trait, "shock": r.shock, "limited": r.limited,
             "community": r.community, "teleworker": r.teleworker, "settled": r.settled,
             "sociability": m.sociability, "lonely": r.lonely, "weeks_no_friend": r.weeks_no_friend,
-            "lonely_weeks": r.lonely_weeks,
+            "lonely_weeks": r.lonely_weeks, "digital": pop.digital, "need": r.need,
+            "cohabitants": r.cohabitants, "partner_home": r.partner_home, "kin": r.kin,
+            "kin_met": r.kin_met, "calls": r.calls, "messages": r.messages,
+            "weeks_no_call": r.weeks_no_call, "weeks_no_message": r.weeks_no_message,
+            "weeks_no_kin": r.weeks_no_kin, "talk_history": r.talk_history,
+            "close_friends": r.close_friends, "rely_on": r.rely_on,
         }  # fmt: skip
         values = {k: np.asarray(v).tolist() for k, v in columns.items()}  # Python scalars
         for i in range(pop.n):
             self.residents.append(Resident(self, index=i, **{k: v[i] for k, v in values.items()}))
         res = self.residents
-        by_household = defaultdict(list)
-        for i, h in enumerate(pop.household.tolist()):
-            by_household[h].append(res[i])
-        for members in by_household.values():
-            for a in members:
-                a.household = [b for b in members if b is not a]
         for a, b in m.nb_edges.tolist():
             res[a].neighbours.append(res[b])
             res[b].neighbours.append(res[a])
@@ -105,9 +112,8 @@ class ReferenceModel(mesa.Model):
         self.snapshot_groups()
         events = LifeEvents()  # the rule is the engine's hazard table: reuse it
         events.init(m)
-        self.hazard, self.hazard_total = events.h.tolist(), events.hmax.tolist()
+        self.hazard, self.hazard_total = events.h.tolist(), events.hmax.tolist()  # per cell
         self.settle = float(events.settle)
-        self.need = list(self.params.contacts.need)
         self.onset = float(weekly(self.params.loneliness.onset_rate))
         return self
 
@@ -139,15 +145,28 @@ class ReferenceModel(mesa.Model):
         places = self.workplaces.get(municipality, [])
         return places[int(self.random.random() * len(places))] if places else -1
 
+    def poisson(self, mean: float, k_max: int = 40) -> int:
+        """A Poisson count with the given mean, at most ``k_max``: the CDF inverted at a uniform."""
+        u = self.random.random()
+        k, p = 0, math.exp(-mean)
+        cdf = p
+        while u > cdf and k < k_max:
+            k += 1
+            p *= mean / k
+            cdf += p
+        return k
+
     def compact_ties(self) -> None:
-        """Monthly: weaken the ties of residents who moved (once per tie), drop weak ties."""
-        keep = 1.0 - self.params.events.moving_tie_loss
-        for i in sorted(self.moved):
-            mover = self.residents[i]
-            for j in mover.friends:
-                if not (j in self.moved and j < i):  # a tie between two movers: weaken once
-                    mover.friends[j] *= keep
-                    self.residents[j].friends[i] = mover.friends[j]
+        """Monthly: weaken the ties of those who retired or moved, then drop weak ties.
+
+        Each entry of :attr:`moved` (a week's retirees of one sex, or its movers) weakens every
+        tie with an end among its residents once, by its own share kept.
+        """
+        res = self.residents
+        for residents, kept in self.moved:
+            ties = {(min(i, j), max(i, j)) for i in residents for j in res[i].friends}
+            for i, j in ties:
+                res[i].friends[j] = res[j].friends[i] = res[i].friends[j] * kept
         self.moved.clear()
         self.agents.do("drop_weak_ties", self.params.ties.floor)
 
@@ -162,20 +181,28 @@ class ReferenceModel(mesa.Model):
             self.snapshot_groups()
 
     def life_events(self) -> None:
-        """Phase 1: every resident may have one life event."""
+        """Phase 1: every resident may have one life event.
+
+        This week's retirees (men, women) and movers are collected for the next compaction.
+        """
+        p = self.params.events
+        self.retiring = [(set(), 1.0 - loss) for loss in p.retirement_tie_loss]
+        self.moving = (set(), 1.0 - p.moving_tie_loss)
+        self.moved += [*self.retiring, self.moving]
         self.agents.shuffle_do("life_event")
 
     def contacts(self) -> None:
-        """Phase 2: presence, then friend meetings, then each resident's contact sum."""
+        """Phase 2: presence, then friend meetings, then each resident's contacts."""
         self.at_work = defaultdict(int)
         self.agents.do("decide_presence")
         self.agents.do("meet_friends")
         self.agents.do("realise_contacts")
 
     def ties(self) -> None:
-        """Phase 3: strength updates, then new ties, then (every 4th week) compaction."""
+        """Phase 3: strength updates, new ties, support, then (every 4th week) compaction."""
         self.agents.do("update_ties")
         self.agents.shuffle_do("form_ties")
+        self.agents.do("update_support")
         if self.step_index % 4 == 3:
             self.compact_ties()
 
@@ -196,10 +223,18 @@ class ReferenceModel(mesa.Model):
             totals[CATEGORIES[category]] += 1
             totals["any_loneliness"] += category >= 2
             totals["ucla3_top"] += ucla >= 10
+            totals["ucla3_mean"] += ucla
             totals["no_in_person_contact"] += a.weeks_no_friend >= s.isolation_weeks
             totals["no_social_activity"] += not a.community
+            totals["chronic_loneliness"] += a.lonely_weeks >= s.chronic_weeks
             totals["mean_friends"] += len(a.friends)
             totals["mean_contact"] += a.contact
+            totals["never_meets_in_person"] += a.weeks_no_friend >= s.isolation_weeks
+            totals["never_phones"] += a.weeks_no_call >= s.isolation_weeks
+            totals["never_messages"] += a.weeks_no_message >= s.isolation_weeks
+            totals["talks_at_most_fortnightly"] += a.talk_history.bit_count() <= 2
+            totals["no_close_friends"] += a.close_friends == 0
+            totals["has_someone_to_rely_on"] += a.rely_on
         self.rows += [(self.week, k, v / len(adults)) for k, v in totals.items()]
 
     def table(self) -> pd.DataFrame:
