@@ -237,7 +237,8 @@ def calibrated_quota(counts: np.ndarray, rate: np.ndarray, target: np.ndarray) -
         got = (counts / (1 + np.exp(-(logit + mid[:, None])))).sum(axis=1)
         lo, hi = np.where(got < target, mid, lo), np.where(got < target, hi, mid)
     p = 1 / (1 + np.exp(-(logit + ((lo + hi) / 2)[:, None])))
-    return np.rint(counts * p).astype(np.int64)
+    # largest remainder within each municipality, so small cells are not all rounded away
+    return np.stack([largest_remainder(row) for row in counts * p]).astype(np.int64)
 
 
 def draw_activity(mun, age, sex, m, params: PopulationParams, rng) -> np.ndarray:
@@ -254,7 +255,10 @@ def draw_activity(mun, age, sex, m, params: PopulationParams, rng) -> np.ndarray
     n15 = np.bincount(m[older], minlength=len(mun))
     cell, per = _cells(age, sex, m, ADULT_BANDS, len(mun))
     rates = np.ravel(np.column_stack([params.employment_rate_male, params.employment_rate_female]))
-    urate = np.repeat(np.asarray(params.unemployment_rate), 2)
+    # unemployment is a share of the labour force: among the not employed of a cell (who are
+    # eligible here), the unemployed share is e * u / ((1 - u) * (1 - e))
+    u = np.repeat(np.asarray(params.unemployment_rate), 2)
+    urate = np.clip(rates * u / ((1 - u) * np.maximum(1 - rates, 1e-3)), 0.0, 0.99)
     for code, rate, col in ((Activity.EMPLOYED, rates, 0), (Activity.UNEMPLOYED, urate, 1)):
         eligible = np.flatnonzero(older & (act == Activity.CHILD))
         counts = np.bincount(cell[eligible], minlength=len(mun) * per).reshape(len(mun), per)
