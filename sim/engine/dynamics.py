@@ -35,7 +35,9 @@ class TieParams:
         unit="-",
         low=0.0,
         high=3.0,
-        source="Cacioppo et al. 2009: lonely people lose ties and drift to the periphery",
+        source="Cacioppo et al. 2009: lonely people lose ties and drift to the periphery; 0 by "
+        "default because withdrawal already thins a lonely resident's ties (fewer meetings) and "
+        "an extra decay made the baseline drift for decades (tsunagari validate, L9)",
         doc="extra decay per lonely endpoint (multiplies decay)",
     )
     turnover: float = param(
