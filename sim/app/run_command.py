@@ -70,7 +70,28 @@ def _run(overrides: list[str]) -> int:
             f"({speed:.2f} M resident-steps/s)"
         )
         print(f"output: {out}/ ({names})")
+    _warn_unsettled(results.counts.get("burn_in", {}), cfg)
     return 0
+
+
+def _warn_unsettled(burn_in: dict, cfg) -> None:
+    """Warn (stderr) when the burn-in's last year was not stationary (counts.burn_in)."""
+    import sys
+
+    if burn_in.get("stationary") is not False:
+        return
+    change = f"{burn_in['friends_change']:+.1%}, {100 * burn_in['lonely_change']:+.2f}"
+    if cfg.lang == "ja":
+        line = (
+            f"バーンイン最後の1年が定常になっていません (平均友人数・孤独の割合の変化 {change}"
+            f" ポイント)。burn_in_weeks を {cfg.burn_in_weeks} より長くしてください"
+        )
+    else:
+        line = (
+            f"the burn-in's last year was not stationary (mean friends, lonely share: {change}"
+            f" points); use a burn_in_weeks longer than {cfg.burn_in_weeks}"
+        )
+    print(f"tsunagari: warning: {line}", file=sys.stderr)
 
 
 def _drop_pairing(staged: Path) -> None:

@@ -71,11 +71,12 @@ class RunConfig:
         5, unit="years", low=1, high=30, source="user choice", doc="horizon after burn-in"
     )
     burn_in_weeks: int = param(
-        104,
+        156,
         unit="weeks",
         low=0,
         high=1040,
-        source="assumption: long enough for ties and loneliness to settle from their set-up values",
+        source="measured: by 156 weeks the last burn-in year is stationary (the run manifest's "
+        "counts.burn_in; docs/validation.md)",
         doc="weeks simulated before start_date (not recorded)",
     )
     start_date: str = param(

@@ -340,5 +340,6 @@ def run(
         "friendship_ties_final": model.friends.n_edges,
         "neighbour_ties": int(model.nb_edges.shape[0]),
         "work_school_groups": model.groups.n,
+        "burn_in": model.counts.get("burn_in", {"weeks": 0, "stationary": None}),
     }
     return Results(table, cfg, model.region, model.pop.n, counts, model if keep_model else None)

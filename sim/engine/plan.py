@@ -17,6 +17,7 @@ from typing import Any
 
 from sim.engine.component import Component
 from sim.engine.processes import CompactTies, Contacts, LifeEvents, Loneliness, Ties
+from sim.engine.processes.settling import Settling
 from sim.engine.steps import (
     Clock,
     Consultation,
@@ -61,6 +62,7 @@ RECORD_WEEKS = Cadence(
     "記録週 (毎月、第0週から)",
     lambda m: m.week >= 0 and m.recorder.is_record_week(m.week),
 )
+BURN_IN = Cadence("burn-in weeks", "バーンインの週", lambda m: m.week < 0)
 EVERY_13TH = Cadence(
     "every 13th step (after the clock)",
     "13ステップごと (時計の後)",
@@ -135,6 +137,7 @@ PLAN: tuple[Row, ...] = (
     _row("record", Record, RECORD_WEEKS, "9", "月次の調査と集計 (観察のみ)"),
     _row("record", MunicipalFigures, RECORD_WEEKS, "", "市町村エージェントの数値を更新"),
     _row("reset", ResetPeriod, RECORD_WEEKS, "", "記録した期間のサービス集計をゼロに戻す"),
+    _row("record", Settling, BURN_IN, "", "バーンイン最後の1年が定常かを観察 (観察のみ)"),
     _row("housekeeping", Clock, WEEKLY, "", "ステップ番号と週を進める"),
     _row("housekeeping", RebuildGroups, EVERY_13TH, "", "職場・学校グループの名簿を作り直す"),
 )

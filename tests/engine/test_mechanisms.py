@@ -131,3 +131,22 @@ def test_poisson_by_inversion_has_the_poisson_mean_and_variance(lam):
     # monotone in the uniform: common random numbers give ordered counts
     order = np.argsort(u)
     assert np.all(np.diff(k[order]) >= 0)
+
+
+def test_settling_report_judges_the_two_halves_of_the_last_burn_in_year():
+    from sim.engine.processes.settling import WINDOW, settling_report
+
+    flat = np.column_stack([np.full(WINDOW, 3.0), np.full(WINDOW, 0.10)])
+    assert settling_report(flat, 100_000)["stationary"] is True
+    rising = flat.copy()
+    rising[WINDOW // 2 :, 0] = 3.1  # +3.3% friends in the second half
+    report = settling_report(rising, 100_000)
+    assert report["stationary"] is False and report["friends_change"] > 0.03
+    assert settling_report(flat[:10], 100_000)["stationary"] is None
+
+
+def test_the_default_burn_in_settles():
+    cfg = compose_config(["population.scale=0.02", "years=1", "calibration=none"])
+    burn_in = run(cfg).counts["burn_in"]
+    assert burn_in["weeks"] == 52
+    assert burn_in["stationary"] is True, burn_in

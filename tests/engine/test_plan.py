@@ -22,7 +22,7 @@ TINY = ["population.scale=0.003", "years=1", "burn_in_weeks=4", "calibration=non
 ROWS = (
     "reset_horizon", "levers", "life_events", "contacts", "ties", "compact_ties", "outreach",
     "support", "loneliness", "noticing", "help_seeking", "consultation", "costs", "record",
-    "municipal_figures", "reset_period", "clock", "rebuild_groups",
+    "municipal_figures", "reset_period", "settling", "clock", "rebuild_groups",
 )  # fmt: skip
 
 
