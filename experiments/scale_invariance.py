@@ -208,7 +208,15 @@ def summarise(runs: pd.DataFrame, population: float) -> pd.DataFrame:
                      "residents": round(g["n_residents"].mean()),
                      MEMBERS: members.mean(), f"{MEMBERS}_se": _se(members),
                      AVERTED: averted.mean(), f"{AVERTED}_se": _se(averted)})  # fmt: skip
-    table = pd.DataFrame(rows)
+    return with_ratios(pd.DataFrame(rows))
+
+
+def with_ratios(table: pd.DataFrame) -> pd.DataFrame:
+    """The table (rows of scales) with each quantity's ratio to its mean over the scales.
+
+    Also joins tables of separate runs (other scales, other seed counts) into one.
+    """
+    table = table.sort_values("scale").reset_index(drop=True)
     for name in (MEMBERS, AVERTED):
         table[f"{name}_ratio"] = table[name] / table[name].mean()
     table = table[list(COLUMNS)]
