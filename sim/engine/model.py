@@ -174,7 +174,7 @@ class LonelinessModel(mesa.Model):
         res.latent = res.trait.copy()
         c = p.contacts
         res.need = contact_need(pop.age, c.need_base, c.need_decline)
-        res.cohabitants = (pop.household_size[pop.household] - 1).astype(np.int8)
+        res.cohabitants = (pop.household_size[pop.household] - 1).astype(np.int16)
         res.partner_home = pop.partner >= 0
         kin_rng = self.streams.get("kin")
         # never-married older residents have no children: fewer relatives living apart

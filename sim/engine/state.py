@@ -132,7 +132,7 @@ class Residents:
             weeks_no_friend=np.zeros(n, np.int16),
             lonely_weeks=np.zeros(n, np.int16),
             need=f(),
-            cohabitants=np.zeros(n, np.int8),
+            cohabitants=np.zeros(n, np.int16),
             partner_home=b(),
             kin=np.zeros(n, np.int8),
             kin_met=f(),

@@ -326,9 +326,26 @@ def _place_dependents(b: _Builder, p: HouseholdParams) -> None:
         pick = parents[nearest_with_replacement(want, b.age[parents].astype(np.float64), b.rng)]
         gap = b.age[pick] - b.age[deps]
         placed = (gap >= p.parent_gap_min) & (gap <= p.parent_gap_max)
+        placed &= ~_beyond(pick, placed, MAX_DEPENDENTS)  # no parent takes in a crowd
         b.hh[deps[placed]] = b.hh[pick[placed]]
     _place_relatives(b, deps[~placed])
 
+
+def _beyond(host: np.ndarray, mask: np.ndarray, cap: int) -> np.ndarray:
+    """True for entries of ``mask`` past the first ``cap`` (in order) sharing a ``host``."""
+    idx = np.flatnonzero(mask)
+    order = idx[np.argsort(host[idx], kind="stable")]
+    ranked = host[order]
+    within = np.arange(len(ranked)) - np.searchsorted(ranked, ranked)
+    out = np.zeros(len(host), bool)
+    out[order[within >= cap]] = True
+    return out
+
+
+#: most relatives without a parent of plausible age that one "other" household takes in
+MAX_RELATIVES = 3
+#: most dependents placed with one parent (beyond it they are placed as relatives)
+MAX_DEPENDENTS = 4
 
 _FAMILY_KINDS = np.array(
     [HouseholdType.COUPLE_CHILDREN, HouseholdType.SINGLE_PARENT, HouseholdType.OTHER], dtype=np.int8
@@ -352,7 +369,14 @@ def _place_relatives(b: _Builder, rel: np.ndarray) -> None:
         ids = b.new(rel[:1], HouseholdType.OTHER)
         b.hh[rel] = ids[0]
         return
-    b.hh[rel] = hosts[b.rng.integers(0, len(hosts), len(rel))]
+    pick = hosts[b.rng.integers(0, len(hosts), len(rel))]
+    b.hh[rel] = pick
+    # no host takes more than MAX_RELATIVES: where there are few hosts, the surplus forms new
+    # "other" households of up to three relatives
+    surplus = rel[_beyond(pick, np.ones(len(pick), bool), MAX_RELATIVES)]
+    if len(surplus):
+        ids = b.new(surplus[::3], HouseholdType.OTHER)
+        b.hh[surplus] = np.repeat(ids, 3)[: len(surplus)]
 
 
 def _finish(b: _Builder) -> HouseholdDraft:
