@@ -71,7 +71,11 @@ class Loneliness(Component):
         alone = np.float32(p.no_confidant) * ~r.rely_on
         share = m.lonely_friends_met / np.maximum(r.friends_met, np.float32(1))
         # never more than the benefit of this week's friend meetings themselves
-        benefit = np.float32(p.gap_effect) * gap * np.expm1(self.per_meeting * r.friends_met)
+        # gap_effect * (exp(-(contact - w * met) / need) - gap), computed without overflow
+        # (contact includes the meetings, so the first exponent is never positive)
+        meetings = self.per_meeting * r.friends_met
+        without = np.exp(np.minimum(meetings - r.contact / r.need, np.float32(0)))
+        benefit = np.float32(p.gap_effect) * without * -np.expm1(-meetings)
         spread = np.minimum(np.float32(p.contagion), benefit)
         target = (
             r.trait
