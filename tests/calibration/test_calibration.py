@@ -92,9 +92,11 @@ def test_fit_recovers_known_parameters(tmp_path):
     """Targets generated with known values of two parameters; ABC recovers them.
 
     Statistical, not knife-edge: 48 particles and quantile 0.25 keep 12 per generation, so the
-    posterior sd is estimated to about +-20%. Measured (3 generations; abc_seed 1 and 2; AVX-512
-    on and off): means within 0.09 of the prior width from the truth; sd over prior sd 0.58-0.85
-    for gap_effect (weakly identified at this scale) and 0.27-0.42 for no_confidant.
+    posterior sd is estimated to about +-20%. Since someone to rely on became a dynamic state
+    (partner at home, close friend, relative met), the group with no one is about 2% of
+    residents, so no_confidant is identified less sharply at this scale: measured with AVX-512
+    off (abc_seed 1) sd over prior sd 0.58 for gap_effect and 0.67 for no_confidant, means
+    within 0.2 of the prior width; the joint shrinkage (product 0.39) is the firm check.
     """
     rows = [(f"c_{c}", c, "all", "threshold") for c in CATEGORIES] + [
         ("oa_20s", "often_always", "age_20s", "fit"),
@@ -129,7 +131,7 @@ def test_fit_recovers_known_parameters(tmp_path):
     truth = np.array([TRUTH[k] for k in prior.names])
     assert np.all(np.abs(last.mean() - truth) < 0.2 * width), (last.mean(), truth)
     shrink = last.sd() / prior.sd()
-    assert shrink[prior.names.index("dynamics.loneliness.no_confidant")] < 0.6, shrink
+    assert shrink[prior.names.index("dynamics.loneliness.no_confidant")] < 0.85, shrink
     assert np.all(shrink < 1.0) and np.prod(shrink) < 0.5, shrink  # jointly, spread shrank
     # rerunning the same calibration resumes: nothing is re-evaluated, results are identical
     again = run_abc(opts, TINY[:3], out=tmp_path / "run", log=lambda *_: None)
