@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 
 from sim.core.codes import Activity, Marital, Sex
-from sim.engine.recorder import CATEGORY_MEASURES, CROSS_GROUPS, cross_group_masks, talk_weeks
+from sim.engine.recorder import (
+    CATEGORY_MEASURES,
+    CROSS_GROUPS,
+    cross_group_masks,
+    living_alone,
+    talk_weeks,
+)
 from sim.engine.survey import SURVEY_MIN_AGE
 
 #: stream used for the calibration survey's response errors (never used by the dynamics)
@@ -134,7 +140,7 @@ def group_masks(model) -> dict[str, np.ndarray]:
     pop, res = model.pop, model.res
     adult = pop.age >= SURVEY_MIN_AGE
     # living alone and having someone to rely on change during a run (bereavement, ties)
-    alone = (res.cohabitants == 0) & ~pop.household_institutional[pop.household]
+    alone = living_alone(model)
     male, female = pop.sex == Sex.MALE, pop.sex == Sex.FEMALE
     masks = {
         "all": adult,

@@ -50,11 +50,17 @@ CROSS_GROUPS = (
 )
 
 
+def living_alone(model) -> np.ndarray:
+    """Residents living alone now: no co-resident, not in an institution (changes in a run)."""
+    pop = model.pop
+    return (model.res.cohabitants == 0) & ~pop.household_institutional[pop.household]
+
+
 def cross_group_masks(model) -> np.ndarray:
     """Membership of each resident in each of :data:`CROSS_GROUPS` now, shape (groups, n)."""
     pop, r = model.pop, model.res
     old = pop.age >= 65
-    alone = (r.cohabitants == 0) & ~pop.household_institutional[pop.household]
+    alone = living_alone(model)
     male = pop.sex == 0
     return np.stack(
         [

@@ -97,7 +97,8 @@ def test_extra_draw_in_one_stream_shifts_no_other_draw(baseline):
 def test_different_state_does_not_shift_whole_population_draws(baseline):
     m_a, log_a = baseline
     # many more life events: the state diverges, yet every whole-population draw is identical
-    m_b, log_b = _run_logged(["dynamics.events.job_loss=0.06", "dynamics.events.moving=[0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1]"], 12)
+    moving = "dynamics.events.moving=[" + ",".join(["0.1"] * 9) + "]"
+    m_b, log_b = _run_logged(["dynamics.events.job_loss=0.06", moving], 12)
     assert m_b.counts["events"][2] > m_a.counts["events"][2]
     assert not np.array_equal(m_a.res.latent, m_b.res.latent)
     a, b = _whole(log_a), _whole(log_b)

@@ -173,12 +173,14 @@ def test_supporters_notice_and_refer_more():
     assert _mean_diff("supporters", lambda r: _series(r, "noticed"), lambda w: w < K) == 0.0
 
 
-def test_supporters_lower_isolation_and_loneliness():
-    # measured (4 years, 2 seeds): isolation -0.07 and -0.16 points, lonely -0.09 and -0.11
-    # points; the same number are served, but more of them are the isolated residents noticed
+def test_supporters_lower_loneliness_and_leave_isolation_unchanged():
+    # measured (4 years, mean of 2 seeds): lonely -0.067 points (AVX-512 on) and -0.020 (off).
+    # Isolation (never meeting a friend or relative in person) is about 0.2% of residents, and a
+    # supporter's visit is not such a meeting: its change is seed noise (-0.007 and +0.009
+    # points), so it is held within 0.05 points rather than to a sign
     lonely = _mean_diff("supporters", _lonely)
     isolated = _mean_diff("supporters", lambda r: _series(r, "no_in_person_contact"))
-    assert isolated < 0
+    assert abs(isolated) < 0.0005
     assert lonely < 0
 
 

@@ -87,7 +87,10 @@ class Contacts(Component):
         co = np.bincount(g, minlength=m.groups.n + 1)
         work = np.minimum(co[g] - 1, c.work_cap) * at_work
         pres = r.present.astype(np.float32)
-        nb = r.settled * pres * (self.nb @ pres)
+        # neighbourhood contact of the present neighbours (one sparse product a week): a
+        # conversation needs only theirs, contact needs the resident's own presence too
+        near = r.settled * (self.nb @ pres)
+        nb = near * pres
         f = m.friends
         u_ties = rng.random(f.n_edges, dtype=np.float32)
         m.met, m.lonely_ends, r.friends_met, m.lonely_friends_met = f.meet(
@@ -108,8 +111,6 @@ class Contacts(Component):
         r.weeks_no_message = _weeks_without(r.weeks_no_message, r.messages > 0)
         r.weeks_no_kin = _weeks_without(r.weeks_no_kin, r.kin_met > 0)
         together = r.community & r.present
-        # a conversation with a neighbour, at home or out (needs only the neighbours' presence)
-        near = r.settled * (self.nb @ pres)
         chat = u[2] < -np.expm1(-np.float32(c.neighbour_chat) * self.kinship * near)
         talked = (r.cohabitants > 0) | (work > 0) | (in_person > 0) | (r.calls > 0) | together
         talked |= chat

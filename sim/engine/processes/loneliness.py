@@ -66,7 +66,8 @@ class Loneliness(Component):
         u = rng.random((2, r.n), dtype=np.float32)
         noise = (u[0] - np.float32(0.5)) * np.float32(np.sqrt(12.0))  # mean 0, sd 1
         onset = u[1] < self.onset
-        gap = np.exp(-r.contact / r.need)
+        ratio = r.contact / r.need
+        gap = np.exp(-ratio)
         strain = np.float32(p.unemployed_effect) * (r.activity == Activity.UNEMPLOYED)
         alone = np.float32(p.no_confidant) * ~r.rely_on
         share = m.lonely_friends_met / np.maximum(r.friends_met, np.float32(1))
@@ -74,7 +75,7 @@ class Loneliness(Component):
         # gap_effect * (exp(-(contact - w * met) / need) - gap), computed without overflow
         # (contact includes the meetings, so the first exponent is never positive)
         meetings = self.per_meeting * r.friends_met
-        without = np.exp(np.minimum(meetings - r.contact / r.need, np.float32(0)))
+        without = np.exp(np.minimum(meetings - ratio, np.float32(0)))
         benefit = np.float32(p.gap_effect) * without * -np.expm1(-meetings)
         spread = np.minimum(np.float32(p.contagion), benefit)
         target = (
