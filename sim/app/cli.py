@@ -8,8 +8,10 @@ step plan; ``compare`` and ``sensitivity`` run
 experiments (experiments/), ``calibrate`` fits the baseline to the national survey
 (calibration/), ``validate`` checks the calibrated baseline against independent patterns
 (``tsunagari validate [out=DIR] [years=N] [OVERRIDES...]``), ``report`` writes an HTML report
-of an output folder, ``dashboard`` serves the interactive app on localhost, and ``wide-area``
-compares cooperation modes of a prefecture.
+of an output folder, ``dashboard`` serves the interactive app on localhost, ``wide-area``
+compares cooperation modes of a prefecture, ``trial`` runs a randomised trial of one lever type
+inside the model (experiments/trial.py), and ``survey`` / ``survey-compare`` plan a
+municipality's own survey and place its results against the model (experiments/local_survey.py).
 
 Any user error prints one line (``tsunagari: error: ...``) on stderr and exits with status 2
 (1 if the outputs could not be written), before any work starts. Nothing computed is lost: an
@@ -187,6 +189,15 @@ def main(argv: list[str] | None = None) -> int:
         return _guard(lambda: _report(args.folder, args.options))
     if args.command == "validate":
         return _guard(lambda: _validate(args.overrides))
+    if args.command == "trial":
+        from experiments import trial
+
+        return _guard(lambda: trial.main(args.overrides))
+    if args.command in ("survey", "survey-compare"):
+        from experiments import local_survey
+
+        action = local_survey.main if args.command == "survey" else local_survey.compare_main
+        return _guard(lambda: action(args.overrides))
     parser.print_help()
     return 0
 

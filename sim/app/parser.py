@@ -190,8 +190,51 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("folder", help="output folder of tsunagari run, compare or sensitivity")
     report.add_argument("options", nargs="*", metavar="lang=ja|en", help="report language")
     _add_experiment_commands(sub, overrides)
+    _add_study_commands(sub, overrides)
     _add_dashboard_command(sub)
     return parser
+
+
+def _module_help(module: str) -> Callable[[], str]:
+    """The ``HELP`` text of a command's module, imported only when help is shown."""
+
+    def describe() -> str:
+        import importlib
+
+        return importlib.import_module(module).HELP
+
+    return describe
+
+
+def _add_study_commands(sub, overrides: dict) -> None:
+    """``trial``, ``survey`` and ``survey-compare`` (help text kept beside their code)."""
+    studies = (
+        ("trial", "experiments.trial", "run a randomised trial of one lever type inside the model"),
+        (
+            "survey",
+            "experiments.local_survey",
+            "what a municipality's own survey would show: sample, tabulations and power",
+        ),
+        (
+            "survey-compare",
+            "experiments.local_survey",
+            "place a municipality's tabulated survey results against the model",
+        ),
+    )
+    for name, module, summary in studies:
+        cmd = sub.add_parser(
+            name,
+            help=summary,
+            describe=_module_help(module) if name != "survey-compare" else _compare_help,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        cmd.add_argument("overrides", **overrides)
+
+
+def _compare_help() -> str:
+    from experiments.local_survey import COMPARE_HELP
+
+    return COMPARE_HELP
 
 
 EXPERIMENT_HELP = """
