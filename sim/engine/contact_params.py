@@ -100,7 +100,20 @@ class ContactParams:
         high=0.9,
         uncertain=True,
         source=ASSUMPTION,
-        doc="chance a friendship pair meets in person in a week when both take part",
+        doc="chance a friendship pair meets in person in a week when both take part, for a "
+        "tie of full strength (see meet_strength)",
+    )
+    meet_strength: float = param(
+        0.0,
+        unit="-",
+        low=0.0,
+        high=3.0,
+        uncertain=True,
+        source="Roberts & Dunbar 2011 (Pers Relatsh 18:439) and Hill & Dunbar 2003 (Hum Nat "
+        "14:53): contact frequency rises with emotional closeness, and ties seen less often "
+        "lose closeness; exponent assumed, calibrated",
+        doc="exponent k of the tie strength in the meeting chance friend_meet * s**k: 0 = every "
+        "tie meets at one rate; larger = weak ties are met rarely",
     )
     friend_weight: float = param(
         1.0,

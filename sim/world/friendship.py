@@ -63,10 +63,12 @@ class FriendshipNetwork:
         p_meet: float,
         u: np.ndarray,
         p_end: float = 0.0,
+        strength_exponent: float = 0.0,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Which pairs meet this week, and what each resident gets from the meetings.
 
-        A pair meets with probability ``p_meet * willing[src] * willing[dst]``. Willingness and
+        A pair meets with probability ``p_meet * strength**k * willing[src] * willing[dst]``
+        (``k = strength_exponent``; 0 gives every tie the same rate). Willingness and
         loneliness are gathered once per endpoint (packed in one signed array: willingness is
         always positive, the sign marks a lonely resident).
 
@@ -78,6 +80,7 @@ class FriendshipNetwork:
             p_end: weekly chance a tie ends regardless of contact; drawn from the top of the
                 same uniform (``u > 1 - p_end``), which never overlaps a meeting while
                 ``p_meet + p_end <= 1``. Ended ties get strength 0 and go at the next compaction.
+            strength_exponent: how much more often close ties meet than weak ones.
 
         Returns:
             ``met`` per tie, lonely endpoints per tie (0-2, int8), friends met per resident,
@@ -86,7 +89,10 @@ class FriendshipNetwork:
         packed = np.where(lonely, -willing, willing).astype(np.float32, copy=False)
         ps, pd = packed[self.src], packed[self.dst]
         # a tie that has ended (strength 0) meets no more; it goes at the next compaction
-        met = (u < np.float32(p_meet) * np.abs(ps) * np.abs(pd)) & (self.strength > 0)
+        chance = np.float32(p_meet) * np.abs(ps) * np.abs(pd)
+        if strength_exponent > 0:
+            chance *= self.strength ** np.float32(strength_exponent)
+        met = (u < chance) & (self.strength > 0)
         if p_end > 0:
             self.strength[u > np.float32(1.0 - p_end)] = 0.0
         lonely_ends = (ps < 0).view(np.int8) + (pd < 0).view(np.int8)

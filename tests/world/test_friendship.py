@@ -66,3 +66,20 @@ def test_meeting_probability_follows_willingness():
     rates = np.mean([f.meet(willing, np.zeros(n, bool), 0.8, row)[0] for row in u], axis=0)
     assert abs(rates[0] - 0.8) < 0.015
     assert abs(rates[1] - 0.8 * 0.1) < 0.01
+
+
+def test_meeting_probability_rises_with_tie_strength():
+    """friend_meet * s**k: with k = 1.5 a tie of strength 0.25 meets an eighth as often."""
+    n = 4
+    edges = np.array([[0, 1], [2, 3]], dtype=np.int32)
+    f = FriendshipNetwork(n, edges, np.array([1.0, 0.25], np.float32))
+    willing = np.ones(n, np.float32)
+    u = np.random.default_rng(1).random((20000, 2), dtype=np.float32)
+    met = [f.meet(willing, np.zeros(n, bool), 0.6, row, strength_exponent=1.5)[0] for row in u]
+    rates = np.mean(met, axis=0)
+    sd = np.sqrt(0.6 * 0.4 / u.shape[0])
+    assert abs(rates[0] - 0.6) < 4 * sd
+    assert abs(rates[1] - 0.6 * 0.25**1.5) < 4 * np.sqrt(0.075 / u.shape[0])
+    # exponent 0 is the old rule: strength does not matter
+    flat = np.mean([f.meet(willing, np.zeros(n, bool), 0.6, row)[0] for row in u[:5000]], axis=0)
+    assert abs(flat[1] - 0.6) < 4 * np.sqrt(0.24 / 5000)

@@ -94,7 +94,7 @@ class Contacts(Component):
         f = m.friends
         u_ties = rng.random(f.n_edges, dtype=np.float32)
         m.met, m.lonely_ends, r.friends_met, m.lonely_friends_met = f.meet(
-            r.willing, r.lonely, c.friend_meet, u_ties, self.p_end
+            r.willing, r.lonely, c.friend_meet, u_ties, self.p_end, c.meet_strength
         )
         kin = r.kin * self.kinship
         r.kin_met = poisson_from_uniform(u[3], np.float32(c.kin_meet) * kin * r.willing).astype(
