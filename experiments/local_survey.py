@@ -1,0 +1,451 @@
+"""``tsunagari survey`` and ``tsunagari survey-compare``: a municipality's own survey in the model.
+
+``survey`` runs the model for one municipality to the December of a fiscal year, mails ``n``
+questionnaires to a simple or stratified random sample of its register (residents 16+), lets each
+answer at the response rate of their age and sex, and writes the national survey's tabulations
+(by age group, sex and household type) with 95% sampling intervals as CSV, XLSX and a ja/en page.
+With ``power=true package=NAME`` it instead estimates how likely a survey of each size is to
+detect the package's effect (paired runs on common random numbers; two designs), the size needed
+for 80% power, a figure, and the KPI list with the smallest change each can show.
+
+``survey-compare`` places a municipality's tabulated results against the model
+(:mod:`experiments.local_survey_compare`). The sampling, response and estimators are in
+:mod:`experiments.local_survey_design`, the register and answers in
+:mod:`experiments.local_survey_model`, power and the KPI list in
+:mod:`experiments.local_survey_power`. Guide: ``docs/local_survey.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.core.params import ConfigError
+
+HELP = """
+Plan a municipality's own loneliness survey with the model (guide: docs/local_survey.md).
+
+  tsunagari survey region=tottori municipality=倉吉市 n=2000 year=3 sampling=stratified
+  tsunagari survey region=tottori municipality=倉吉市 power=true package=places_first
+
+Keys (default):
+  municipality=NAME|CODE   the municipality surveyed (default: the whole region). Only it is
+                           simulated, at population.scale=1.0 unless given (one simulated
+                           resident per person: the register has its real size)
+  n=2000                   questionnaires mailed (residents 16+ of the register)
+  year=3                   fiscal year of the horizon surveyed in December (0: the December
+                           before the policies start)
+  scenario=baseline        the package in force (any run scenario)
+  sampling=simple          simple | stratified (age group x sex strata, proportional)
+  response=national        national (the national survey's rates by age and sex, ~56%) | low
+                           (~42%) | high (~59%) | full | an overall percent, e.g. 45
+  weighting=age_sex        age_sex (cell weights N_h/r_h) | none (unweighted shares)
+  seed=42                  model seed; the sample is drawn from the same seed
+  out=DIR                  output folder (default outputs/survey-<place>-<scenario>-seed<seed>)
+  lang=ja                  ja | en (pages and figures are written in both; console in this one)
+Power (power=true):
+  package=NAME             the package compared with the baseline (required)
+  seeds=4                  paired model runs (common random numbers)
+  sizes=[250,...]          questionnaires to try (default 250-16000 and the whole register)
+  reps=200                 repeated samples per seed and size
+  before=0                 year of the 'before' survey of the before-after design
+  workers=2  executor=process|serial|dask
+Any other KEY=VALUE is a model override (see tsunagari run --help), e.g. population.scale=0.5.
+
+Writes: tabulation.csv, response.csv, survey.xlsx, survey_ja.md, survey_en.md (survey mode);
+power.csv, power_n80.csv, kpi.csv, power.xlsx, power_ja.png, power_en.png, power_ja.md,
+power_en.md (power mode); manifest.json.
+Cost: about 10 s per run for a municipality of 50,000 at full scale (burn-in included); power
+makes 2 x seeds runs (about 1.5 min with the defaults on 2 cores).
+Guide: docs/local_survey.md (日本語: docs/local_survey_ja.md)
+Questionnaire template: docs/questionnaire_ja.md
+"""
+
+COMPARE_HELP = """
+Place a municipality's own survey results against the model (guide: docs/local_survey.md).
+
+  tsunagari survey-compare my_results.csv region=tottori municipality=倉吉市
+
+The CSV (UTF-8, header line; example: docs/examples/local_survey_results.csv):
+  item,group,share_pct,n
+  lonely,all,17.5,1012
+  any_loneliness,70-79,33.0,210
+item: the survey item (dq_often_always, dq_sometimes, dq_occasionally, dq_hardly_ever, dq_never,
+  lonely, any_loneliness, ucla3_10_12, ucla3_7_9, ucla3_4_6, ucla3_3, never_meets_in_person,
+  never_phones, never_messages, talks_at_most_fortnightly, no_social_activity,
+  no_close_friends, has_someone_to_rely_on);
+group: all, 16-19, 20-29, ..., 80+, male, female, or a household type (single, couple,
+  couple_children, single_parent, other); share_pct: percent answering so (0-100);
+n: respondents in the group who answered the item. Optional columns (ignored): year, note.
+
+Keys (default): municipality=NAME|CODE, year=1 (the model's December compared), seeds=4 (model
+runs), scenario=baseline, out=DIR (default outputs/survey-compare-<municipality>), lang=ja,
+workers=2, executor=process|serial|dask; other KEY=VALUE are model overrides.
+Writes: compare.csv, compare.xlsx, compare_ja.md, compare_en.md. Each row: the model's share
+(mean over seeds), the interval where a survey of that n would land if the model were right
+(seed spread + sampling error), and the municipality's own 95% interval.
+A bad file gets one line naming the file, row and column.
+Guide: docs/local_survey.md
+"""
+
+SURVEY_KEYS = {
+    "municipality": None,
+    "n": "2000",
+    "year": "3",
+    "sampling": "simple",
+    "response": "national",
+    "weighting": "age_sex",
+    "out": None,
+    "power": "false",
+    "package": None,
+    "seeds": "4",
+    "sizes": None,
+    "reps": "200",
+    "before": "0",
+    "workers": "2",
+    "executor": "process",
+    "executor.address": "",
+}
+HOUSEHOLD_CODES = ("single", "couple", "couple_children", "single_parent", "other")
+
+
+# ---------------------------------------------------------------- options
+
+
+def split_options(args: list[str], keys: dict) -> tuple[dict[str, str | None], list[str]]:
+    """Separate this command's keys from the model overrides."""
+    opts = dict(keys)
+    overrides = []
+    for a in args:
+        key, eq, value = a.partition("=")
+        if not eq:
+            raise ConfigError(f"{a}: expected KEY=VALUE")
+        if key in keys:
+            opts[key] = value
+        else:
+            overrides.append(a)
+    return opts, overrides
+
+
+def _int(opts: dict, key: str, low: int, high: int | None = None) -> int:
+    text = str(opts[key])
+    try:
+        v = int(text)
+    except ValueError:
+        raise ConfigError(f"{key}: expected a whole number, got '{text}'") from None
+    if v < low or (high is not None and v > high):
+        rng = f"{low}-{high}" if high is not None else f">= {low}"
+        raise ConfigError(f"{key}: expected a whole number {rng}, got '{text}'")
+    return v
+
+
+def _int_list(opts: dict, key: str) -> list[int] | None:
+    text = opts[key]
+    if text is None:
+        return None
+    parts = [p.strip() for p in str(text).strip("[]").split(",") if p.strip()]
+    try:
+        vals = sorted({int(p) for p in parts})
+    except ValueError:
+        raise ConfigError(
+            f"{key}: expected a list of whole numbers like [500,1000], got '{text}'"
+        ) from None
+    if not vals or vals[0] < 1:
+        raise ConfigError(f"{key}: expected positive whole numbers, got '{text}'")
+    return vals
+
+
+def model_overrides(opts: dict, overrides: list[str]) -> list[str]:
+    """Model overrides with the municipality as the region's only municipality."""
+    out = list(overrides)
+    muni = opts.get("municipality")
+    if muni:
+        out.append(f"region.municipalities=[{muni}]")
+        if not any(o.startswith("population.scale=") for o in overrides):
+            out.append("population.scale=1.0")
+    return out
+
+
+def compose(overrides: list[str]):
+    """Compose the configuration and load the region, naming ``municipality`` in errors."""
+    from sim.config import compose_config, load_configured_region
+
+    try:
+        cfg = compose_config(overrides, check_region=False)
+        region = load_configured_region(cfg)
+    except ConfigError as exc:
+        text = str(exc)
+        if text.startswith("region.municipalities"):
+            raise ConfigError("municipality" + text[len("region.municipalities") :]) from None
+        raise
+    return cfg, region
+
+
+def check_survey_options(opts: dict) -> dict:
+    """Validate the keys of ``survey`` (before any work)."""
+    from experiments.local_survey_design import response_rates
+
+    out = {
+        "n": _int(opts, "n", 1),
+        "year": _int(opts, "year", 0, 50),
+        "seeds": _int(opts, "seeds", 1, 1000),
+        "reps": _int(opts, "reps", 10, 100000),
+        "before": _int(opts, "before", 0, 50),
+        "workers": _int(opts, "workers", 1, 256),
+        "sizes": _int_list(opts, "sizes"),
+    }
+    if opts["sampling"] not in ("simple", "stratified"):
+        raise ConfigError(f"sampling: simple or stratified, got '{opts['sampling']}'")
+    if opts["weighting"] not in ("age_sex", "none"):
+        raise ConfigError(f"weighting: age_sex or none, got '{opts['weighting']}'")
+    if opts["power"] not in ("true", "false"):
+        raise ConfigError(f"power: true or false, got '{opts['power']}'")
+    if opts["executor"] not in ("serial", "process", "dask"):
+        raise ConfigError(f"executor: serial, process or dask, got '{opts['executor']}'")
+    if str(opts["response"]) not in ("national", "low", "high", "full"):
+        response_rates(opts["response"], np.zeros(1, np.int64))  # raises on a bad percent
+    out["power"] = opts["power"] == "true"
+    if out["power"]:
+        if not opts["package"]:
+            raise ConfigError("package: power=true needs package=NAME (a scenario to compare)")
+        if opts["package"] == "baseline":
+            raise ConfigError("package: compare a package with the baseline, not the baseline")
+        if out["before"] >= out["year"]:
+            raise ConfigError(
+                f"before: the before survey (year {out['before']}) must come "
+                f"before year={out['year']}"
+            )
+    return out
+
+
+# ---------------------------------------------------------------- survey mode
+
+
+def tabulate(frame, resp: np.ndarray, weighting: str, lang_labels: bool = True) -> pd.DataFrame:
+    """The national survey's tabulations of the respondents ``resp`` (indices into the frame)."""
+    from experiments.local_survey_design import AGE_LABELS, age_index, cell_counts, estimate
+    from experiments.local_survey_model import ITEM_CODES, ITEMS
+    from sim.core.codes import LABELS
+
+    counts = cell_counts(frame.cells) / frame.scale
+    y = frame.answers[resp].astype(float)
+    cells = frame.cells[resp].astype(np.int64)
+    age = age_index(frame.age)
+    hh = frame.household_type.astype(int)
+    domains = [("all", "all", "全体", "all", np.ones(frame.size, bool))]
+    for i, a in enumerate(AGE_LABELS):
+        domains.append(
+            ("age_group", a, a.replace("+", "歳以上") if "+" in a else a + "歳", a, age == i)
+        )
+    for s in (0, 1):
+        code = ("male", "female")[s]
+        domains.append(
+            ("sex", code, LABELS["sex"]["ja"][s], LABELS["sex"]["en"][s], frame.sex == s)
+        )
+    for k, code in enumerate(HOUSEHOLD_CODES):
+        domains.append(
+            (
+                "household_type",
+                code,
+                LABELS["household_type"]["ja"][k],
+                LABELS["household_type"]["en"][k],
+                hh == k,
+            )
+        )
+    rows = []
+    for dim, code, ja, en, mask in domains:
+        est = estimate(y, cells, mask[resp], cell_counts(frame.cells) / frame.scale, weighting)
+        register = (
+            frame.answers[mask].mean(axis=0) if mask.any() else np.full(len(ITEM_CODES), np.nan)
+        )
+        for j, item in enumerate(ITEM_CODES):
+            rows.append(
+                {
+                    "item": item,
+                    "item_ja": ITEMS[item][0],
+                    "item_en": ITEMS[item][1],
+                    "dimension": dim,
+                    "group": code,
+                    "group_ja": ja,
+                    "group_en": en,
+                    "respondents": est.respondents,
+                    "share_pct": 100 * est.share[j],
+                    "se_pct": 100 * est.se[j],
+                    "ci_low_pct": 100 * est.low[j],
+                    "ci_high_pct": 100 * est.high[j],
+                    "deff": est.deff[j],
+                    "register_pct": 100 * register[j],
+                    "register_n": int(mask.sum() / frame.scale),
+                    "few": est.respondents < 30,
+                }
+            )
+    del counts
+    out = pd.DataFrame(rows)
+    out.attrs["decimals"] = {
+        c: 2 for c in ("share_pct", "se_pct", "ci_low_pct", "ci_high_pct", "register_pct")
+    } | {"deff": 3}
+    return out
+
+
+def response_table(frame, sampled: np.ndarray, resp: np.ndarray, rates: np.ndarray) -> pd.DataFrame:
+    """Register, questionnaires, respondents and response rate by age group and sex."""
+    from experiments.local_survey_design import AGE_LABELS, N_CELLS
+
+    reg = np.bincount(frame.cells, minlength=N_CELLS)
+    smp = np.bincount(frame.cells[sampled], minlength=N_CELLS)
+    rsp = np.bincount(frame.cells[resp], minlength=N_CELLS)
+    rows = []
+    for h in range(N_CELLS):
+        rows.append(
+            {
+                "age_group": AGE_LABELS[h // 2],
+                "sex": ("male", "female")[h % 2],
+                "register": round(reg[h] / frame.scale),
+                "questionnaires": int(smp[h]),
+                "respondents": int(rsp[h]),
+                "response_pct": 100 * rsp[h] / smp[h] if smp[h] else np.nan,
+                "declared_response_pct": 100 * rates[h],
+            }
+        )
+    rows.append(
+        {
+            "age_group": "all",
+            "sex": "all",
+            "register": round(reg.sum() / frame.scale),
+            "questionnaires": int(smp.sum()),
+            "respondents": int(rsp.sum()),
+            "response_pct": 100 * rsp.sum() / max(smp.sum(), 1),
+            "declared_response_pct": 100 * float((rates * reg).sum() / max(reg.sum(), 1)),
+        }
+    )
+    out = pd.DataFrame(rows)
+    out.attrs["decimals"] = {"response_pct": 1, "declared_response_pct": 1}
+    return out
+
+
+def draw(frame, n: int, sampling: str, response: str, seed: int, rep: int = 0):
+    """Questionnaires and respondents of one survey of the frame (indices), and the rates."""
+    from experiments.local_survey_design import draw_sample, respond, response_rates
+    from sim.core.rng import Streams
+
+    cells = frame.cells.astype(np.int64)
+    rates = response_rates(response, cells)
+    streams = Streams(seed)
+    sampled = draw_sample(cells, n, sampling, streams.get("local_survey_sample", rep))
+    resp = respond(cells, sampled, rates, streams.get("local_survey_response", rep))
+    return sampled, resp, rates
+
+
+def _default_out(kind: str, cfg, region, opts: dict) -> str:
+    name = opts.get("municipality") or region.key.replace(":", "-")
+    tail = f"-{opts['package']}" if kind == "power" else f"-{Path(cfg.scenario).stem}"
+    return f"outputs/{kind}-{name}{tail}-seed{cfg.seed}"
+
+
+def _place(region, opts: dict) -> str:
+    mun = region.municipalities
+    if opts.get("municipality"):
+        return f"{mun['name'].iloc[0]} ({mun['code'].iloc[0]})"
+    return region.key
+
+
+def main(overrides: list[str]) -> int:
+    """The ``tsunagari survey`` command."""
+    opts, model = split_options(overrides, SURVEY_KEYS)
+    checked = check_survey_options(opts)
+    cfg, region = compose(model_overrides(opts, model))
+    if checked["power"]:
+        from experiments.local_survey_power_run import run_power
+
+        return run_power(cfg, region, opts, checked, model_overrides(opts, model))
+    return run_survey(cfg, region, opts, checked)
+
+
+def run_survey(cfg, region, opts: dict, checked: dict) -> int:
+    """Survey mode: one run, one sample, the tabulations."""
+    from experiments.local_survey_model import december_week, surveyed_frames
+
+    ja = cfg.lang == "ja"
+    year = checked["year"]
+    week = december_week(cfg.start_date, year)
+    n_res = int(region.municipalities["pop_total"].sum() * cfg.population.scale)
+    print(
+        f"survey: {_place(region, opts)}: 1回の実行（約{n_res:,}人、12月まで）"
+        if ja
+        else f"survey: {_place(region, opts)}: one run (about {n_res:,} residents) to December"
+    )
+    t0 = time.perf_counter()
+    muni = 0 if opts.get("municipality") else None
+    (frame,) = surveyed_frames(cfg, region, [year], muni)
+    run_seconds = time.perf_counter() - t0
+    if checked["n"] > frame.size:
+        raise ConfigError(
+            f"n: {checked['n']} questionnaires but the register holds "
+            f"{frame.size} residents 16+ (simulated)"
+        )
+    sampled, resp, rates = draw(frame, checked["n"], opts["sampling"], opts["response"], cfg.seed)
+    tab = tabulate(frame, resp, opts["weighting"])
+    rtab = response_table(frame, sampled, resp, rates)
+    out = Path(opts["out"] or _default_out("survey", cfg, region, opts))
+    meta = {
+        "command": "survey",
+        "place": _place(region, opts),
+        "scenario": cfg.scenario,
+        "seed": cfg.seed,
+        "year": year,
+        "survey_week": week,
+        "survey_date": frame.date,
+        "questionnaires": int(sampled.size),
+        "respondents": int(resp.size),
+        "register_16plus": round(frame.size / frame.scale),
+        "sampling": opts["sampling"],
+        "response": opts["response"],
+        "weighting": opts["weighting"],
+        "population_scale": cfg.population.scale,
+        "run_seconds": round(run_seconds, 1),
+    }
+    from experiments.local_survey_report import write_survey
+
+    paths = write_survey(out, tab, rtab, meta)
+    row = tab[(tab["item"] == "lonely") & (tab["group"] == "all")].iloc[0]
+    rate = 100 * resp.size / max(sampled.size, 1)
+    if ja:
+        print(
+            f"回答 {resp.size:,} / 配布 {sampled.size:,}（{100 * resp.size / sampled.size:.1f}%）;"
+            f" 孤独感（しばしば・常に＋時々） {row.share_pct:.1f}%"
+            f" [{row.ci_low_pct:.1f}, {row.ci_high_pct:.1f}]（住民全体 {row.register_pct:.1f}%）"
+        )
+        print(f"出力: {out}/（{', '.join(p.name for p in paths)}）")
+    else:
+        print(
+            f"respondents {resp.size:,} of {sampled.size:,} ({rate:.1f}%);"
+            f" lonely (often/always or sometimes) {row.share_pct:.1f}%"
+            f" [{row.ci_low_pct:.1f}, {row.ci_high_pct:.1f}]"
+            f" (all residents {row.register_pct:.1f}%)"
+        )
+        print(f"output: {out}/ ({', '.join(p.name for p in paths)})")
+    return 0
+
+
+def compare_main(overrides: list[str]) -> int:
+    """The ``tsunagari survey-compare`` command (the CSV path comes first)."""
+    from experiments.local_survey_compare import run_compare
+
+    return run_compare(overrides)
+
+
+def workers_line(checked: dict) -> int:
+    """Workers actually used (never more than the cores)."""
+    return max(1, min(checked["workers"], os.cpu_count() or 1))
+
+
+def write_manifest(out: Path, meta: dict) -> Path:
+    """``manifest.json`` with the command's settings and results summary."""
+    from sim.core.files import atomic_write_text
+
+    return atomic_write_text(out / "manifest.json", json.dumps(meta, ensure_ascii=False, indent=1))
