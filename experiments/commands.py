@@ -23,30 +23,148 @@ from sim.core.params import ConfigError
 
 
 def compare_sweep(overrides: list[str]) -> Sweep:
-    """The sweep of ``tsunagari compare``: baseline and packages on shared samples and seeds."""
+    """The sweep of ``tsunagari compare``: baseline and packages on shared worlds and seeds.
+
+    With ``uncertainty=joint`` (the default) every world draws one posterior draw of the
+    calibrated set (when it has a ``posterior:`` section; else the calibrated point), the
+    parameters of ``params`` (``effects``: the policy-effect parameters) within their declared
+    ranges by Latin hypercube, and its own seeds (:func:`experiments.design.world_seed`);
+    ``samples=0`` makes one world per seed. ``uncertainty=seeds`` runs the declared defaults
+    on ``seeds`` seeds. Nothing runs here (``budget=equal`` measures costs in
+    :func:`run_compare`).
+    """
+    import dataclasses
+
+    from experiments import budget as bd
+    from experiments.config import budget_spec
+
     xcfg, model = compose_experiment("compare", overrides)
     packages = [xcfg.baseline, *[p for p in dict.fromkeys(xcfg.packages) if p != xcfg.baseline]]
-    params = design.uncertainties(xcfg.params, xcfg.ranges) if xcfg.samples else []
-    unit = design.latin_hypercube(xcfg.samples, len(params), xcfg.seed)
-    return prepare("compare", xcfg, model, params, design.scale_unit(params, unit), packages)
+    spec = budget_spec(xcfg.budget)
+    if xcfg.uncertainty == "seeds":
+        params: list[design.Parameter] = []
+        sweep = prepare("compare", xcfg, model, params, np.zeros((1, 0)), packages)
+        info = {"mode": "seeds", "posterior": "-", "draws": 0, "effects": [],
+                "seeds_per_world": xcfg.seeds, "worlds": xcfg.seeds}  # fmt: skip
+    else:
+        n = xcfg.samples or xcfg.seeds
+        reps = xcfg.seeds if xcfg.samples else 1
+        label, draws = design.posterior_draws(_calibration(model))
+        drawn = {k.partition("[")[0] for k in (draws[0] if draws else {})}
+        params = [p for p in design.uncertainties(xcfg.params, xcfg.ranges) if p.name not in drawn]
+        unit = design.latin_hypercube(n, len(params), xcfg.seed)
+        values = design.scale_unit(params, unit) if params else np.zeros((n, 0))
+        effects = [p.name for p in params]
+        if draws:
+            pick = design.pick_draws(n, len(draws), xcfg.seed)
+            keys = list(draws[0])
+            post = np.array([[draws[i][k] for k in keys] for i in pick], float)
+            params = params + [
+                design.Parameter(k, float(post[:, j].min()), float(post[:, j].max()),
+                                 kind="posterior")
+                for j, k in enumerate(keys)
+            ]  # fmt: skip
+            params.append(design.Parameter(design.POSTERIOR_DRAW, 0, len(draws) - 1,
+                                           integer=True, kind="label"))  # fmt: skip
+            values = np.hstack([values, post, pick[:, None].astype(float)])
+        if not params:  # nothing to draw: the worlds differ by their seeds only
+            n, reps = 1, n
+        run_cfg = dataclasses.replace(xcfg, samples=n, seeds=reps)
+        sweep = prepare("compare", run_cfg, model, params, values, packages)
+        sweep.specs = design.run_specs(sweep.design["packages"], params, values, reps,
+                                       xcfg.seed, seed_by_sample=True)  # fmt: skip
+        sweep.design["n_runs"] = len(sweep.specs)
+        info = {"mode": "joint", "posterior": label, "draws": len(draws), "effects": effects,
+                "seeds_per_world": reps, "worlds": n if n > 1 else reps}  # fmt: skip
+    sweep.design["uncertainty"] = info
+    sweep.design["budget"] = dataclasses.asdict(spec)
+    if spec.scale:
+        bd.check_scalable(sweep.ctx.scenarios, sweep.design["packages"][0])
+    _rekey(sweep)
+    return sweep
+
+
+def _calibration(model: list[str]) -> str:
+    """The calibrated set the model overrides name (``calibration=NAME``; default calibrated)."""
+    name = "calibrated"
+    for o in model:
+        key, _, value = o.partition("=")
+        if key.strip().lstrip("+") == "calibration":
+            name = value.strip().strip("'\"")
+    return name
+
+
+def _rekey(sweep: Sweep) -> None:
+    """Name the default store folder by the design as completed here (out= is kept as given)."""
+    from experiments.store import ResultStore, design_hash
+
+    if not sweep.xcfg.out:
+        name = sweep.xcfg.name
+        sweep.store = ResultStore(
+            f"outputs/experiments/compare-{name}-{design_hash(sweep.design)[:8]}"
+        )
+
+
+def _equal_budget(sweep: Sweep) -> dict | None:
+    """``budget=equal`` or ``YEN/year``: measure, scale the packages, record it in the design."""
+    from experiments import budget as bd
+    from experiments.config import budget_spec
+
+    x = sweep.xcfg
+    spec = budget_spec(x.budget)
+    if not spec.scale:
+        return None
+    baseline = sweep.design["packages"][0]
+    cache = Path(x.out) / ".budget" if x.out else Path("outputs/experiments/.budget")
+    result = bd.equalise(sweep.ctx, baseline, spec, sweep.specs[0].seed, evaluator_for(x),
+                         cache=cache, say=lambda line: print(line, flush=True))  # fmt: skip
+    bd.apply(sweep.ctx, baseline, result)
+    sweep.design["budget"] |= {
+        "target_per_year": result["target_per_year"],
+        "factors": {p: v["factor"] for p, v in result["packages"].items()},
+    }
+    _rekey(sweep)
+    return result
 
 
 def run_compare(overrides: list[str]) -> int:
     """Run (or resume) a comparison, then print and save its tables and figures."""
+    from experiments.config import budget_spec
+
     sweep = compare_sweep(overrides)
+    scaling = _equal_budget(sweep)
     counts = _execute(sweep)
     x = sweep.xcfg
     df = sweep.store.outcomes()
     baseline = sweep.design["packages"][0]
     packages = sweep.design["packages"][1:]
+    cap = budget_spec(x.budget).cap
     table = cmp.comparison_table(df, baseline, packages, x.outcomes, target=x.target,
                                  conf=x.conf_level, resamples=x.resamples, seed=x.seed)  # fmt: skip
-    robust = cmp.robustness(df, baseline, x.target, x.budget)
+    robust = cmp.robustness(df, baseline, x.target, cap)
     out = sweep.store.path
     paths = cmp.write_tables(out, table, robust)
-    paths.append(figures.save(
-        figures.cost_effectiveness_plane(table, x.target, x.budget, x.lang),
-        out / "cost_effectiveness.png"))  # fmt: skip
+    years = float(sweep.ctx.base.years)
+    averted, added = cmp.world_effects(df, baseline, x.target)
+    order = [baseline, *[p for p in packages if p in averted.columns]]
+    averted, added = averted[order], added[order]
+    decision = cmp.decision_table(averted, added, years, x.conf_level)
+    curve = cmp.ceac(averted, added, x.wtp_max)
+    info = sweep.design["uncertainty"]
+    info_rows = cmp.uncertainty_rows(info)
+    paths += cmp.write_decision(out, decision, curve, averted, added, info_rows)
+    if scaling is not None:
+        from experiments import budget as bd
+
+        match = bd.achieved(added, baseline, scaling)
+        paths.append(write_csv(out / "budget.csv", match, float_format="%.6g"))
+    other = "en" if x.lang == "ja" else "ja"
+    for lang, suffix in ((x.lang, ""), (other, f"_{other}")):
+        paths.append(figures.save(
+            figures.cost_effectiveness_plane(averted, added, x.target, cap, lang),
+            out / f"cost_effectiveness{suffix}.png"))  # fmt: skip
+        paths.append(figures.save(figures.ceac_figure(curve, baseline, lang),
+                                  out / f"ceac{suffix}.png"))  # fmt: skip
     series = sweep.store.series()
     if len(series):
         measure = "any_loneliness"
@@ -57,6 +175,9 @@ def run_compare(overrides: list[str]) -> int:
     from sim.report.console_labels import outcome_label
 
     target = outcome_label(quantity(x.target)[0], x.lang)
+    print("\n".join(decision_lines(decision, baseline, info, x.conf_level, x.lang, target)))
+    if scaling is not None:
+        print("\n".join(budget_lines(match, x.lang)))
     if x.lang == "ja":
         print(f"\n頑健性（各世界で最善だった割合。後悔＝最善の案との差、{target}の回避）:")
     else:
@@ -64,6 +185,83 @@ def run_compare(overrides: list[str]) -> int:
     print("\n".join(robustness_lines(robust, x.lang)))
     _footer(counts, out, paths, x.lang)
     return 0
+
+
+def decision_lines(
+    decision: pd.DataFrame, baseline: str, info: dict, conf: float, lang: str, target: str = ""
+) -> list[str]:
+    """The decision under uncertainty as console lines.
+
+    What the intervals include, the headline worded by P(best), then one aligned row per option
+    (P(best), expected person-years averted with the central ``conf`` share of worlds, added
+    cost a year, cost per person-year averted or "not determined").
+    """
+    from sim.core.progress import table_lines
+
+    ja = lang == "ja"
+    pb = decision.set_index("package")["p_best"]
+    pct = f"{round(conf * 100)}%"
+    lines = ["", cmp.uncertainty_line(info, lang), cmp.headline(pb, baseline, lang=lang)]
+    if ja:
+        headers = ["施策パッケージ", "最善の確率", f"回避人年の期待値（{target}）",
+                   f"世界の{pct}範囲", "追加費用/年（円）", "回避1人年あたり（円）"]  # fmt: skip
+    else:
+        headers = ["package", "P(best)", f"expected py averted ({target})",
+                   f"{pct} of worlds", "added cost/year (yen)", "yen per py averted"]  # fmt: skip
+    body = []
+    for r in decision.to_dict("records"):
+        per = (
+            f"{r['cost_per_py_averted']:,.0f} [{r['cost_per_py_averted_low']:,.0f}, "
+            f"{r['cost_per_py_averted_high']:,.0f}]"
+            if r["cost_per_py_status"] == cmp.DETERMINED
+            else ("判定できない" if ja else "not determined")
+        )
+        if r["package"] == baseline:
+            per = "-"
+        body.append([
+            str(r["package"]), f"{r['p_best']:.2f}", f"{r['averted_mean'] + 0.0:,.0f}",
+            f"[{r['averted_low'] + 0.0:,.0f}, {r['averted_high'] + 0.0:,.0f}]",
+            f"{r.get('added_cost_per_year_mean', float('nan')):,.0f}", per,
+        ])  # fmt: skip
+    lines += table_lines(headers, body, "<>>>>>")
+    lines.append(
+        f"  （最善の確率：{cmp.P_CLEAR:.2f}以上で「はっきり」、{cmp.P_PROBABLE:.2f}以上で"
+        "「おそらく」、それ未満は区別できない。効果の区間が0を含むと1人年あたり費用は判定できない）"
+        if ja
+        else f"  (P(best) >= {cmp.P_CLEAR:.2f}: clearly best; >= {cmp.P_PROBABLE:.2f}: probably; "
+        "below: not distinguishable. Cost per py averted is not determined when the effect's "
+        "interval includes zero.)"
+    )
+    return lines
+
+
+def budget_lines(match: pd.DataFrame, lang: str) -> list[str]:
+    """The equal-budget scaling as console lines: factor and added cost a year per package."""
+    from sim.core.progress import table_lines
+
+    ja = lang == "ja"
+    if match.empty:
+        return []
+    target = float(match["target_per_year_yen"].iloc[0])
+    if ja:
+        lines = ["", f"予算をそろえた比較：目標の追加費用 年{target / 1e6:,.1f}百万円"]
+        headers = ["施策パッケージ", "倍率", "調整前/年", "調整後/年（全世界平均）", "目標との差"]
+    else:
+        lines = ["", f"equal budget: target added cost {target / 1e6:,.1f} M yen a year"]
+        headers = ["package", "factor", "before/year", "after/year (mean of worlds)", "vs target"]
+    body = [
+        [str(r["package"]), f"{r['factor']:.3f}", f"{r['per_year_before_yen'] / 1e6:,.1f}M",
+         f"{r['per_year_mean_yen'] / 1e6:,.1f}M", f"{100 * r['match_mean']:+.1f}%"]
+        for r in match.to_dict("records")
+    ]  # fmt: skip
+    lines += table_lines(headers, body, "<>>>>")
+    spread = float(match["spread_mean"].iloc[0])
+    lines.append(
+        f"  パッケージ間の差（最大−最小、平均比）: {100 * spread:.1f}%"
+        if ja
+        else f"  spread between packages (max - min over mean): {100 * spread:.1f}%"
+    )
+    return lines
 
 
 def compare_lines(table: pd.DataFrame, conf: float, lang: str) -> list[str]:
@@ -110,10 +308,14 @@ def compare_lines(table: pd.DataFrame, conf: float, lang: str) -> list[str]:
         band = f" [{number(r.ci_low, 'yen')}, {number(r.ci_high, 'yen')}]"
         name = short_label(what, lang)
         if ja:
-            text = f"{value}円{band}" if value != "-" else "算出せず（平均で回避されていないため）"
+            text = f"{value}円{band}" if value != "-" else "判定できない（効果の区間が0を含む）"
             lines.append(f"  回避1人年あたりの追加費用 — {name} — {pkg}: {text}")
         else:
-            text = f"{value} yen{band}" if value != "-" else "not computed (none averted)"
+            text = (
+                f"{value} yen{band}"
+                if value != "-"
+                else "not determined (the effect's interval includes zero)"
+            )
             lines.append(f"  Added cost per person-year averted — {name} — {pkg}: {text}")
     return lines
 

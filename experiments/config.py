@@ -59,7 +59,9 @@ class ExperimentConfig:
     )
     baseline: str = "baseline"
     package: str = "baseline"  # sensitivity: the package run at every sample
-    params: Any = "uncertain"  # 'uncertain' (all declared uncertain scalars) or a list of keys
+    # 'uncertain' (all declared uncertain scalars), 'effects' (the declared uncertain policy
+    # effect parameters, services.*) or a list of keys
+    params: Any = "uncertain"
     ranges: Any = field(default_factory=dict)  # KEY: [low, high], narrowing declared ranges
     levers: list[str] = field(default_factory=list)  # sensitivity: LEVER_ID.FIELD of package
     dummy: bool = True  # sensitivity: add the DUMMY parameter (noise floor)
@@ -77,7 +79,12 @@ class ExperimentConfig:
     second_order: bool = False  # sobol: also second-order indices
     resamples: int = 1000  # bootstrap resamples for confidence intervals
     conf_level: float = 0.95
-    budget: float | None = None  # compare: budget for added cost over the horizon (yen)
+    # compare: 'equal' (scale every package to the same added cost a year), 'YEN/year' (scale
+    # to that added cost a year), or a number: a cap on added cost over the whole horizon
+    # (yen) for robustness, as before. See budget_spec().
+    budget: Any = None
+    uncertainty: str = "joint"  # compare: joint (posterior, effect priors, seeds) | seeds
+    wtp_max: float | None = None  # compare: highest willingness to pay of the CEAC (yen/py)
     series: bool = True  # keep each run's monthly survey series (bands over time)
     model: list[str] = field(default_factory=list)  # model overrides, e.g. [years=2]
     lang: str = "ja"
@@ -277,14 +284,80 @@ def check(cfg: ExperimentConfig) -> None:
             f"executor.batch_seconds: must be a positive number of seconds, "
             f"got {cfg.executor.batch_seconds}"
         )
-    if cfg.budget is not None and not (math.isfinite(cfg.budget) and cfg.budget >= 0):
-        raise ConfigError(f"budget: must be a non-negative amount in yen, got {cfg.budget}")
+    budget_spec(cfg.budget)
+    if cfg.uncertainty not in ("joint", "seeds"):
+        raise ConfigError(
+            f"uncertainty: must be 'joint' (posterior draws, effect priors and seeds) or "
+            f"'seeds' (declared defaults, seeds only), got '{cfg.uncertainty}'"
+        )
+    if cfg.uncertainty == "seeds" and cfg.samples:
+        raise ConfigError(
+            "samples: uncertainty=seeds runs the declared defaults only; use samples=0, or "
+            "uncertainty=joint to sample parameters"
+        )
+    if cfg.wtp_max is not None and not (math.isfinite(cfg.wtp_max) and cfg.wtp_max > 0):
+        raise ConfigError(f"wtp_max: must be a positive amount in yen, got {cfg.wtp_max}")
     if not cfg.packages:
         raise ConfigError("packages: give at least one package, e.g. packages=[places_first]")
     if cfg.target not in cfg.outcomes:
         raise ConfigError(
             f"target: '{cfg.target}' is not among outcomes ({', '.join(cfg.outcomes)})"
         )
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    """What ``budget=`` asks for.
+
+    Attributes:
+        scale: ``None`` (packages as written), ``"equal"`` (every package scaled to the mean
+            of their added costs a year) or ``"per_year"`` (scaled to ``per_year``).
+        per_year: the target added cost a year (yen), for ``scale == "per_year"``.
+        cap: a cap on added cost over the whole horizon (yen): options above it are not
+            eligible in the robustness table (the meaning of a bare ``budget=NUMBER``).
+    """
+
+    scale: str | None = None
+    per_year: float | None = None
+    cap: float | None = None
+
+
+def budget_spec(value: Any) -> BudgetSpec:
+    """Read ``budget=``: ``equal``, ``YEN/year`` (e.g. ``1.7e8/year``) or a horizon cap in yen.
+
+    Raises:
+        ConfigError: one line saying what to write.
+    """
+    what = (
+        "write budget=equal (same added cost a year for every package), budget=YEN/year "
+        "(e.g. budget=1.7e8/year: every package scaled to that added cost a year) or "
+        "budget=YEN (a cap on added cost over the whole horizon, robustness only)"
+    )
+    if value is None:
+        return BudgetSpec()
+    if isinstance(value, bool):
+        raise ConfigError(f"budget: got {value}; {what}")
+    if isinstance(value, int | float):
+        if not (math.isfinite(value) and value >= 0):
+            raise ConfigError(f"budget: must be a non-negative amount in yen, got {value}")
+        return BudgetSpec(cap=float(value))
+    text = str(value).strip().lower().replace("_", "").replace(",", "")
+    if text == "equal":
+        return BudgetSpec(scale="equal")
+    for suffix in ("/year", "/yr", "peryear"):
+        if text.endswith(suffix):
+            try:
+                amount = float(text[: -len(suffix)])
+            except ValueError:
+                break
+            if not (math.isfinite(amount) and amount > 0):
+                raise ConfigError(f"budget: a yearly amount must be positive yen, got {value}")
+            return BudgetSpec(scale="per_year", per_year=amount)
+    try:
+        amount = float(text)
+    except ValueError:
+        raise ConfigError(f"budget: cannot read '{value}'; {what}") from None
+    return budget_spec(amount)
 
 
 def _one_line(exc: BaseException) -> str:

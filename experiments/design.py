@@ -21,6 +21,7 @@ import copy
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,12 @@ from sim.policy.levers import LEVER_TYPES
 from sim.policy.scenario import Scenario
 
 DUMMY = "DUMMY"
+#: Prefixes of the policy-effect parameters (``params: effects``): the declared uncertain
+#: parameters of the services (effect sizes, uptake, follow-up, drop-out).
+EFFECT_PREFIXES = ("services.",)
+#: The value recorded in every run of a joint sample: the index of its posterior draw (-1: the
+#: calibrated point); the model never reads it.
+POSTERIOR_DRAW = "posterior_draw"
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,89 @@ def run_seed(experiment_seed: int, replicate: int) -> int:
     return int(state[0])
 
 
+def world_seed(experiment_seed: int, sample: int, replicate: int) -> int:
+    """The model seed of a replicate of a joint sample: each world has its own seeds.
+
+    A hash of (experiment seed, sample, replicate); the packages of one world share it (paired).
+    """
+    ss = np.random.SeedSequence([int(experiment_seed), 0x574F524C, int(sample), int(replicate)])
+    return int(ss.generate_state(1)[0])
+
+
+def posterior_draws(calibration: str | None, sets: Any = None) -> tuple[str, list[dict]]:
+    """Draws of the calibrated posterior in the set ``sim/config/sets/NAME.yaml``, flattened.
+
+    The set may hold, beside its point (``overrides:``), a section ``posterior:`` with a list of
+    draws, each a mapping of the same keys to values (a list-valued key such as
+    ``survey.thresholds`` gives its elements as ``KEY[i]``). ``calibration=none`` or a set
+    without draws gives no draws (the comparison then uses the calibrated point only).
+
+    Args:
+        calibration: the set's name (the model's ``calibration`` key); None or ``none``.
+        sets: folder of the sets (default :func:`sim.config.compose.sets_dir`).
+
+    Returns:
+        (the set's label for reports, the draws as ``{KEY or KEY[i]: value}``).
+
+    Raises:
+        ConfigError: a malformed ``posterior:`` section, naming the set file and the draw.
+    """
+    from sim.config import compose as cc
+    from sim.core.yamlfile import load_yaml
+
+    if not calibration or calibration == "none":
+        return "calibration=none", []
+    label = f"sim/config/sets/{calibration}.yaml"
+    path = (sets or cc.sets_dir()) / f"{calibration}.yaml"
+    if not path.is_file():
+        return label, []
+    raw = load_yaml(str(path), f"calibration: {label}")
+    section = raw.get("posterior") if isinstance(raw, dict) else None
+    if section is None:
+        return label, []
+    if not isinstance(section, list) or not section:
+        raise ConfigError(f"{label}: posterior: expected a list of draws (KEY: VALUE mappings)")
+    table = declared()
+    lists = {p.name for p in describe(RunConfig) if isinstance(p.default, list | tuple)}
+    keys = None
+    draws = []
+    for i, draw in enumerate(section):
+        if not isinstance(draw, dict) or not draw:
+            raise ConfigError(f"{label}: posterior[{i}]: expected a mapping KEY: VALUE")
+        if keys is None:
+            keys = set(draw)
+        elif set(draw) != keys:
+            raise ConfigError(f"{label}: posterior[{i}]: keys differ from posterior[0]'s")
+        flat: dict[str, float] = {}
+        for key, value in draw.items():
+            items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+            if key not in (lists if isinstance(value, list) else table):
+                raise ConfigError(
+                    f"{label}: posterior[{i}].{key}: not a declared "
+                    f"{'scalar' if not isinstance(value, list) else 'list'} parameter"
+                )
+            for j, v in items:
+                try:
+                    x = float(v)
+                except (TypeError, ValueError):
+                    x = math.nan
+                if not math.isfinite(x) or isinstance(v, bool):
+                    raise ConfigError(f"{label}: posterior[{i}].{key}: not a number: {v!r}")
+                flat[key if j is None else f"{key}[{j}]"] = x
+        draws.append(flat)
+    return label, draws
+
+
+def pick_draws(n: int, n_draws: int, seed: int) -> np.ndarray:
+    """Which posterior draw each of ``n`` samples takes, from the experiment's seed.
+
+    Without replacement while there are enough draws (so that ``n`` samples use ``n``
+    different draws), with replacement beyond.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x504F5354]))
+    return rng.choice(n_draws, size=n, replace=n > n_draws).astype(int)
+
+
 def declared(schema: type = RunConfig) -> dict[str, ParamInfo]:
     """Declared scalar numeric parameters of the run configuration, by dotted name."""
     return {
@@ -96,8 +186,9 @@ def uncertainties(
     """Uncertainties from the declarations.
 
     Args:
-        names: ``"uncertain"`` for every declared uncertain scalar, or a list of dotted keys
-            (may include ``DUMMY``).
+        names: ``"uncertain"`` for every declared uncertain scalar, ``"effects"`` for those
+            of the policy effects (:data:`EFFECT_PREFIXES`), or a list of dotted keys (may
+            include ``DUMMY``).
         ranges: optional ``{name: [low, high]}`` narrowing or replacing a declared range.
 
     Raises:
@@ -107,8 +198,12 @@ def uncertainties(
     ranges = dict(ranges or {})
     if names == "uncertain":
         names = [n for n, p in table.items() if p.uncertain]
+    elif names == "effects":
+        names = [n for n, p in table.items() if p.uncertain and n.startswith(EFFECT_PREFIXES)]
     elif isinstance(names, str):
-        raise ConfigError(f"params: expected 'uncertain' or a list of keys, got '{names}'")
+        raise ConfigError(
+            f"params: expected 'uncertain', 'effects' or a list of keys, got '{names}'"
+        )
     out = []
     for name in names:
         if name == DUMMY:
@@ -210,10 +305,14 @@ def run_specs(
     samples: np.ndarray,
     seeds: int,
     experiment_seed: int,
+    seed_by_sample: bool = False,
 ) -> list[RunSpec]:
     """Every run: each package x each sample (row of values) x each replicate (paired).
 
     Integer parameters are rounded; a design with no parameters has one sample of defaults.
+    Seeds depend on the replicate only (the same seeds in every sample: common random numbers
+    for sensitivity analysis), or with ``seed_by_sample`` on the sample too
+    (:func:`world_seed`: each world of a joint comparison has its own seeds).
     """
     specs = []
     samples = np.asarray(samples, float).reshape(-1, len(params)) if params else np.zeros((1, 0))
@@ -230,7 +329,9 @@ def run_specs(
                         package=package,
                         sample=s,
                         replicate=r,
-                        seed=run_seed(experiment_seed, r),
+                        seed=world_seed(experiment_seed, s, r)
+                        if seed_by_sample
+                        else run_seed(experiment_seed, r),
                         values=values,
                     )
                 )
@@ -238,18 +339,35 @@ def run_specs(
 
 
 def apply_values(cfg: RunConfig, values: dict[str, float], seed: int) -> RunConfig:
-    """A copy of ``cfg`` with model parameter values and the seed set (lever keys ignored)."""
+    """A copy of ``cfg`` with model parameter values and the seed set.
+
+    ``KEY`` sets a declared scalar, ``KEY[i]`` element ``i`` of a declared list (a posterior
+    draw's thresholds); lever keys and labels (:data:`POSTERIOR_DRAW`) are ignored.
+    """
     out = copy.deepcopy(cfg)
     out.seed = int(seed)
     table = declared()
     for name, value in values.items():
-        if name not in table:
+        key, index = name, None
+        if name.endswith("]") and "[" in name:
+            key, _, rest = name.partition("[")
+            index = int(rest[:-1])
+        elif name not in table:
             continue
-        *path, leaf = name.split(".")
+        *path, leaf = key.split(".")
         node = out
-        for part in path:
-            node = getattr(node, part)
-        setattr(node, leaf, value)
+        try:
+            for part in path:
+                node = getattr(node, part)
+            current = getattr(node, leaf)
+        except AttributeError:
+            continue
+        if index is None:
+            setattr(node, leaf, value)
+        elif isinstance(current, list | tuple) and 0 <= index < len(current):
+            items = list(current)
+            items[index] = float(value)
+            setattr(node, leaf, type(current)(items) if isinstance(current, tuple) else items)
     return out
 
 

@@ -26,7 +26,23 @@ TEXT: dict[str, dict[str, str]] = {
     "averted": {"ja": "回避された孤独の人年", "en": "person-years of loneliness averted"},
     "added": {"ja": "追加費用（円、期間合計）", "en": "added cost (yen, whole horizon)"},
     "budget": {"ja": "予算", "en": "budget"},
-    "ce": {"ja": "費用効果平面（95%区間）", "en": "cost-effectiveness plane (95% intervals)"},
+    "ce": {
+        "ja": "費用効果平面（点＝不確かさの世界ひとつ、×＝平均）",
+        "en": "cost-effectiveness plane (dot = one sampled world, X = mean)",
+    },
+    "ceac": {
+        "ja": "費用効果受容曲線（CEAC）",
+        "en": "cost-effectiveness acceptability curve (CEAC)",
+    },
+    "wtp": {
+        "ja": "回避1人年に払ってよい額（万円）",
+        "en": "willingness to pay per person-year averted (10,000 yen)",
+    },
+    "p_ce": {
+        "ja": "純便益が最大になる確率",
+        "en": "probability of the highest net benefit",
+    },
+    "baseline_option": {"ja": "追加の施策なし（基準）", "en": "no added package (baseline)"},
     "mu_star": {"ja": "μ*（影響の大きさ）", "en": "mu* (size of effect)"},
     "sigma": {"ja": "σ（非線形性・交互作用）", "en": "sigma (non-linearity, interactions)"},
     "index": {"ja": "Sobol指数（95%区間）", "en": "Sobol index (95% interval)"},
@@ -76,22 +92,31 @@ def _band(ax, grouped, colour: str, label: str) -> None:
 
 
 def cost_effectiveness_plane(
-    table: pd.DataFrame, target: str, budget: float | None = None, lang: str = "ja"
+    averted: pd.DataFrame,
+    added: pd.DataFrame,
+    target: str,
+    budget: float | None = None,
+    lang: str = "ja",
 ) -> Figure:
-    """Person-years averted (x) against added cost (y) per package, with 95% intervals."""
+    """The cost-effectiveness plane: one point per world and package, and their means.
+
+    Args:
+        averted: person-years of ``target`` averted by world (rows) and option (columns, the
+            baseline first; :func:`experiments.compare.world_effects`).
+        added: added cost over the horizon (yen), same shape.
+        target: the person-year outcome (axis label).
+        budget: a cap on added cost over the horizon (dashed line), if any.
+        lang: ``ja`` or ``en``.
+    """
     use_japanese_font()
     fig = Figure(figsize=(6.5, 5))
     ax = fig.subplots()
-    for i, package in enumerate(table["package"].unique()):
-        t = table[table["package"] == package].set_index("outcome")
-        if target not in t.index or "cost_total" not in t.index:
-            continue
-        py, cost = t.loc[target], t.loc["cost_total"]
-        x, y = -py["difference"], cost["difference"]
-        xerr = [[x - (-py["ci_high"])], [(-py["ci_low"]) - x]]
-        yerr = [[y - cost["ci_low"]], [cost["ci_high"] - y]]
-        ax.errorbar(x, y, xerr=np.nan_to_num(xerr), yerr=np.nan_to_num(yerr), fmt="o",
-                    color=PALETTE[(i + 1) % len(PALETTE)], capsize=3, label=package)  # fmt: skip
+    for i, package in enumerate(averted.columns[1:]):
+        colour = PALETTE[(i + 1) % len(PALETTE)]
+        x, y = averted[package].to_numpy(float), added[package].to_numpy(float)
+        ax.scatter(x, y, s=14, alpha=0.45, color=colour, lw=0, label=f"{package} (n={x.size})")
+        ax.scatter([np.nanmean(x)], [np.nanmean(y)], s=90, marker="X", color=colour,
+                   edgecolor="white", lw=0.8, zorder=3)  # fmt: skip
     ax.axhline(0, color="0.5", lw=0.8)
     ax.axvline(0, color="0.5", lw=0.8)
     if budget is not None:
@@ -99,6 +124,35 @@ def cost_effectiveness_plane(
     ax.set_xlabel(f"{_t('averted', lang)} ({target})")
     ax.set_ylabel(_t("added", lang))
     ax.set_title(_t("ce", lang))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def ceac_figure(curve: pd.DataFrame, baseline: str, lang: str = "ja") -> Figure:
+    """The cost-effectiveness acceptability curve: P(highest net benefit) by willingness to pay.
+
+    Args:
+        curve: :func:`experiments.compare.ceac` (``wtp_yen_per_person_year``, then one column
+            per option).
+        baseline: the baseline's column (drawn in grey: doing nothing more).
+        lang: ``ja`` or ``en``.
+    """
+    use_japanese_font()
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.subplots()
+    x = curve["wtp_yen_per_person_year"].to_numpy(float) / 1e4
+    options = [c for c in curve.columns if c != "wtp_yen_per_person_year"]
+    for i, option in enumerate(options):
+        colour = "0.55" if option == baseline else PALETTE[(i + 1) % len(PALETTE)]
+        name = _t("baseline_option", lang) if option == baseline else option
+        ax.plot(x, curve[option].to_numpy(float), color=colour, lw=1.8, label=name)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlim(0, x.max() if x.size else 1)
+    ax.set_xlabel(_t("wtp", lang))
+    ax.set_ylabel(_t("p_ce", lang))
+    ax.set_title(_t("ceac", lang))
+    ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
