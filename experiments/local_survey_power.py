@@ -114,10 +114,17 @@ def detect(p1, v1, p2, v2) -> np.ndarray:
     return z > Z_ALPHA
 
 
-def analytic_power(p1: float, p2: float, m1: float, m2: float | None = None) -> float:
-    """Two-sided two-proportion z-test power at alpha 0.05 with ``m1`` and ``m2`` respondents."""
+def analytic_power(
+    p1: float, p2: float, m1: float, m2: float | None = None, population: float | None = None
+) -> float:
+    """Two-sided two-proportion z-test power at alpha 0.05 with ``m1`` and ``m2`` respondents.
+
+    With ``population`` (residents 16+) each variance has the finite population correction.
+    """
     m2 = m1 if m2 is None else m2
-    se = math.sqrt(p1 * (1 - p1) / m1 + p2 * (1 - p2) / m2)
+    f1 = m1 / population if population else 0.0
+    f2 = m2 / population if population else 0.0
+    se = math.sqrt((1 - f1) * p1 * (1 - p1) / m1 + (1 - f2) * p2 * (1 - p2) / m2)
     if se == 0:
         return float(p1 != p2)
     d = abs(p1 - p2) / se
@@ -173,7 +180,9 @@ def power_table(
                     true_a, true_b = ya.sum() / na.sum(), yb.sum() / nb.sum()
                     diffs.append(true_a - true_b)
                     resp.append(np.concatenate([ra, rb]).mean())
-                    analytic.append(analytic_power(true_a, true_b, ra.mean(), rb.mean()))
+                    analytic.append(
+                        analytic_power(true_a, true_b, ra.mean(), rb.mean(), na.sum() / fa.scale)
+                    )
                 h = np.concatenate(hits)
                 power = float(h.mean())
                 rows.append(
@@ -401,7 +410,7 @@ def power_figure(table: pd.DataFrame, lang: str = "ja"):
                 marker="o",
                 ms=3,
                 color=PALETTE[i % len(PALETTE)],
-                label=f"{label} ({g['difference_pp'].iloc[-1]:+.2f})",
+                label=f"{label} ({g['difference_pp'].iloc[-1]:+.2f} pt)",
             )
         ax.axhline(0.8, ls=":", color="grey")
         ax.axhline(0.05, ls="--", color="grey", lw=0.7)
