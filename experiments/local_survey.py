@@ -228,7 +228,13 @@ def check_survey_options(opts: dict) -> dict:
 
 def tabulate(frame, resp: np.ndarray, weighting: str, lang_labels: bool = True) -> pd.DataFrame:
     """The national survey's tabulations of the respondents ``resp`` (indices into the frame)."""
-    from experiments.local_survey_design import AGE_LABELS, age_index, cell_counts, estimate
+    from experiments.local_survey_design import (
+        AGE_JA,
+        AGE_LABELS,
+        age_index,
+        cell_counts,
+        estimate,
+    )
     from experiments.local_survey_model import ITEM_CODES, ITEMS
     from sim.core.codes import LABELS
 
@@ -239,9 +245,7 @@ def tabulate(frame, resp: np.ndarray, weighting: str, lang_labels: bool = True) 
     hh = frame.household_type.astype(int)
     domains = [("all", "all", "全体", "all", np.ones(frame.size, bool))]
     for i, a in enumerate(AGE_LABELS):
-        domains.append(
-            ("age_group", a, a.replace("+", "歳以上") if "+" in a else a + "歳", a, age == i)
-        )
+        domains.append(("age_group", a, AGE_JA[a], a, age == i))
     for s in (0, 1):
         code = ("male", "female")[s]
         domains.append(

@@ -43,13 +43,10 @@ COMPARE_KEYS = {
 def group_names() -> dict[str, str]:
     """Accepted group names (codes, Japanese and English labels) -> group code."""
     from experiments.local_survey import HOUSEHOLD_CODES
-    from experiments.local_survey_design import AGE_LABELS
+    from experiments.local_survey_design import age_aliases
     from sim.core.codes import LABELS
 
-    names = {"all": "all", "全体": "all", "総数": "all"}
-    for a in AGE_LABELS:
-        names[a] = a
-        names[a.replace("+", "歳以上") if "+" in a else a + "歳"] = a
+    names = {"all": "all", "全体": "all", "総数": "all", **age_aliases()}
     for s, code in enumerate(("male", "female")):
         names[code] = code
         names[LABELS["sex"]["ja"][s]] = code

@@ -37,6 +37,29 @@ from sim.core.params import ConfigError
 SURVEY_AGE_GROUPS: tuple[tuple[str, int, int], ...] = tuple(g for g in AGE_GROUPS if g[1] >= 16)
 AGE_LABELS = tuple(g for g, _, _ in SURVEY_AGE_GROUPS)
 N_CELLS = 2 * len(SURVEY_AGE_GROUPS)  # age group x sex
+#: Japanese names of the age groups, as the national survey's tables print them
+AGE_JA = {
+    "16-19": "16〜19歳",
+    **{f"{d}-{d + 9}": f"{d}歳代" for d in range(20, 80, 10)},
+    "80+": "80歳以上",
+}
+
+
+def age_aliases() -> dict[str, str]:
+    """Ways a results file may name an age group (20-29, 20歳代, 20代, 20〜29歳...) -> code."""
+    out = {}
+    for code, ja in AGE_JA.items():
+        out[code] = out[ja] = code
+        if code == "80+":
+            out["80+歳"] = out["80代以上"] = code
+            continue
+        lo, hi = code.split("-")
+        for dash in ("-", "〜", "～", "~"):
+            out[f"{lo}{dash}{hi}歳"] = code
+        out[f"{lo}代"] = code
+    return out
+
+
 Z95 = 1.959963984540054
 RESPONSE_FILE = "local_survey_response.csv"
 
