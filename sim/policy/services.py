@@ -52,7 +52,6 @@ class Services:
     """
 
     def __init__(self, m, scenario) -> None:
-        self._latent_sd: np.float32 | None = None
         self.rt = LeverRuntime(m, scenario)
         self.p = m.cfg.services
         venue_levers = [(i, lv, self.rt.zone_mask[i]) for i, lv in enumerate(scenario.levers)
@@ -66,6 +65,9 @@ class Services:
         rho = m.params.loneliness.recovery
         self.episode_gain = {lv.id: lv.episode_gain(rho) for lv in scenario.levers
                              if lv.serves_cases}  # fmt: skip
+        #: latent shift each resident's latest episode reaches at its end (held after it)
+        self.reached = np.zeros(m.pop.n, np.float32)
+        self.keep = np.float32(0.5 ** (1.0 / self.p.support_halflife_weeks))
 
     def _count(self, m, name: str, who: np.ndarray) -> None:
         self.book.count(m, name, who)
@@ -208,6 +210,7 @@ class Services:
     def consultation(self, m) -> None:
         """Referrals arrive, queues are served up to capacity, waiting residents may give up."""
         s, p = m.svc, self.p
+        self._fade(m)
         if not (s.stage != NONE).any():
             return
         rng = m.stream("consultation")
@@ -258,7 +261,7 @@ class Services:
         self._start_episodes(m, waiting[served], u_lever[waiting[served]])
 
     def _start_episodes(self, m, who: np.ndarray, u_lever: np.ndarray) -> None:
-        s, p = m.svc, self.p
+        s = m.svc
         if who.size == 0:
             return
         home = m.pop.municipality[who]
@@ -276,14 +279,41 @@ class Services:
         remote = np.isin(
             s.channel[who], [CHANNELS.index(c) for c in (*DIGITAL_CHANNELS, "phone24")]
         )
-        smd = np.where(remote, p.smd_remote, p.smd_support).astype(np.float32)
         boost = 1 + self.rt.training_boost(m)[place]
         s.stage[who] = SERVED
         s.stage_weeks[who] = weeks
-        s.support[who] = smd * self.latent_sd(m) * gain * boost
+        self.reached[who] = self.episode_shift(remote) * boost
+        s.support[who] = self.reached[who] * gain
         self.cost_book.add_cases(case_costs(self.rt.levers, lever, self.rt.scale), lever, place)
         self._count(m, "served", who)
         self._flow(m, "served", who, place)
+
+    def episode_shift(self, remote: np.ndarray | bool) -> np.ndarray:
+        """Latent fall an episode reaches at its end: trial SMD x latent per SMD (negative).
+
+        ``latent_per_smd_*`` come from the virtual trial calibration (:mod:`experiments.trial`).
+        """
+        p = self.p
+        return np.where(
+            remote,
+            p.smd_remote * p.latent_per_smd_remote,
+            p.smd_support * p.latent_per_smd_support,
+        ).astype(np.float32)
+
+    def deliver_episodes(self, m, who: np.ndarray, remote: bool, weeks: int) -> None:
+        """Start a support episode of ``weeks`` for residents ``who`` outside any queue.
+
+        The virtual trial delivers its intervention with this: the same shift and persistence as
+        a case served by a consultation lever (no training boost, no cost, no caseworker).
+        """
+        s = m.svc
+        rho = m.params.loneliness.recovery
+        gain = 1.0 / (1.0 - (1.0 - rho) ** weeks)
+        s.stage[who] = SERVED
+        s.stage_weeks[who] = weeks
+        s.case_lever[who] = -1
+        self.reached[who] = self.episode_shift(remote)
+        s.support[who] = self.reached[who] * np.float32(gain)
 
     def _episodes(self, m, u: np.ndarray) -> None:
         s = m.svc
@@ -291,28 +321,28 @@ class Services:
         s.stage_weeks[inside] -= 1
         broken = inside[u[inside] < self.rt.transfer_break(m, inside)]
         self._count(m, "cases_broken", broken)
-        done = np.concatenate([inside[s.stage_weeks[inside] <= 0], broken])
-        s.stage[done] = NONE
-        s.support[done] = 0.0
+        ended = inside[s.stage_weeks[inside] <= 0]
+        ended = ended[~np.isin(ended, broken)]
+        s.stage[ended] = NONE
+        s.support[ended] = self.reached[ended]  # the shift reached is held, then fades
+        s.stage[broken] = NONE
+        s.support[broken] = 0.0
+
+    def _fade(self, m) -> None:
+        """After an episode the held shift halves every ``support_halflife_weeks``."""
+        s = m.svc
+        after = np.flatnonzero((s.stage != SERVED) & (s.support != 0))
+        if after.size == 0:
+            return
+        s.support[after] *= self.keep
+        s.support[after[np.abs(s.support[after]) < np.float32(1e-4)]] = 0.0
 
     def role_support(self, m) -> np.ndarray:
         """Latent target shift from having a role at an open venue."""
         s = m.svc
         if self.venues.n == 0:
             return np.float32(0.0)
-        return np.float32(self.p.smd_role) * self.latent_sd(m) * s.role
-
-    def latent_sd(self, m) -> np.float32:
-        """SD of latent loneliness among residents 16+: declared, or measured in this run.
-
-        Measured at the first use and again as the horizon starts (:meth:`reset_counters`), so
-        paired arms, identical until their first intervention, use the same value.
-        """
-        if self.p.latent_sd > 0:
-            return np.float32(self.p.latent_sd)
-        if self._latent_sd is None:
-            self._latent_sd = np.float32(np.std(m.res.latent[m.pop.age >= 16]))
-        return self._latent_sd
+        return np.float32(self.p.smd_role * self.p.latent_per_smd_role) * s.role
 
     # -- step 8: costs ---------------------------------------------------------------------
     def reset_counters(self, m) -> None:
@@ -322,7 +352,6 @@ class Services:
         """
         self.book.reset()
         self.cost_book.reset()
-        self._latent_sd = None  # re-measured from the population at the start of the horizon
 
     def accrue_costs(self, m) -> None:
         """Weekly running costs of every active lever, in yen at full population scale."""

@@ -31,6 +31,7 @@ class Awareness(FixedWeeklyCost, Lever):
         unit="weeks",
         low=1.0,
         high=260.0,
+        uncertain=True,
         source="assumption: awareness fades",
     )
     cost_per_week: float = param(300000.0, unit="yen/week", low=0.0, high=1e8, source=COST)

@@ -27,13 +27,19 @@ class Consultation(Lever):
         source="choice of the package",
     )
     episode_weeks: int = param(
-        12, unit="weeks", low=1, high=52, source="assumption: a support plan of about 3 months"
+        12,
+        unit="weeks",
+        low=1,
+        high=52,
+        uncertain=True,
+        source="assumption: a support plan of about 3 months",
     )
     transfer_rate: float = param(
         0.25,
         unit="1/year",
         low=0.0,
         high=0.6,
+        uncertain=True,
         source="assumption: municipal staff rotate every 3-4 years (人事異動, each April)",
     )
     info_sharing: float = param(

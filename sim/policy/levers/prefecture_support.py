@@ -30,6 +30,7 @@ class PrefectureSupport(Lever):
         unit="cases/week",
         low=0.5,
         high=20.0,
+        uncertain=True,
         source="assumption",
     )
     training_boost: float = param(
@@ -37,7 +38,10 @@ class PrefectureSupport(Lever):
         unit="share",
         low=0.0,
         high=1.0,
-        source="choice of the package",
+        uncertain=True,
+        source="assumption: no trial measures how much prefecture training adds to supporters' "
+        "noticing or to a consultation's effect; 0 (none) to 1 (doubles), the package's 0.2 a "
+        "planning guess",
         doc="added to supporter training quality and to consultation effect (relative)",
     )
     cost_per_staff_week: float = param(

@@ -44,6 +44,7 @@ class WelfareVolunteers(Lever):
         unit="1/month",
         low=0.0,
         high=8.0,
+        uncertain=True,
         source="assumption: monthly 見守り visit",
     )
     caseload: int = param(
@@ -51,6 +52,7 @@ class WelfareVolunteers(Lever):
         unit="residents",
         low=1,
         high=200,
+        uncertain=True,
         source="assumption: residents one volunteer can visit regularly",
     )
     allowance_per_year: float = param(

@@ -57,6 +57,7 @@ class WideArea(FixedWeeklyCost, Lever):
         unit="km",
         low=0.1,
         high=20.0,
+        uncertain=True,
         source="assumption: a wide-area platform shares information and transport so a venue "
         "outside the own zone can be reached; join chance exp(-d / venue_access_km)",
         doc="distance scale for joining a venue across the border or near the workplace",
@@ -66,6 +67,7 @@ class WideArea(FixedWeeklyCost, Lever):
         unit="km",
         low=1.0,
         high=100.0,
+        uncertain=True,
         source="assumption: residents prefer an office near home or work",
         doc="distance scale weighting which member's office serves a pooled case (remote "
         "channels ignore distance)",
