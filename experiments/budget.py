@@ -10,12 +10,14 @@ platforms, welfare-volunteer allowances) and the baseline's own levers are not s
 is held within its declared range.
 
 The cost is *measured*, not modelled: cost-measuring runs of the experiment's own model (its
-scale, region, years and calibrated point) at the seed of the comparison's first world, one
-per package and iteration (secant steps on the factor, the first step proportional). Case
-costs follow demand and venue counts are whole numbers, so cost is not exactly linear in the
-factor; the achieved match over all the comparison's worlds is measured again from the
-comparison runs and reported (:func:`achieved`). The result is cached in the store root by a
-hash of everything it depends on, so a resumed comparison does not measure again.
+scale, region and years) in the comparison's first :data:`MEASURE_WORLDS` worlds (their seeds
+and sampled parameters), the mean over those worlds, per package and iteration (the first step
+proportional, then false position inside the bracket). Case costs follow demand and venue
+counts are whole numbers drawn per seed, so cost is not exactly linear in the factor and
+differs between worlds; the achieved match over all the comparison's worlds is measured again
+from the comparison runs and reported (:func:`achieved`). The result is cached (folder
+``.budget`` of the store's parent, or of ``out=``) by a hash of everything it depends on, so a
+resumed comparison does not measure again.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ SIZE_FIELDS = {
 TOLERANCE = 0.005
 #: At most this many cost-measuring iterations after the first measurement.
 MAX_STEPS = 6
+#: Worlds the cost is measured in (the comparison's first ones).
+MEASURE_WORLDS = 3
 
 
 def _kind(lever: object) -> str:
@@ -100,7 +104,7 @@ def sizes(scenario: Scenario, baseline: Scenario) -> dict[str, float]:
     return {f"{i}.{f}": float(getattr(by_id[i], f)) for i, f in scalable(scenario, baseline)}
 
 
-def _key(ctx, baseline: str, spec: BudgetSpec, seed: int) -> str:
+def _key(ctx, baseline: str, spec: BudgetSpec, worlds: list) -> str:
     from sim.config import to_dict
 
     parts = {
@@ -109,7 +113,7 @@ def _key(ctx, baseline: str, spec: BudgetSpec, seed: int) -> str:
         "scenarios": {k: repr(v.levers) for k, v in sorted(ctx.scenarios.items())},
         "baseline": baseline,
         "spec": dataclasses.asdict(spec),
-        "seed": seed,
+        "worlds": worlds,
         "tolerance": TOLERANCE,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
@@ -119,33 +123,37 @@ def equalise(
     ctx,
     baseline: str,
     spec: BudgetSpec,
-    seed: int,
+    worlds: list[tuple[int, dict]],
     evaluator=None,
     cache: Path | None = None,
     say: Callable[[str], None] | None = None,
 ) -> dict:
-    """Find each package's factor so that its added cost a year meets the target.
+    """Find each package's factor so that its expected added cost a year meets the target.
 
     Args:
         ctx: the comparison's :class:`experiments.evaluators.Context` (base config, region,
             packages by name, the baseline included).
         baseline: the baseline's name.
         spec: ``budget=`` (:func:`experiments.config.budget_spec`) with a ``scale``.
-        seed: the model seed of the cost-measuring runs.
+        worlds: ``(seed, values)`` of the worlds the cost is measured in (the comparison's
+            first worlds); the cost is their mean, since demand for consultation, and so its
+            case costs, differ between worlds.
         evaluator: runs the cost-measuring runs (default: serial).
         cache: folder of cached results (none: measure every time).
         say: called with a line per iteration.
 
     Returns:
-        ``{"mode", "target_per_year", "years", "seed", "packages": {name: {"factor",
+        ``{"mode", "target_per_year", "years", "worlds", "packages": {name: {"factor",
         "per_year_before", "per_year", "match", "reached", "sizes_before", "sizes",
-        "steps"}}}``; ``match`` is measured / target - 1 at the measuring seed.
+        "steps"}}}``; ``per_year`` and ``match`` (per_year / target - 1) are over the
+        measuring worlds.
     """
     from experiments.design import RunSpec
     from experiments.evaluators import Context, SerialEvaluator
 
-    key = _key(ctx, baseline, spec, seed)
-    path = cache / f"budget-{key[:16]}.json" if cache is not None else None
+    path = None
+    if cache is not None:
+        path = cache / f"budget-{_key(ctx, baseline, spec, worlds)[:16]}.json"
     if path is not None and path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
     years = float(ctx.base.years)
@@ -154,20 +162,24 @@ def equalise(
     evaluator = evaluator or SerialEvaluator()
 
     def measure(todo: dict[str, float]) -> dict[str, float]:
-        """Total cost over the horizon of each (package label -> factor)."""
+        """Mean total cost over the horizon and the worlds of each (package -> factor)."""
         scenarios = {
             label: base_sc if label == baseline else scaled(ctx.scenarios[label], base_sc, f)
             for label, f in todo.items()
         }
         job = Context(ctx.base, ctx.region, scenarios, ["cost_total"], series=False)
-        specs = [RunSpec(f"budget-{label}", label, 0, 0, seed) for label in todo]
-        out = {}
+        specs = [
+            RunSpec(f"budget-{label}-{w}", label, w, 0, seed, dict(values))
+            for label in todo
+            for w, (seed, values) in enumerate(worlds)
+        ]
+        sums = dict.fromkeys(todo, 0.0)
         with evaluator:
             for res in evaluator.evaluate(job, specs):
                 if res.row["error"]:
                     raise ConfigError(f"budget: the cost-measuring run failed: {res.row['error']}")
-                out[res.row["package"]] = float(res.row["cost_total"])
-        return out
+                sums[res.row["package"]] += float(res.row["cost_total"])
+        return {label: v / len(worlds) for label, v in sums.items()}
 
     first = measure({baseline: 1.0, **dict.fromkeys(packages, 1.0)})
     base_cost = first.pop(baseline)
@@ -180,20 +192,12 @@ def equalise(
     for step in range(1, MAX_STEPS + 1):
         todo = {}
         for p in packages:
-            if done[p]:
-                continue
-            k1, c1 = history[p][-1]
-            if len(history[p]) == 1:
-                k = k1 * target / c1 if c1 > 0 else 2 * k1
-            else:
-                k0, c0 = history[p][-2]
-                slope = (c1 - c0) / (k1 - k0) if k1 != k0 else 0.0
-                k = k1 + (target - c1) / slope if slope > 0 else k1 * target / max(c1, 1.0)
-            k = float(np.clip(k, 0.0, 50.0))
-            if any(abs(k - kk) < 1e-9 for kk, _ in history[p]):
-                done[p] = True  # no further change possible (a bound or a flat cost)
-                continue
-            todo[p] = k
+            if not done[p]:
+                k = _next_factor(history[p], target)
+                if k is None:
+                    done[p] = True  # no further change possible (a bound or a flat cost)
+                else:
+                    todo[p] = k
         if not todo:
             break
         costs = measure(todo)
@@ -202,9 +206,9 @@ def equalise(
             history[p].append((k, c))
             done[p] = abs(c / target - 1) <= TOLERANCE
         if say:
-            say(_line(step, {p: history[p][-1][1] for p in packages}, target))
-    result = {"mode": spec.scale, "target_per_year": target, "years": years, "seed": seed,
-              "packages": {}}  # fmt: skip
+            say(_line(step, {p: history[p][-1][1] for p in todo}, target))
+    result = {"mode": spec.scale, "target_per_year": target, "years": years,
+              "worlds": len(worlds), "packages": {}}  # fmt: skip
     for p in packages:
         k, c = min(history[p], key=lambda kc: abs(kc[1] / target - 1))
         sc = ctx.scenarios[p]
@@ -224,6 +228,28 @@ def equalise(
 
         atomic_write_text(path, json.dumps(result, indent=1))
     return result
+
+
+def _next_factor(history: list[tuple[float, float]], target: float) -> float | None:
+    """The next factor to measure: false position inside the bracket, else proportional.
+
+    Returns None when the step would repeat a factor already measured (a bound reached, or
+    a cost that no longer changes).
+    """
+    below = [kc for kc in history if kc[1] < target]
+    above = [kc for kc in history if kc[1] > target]
+    k1, c1 = history[-1]
+    if below and above:
+        (ka, ca), (kb, cb) = max(below), min(above)
+        k = ka + (target - ca) * (kb - ka) / (cb - ca) if cb != ca else (ka + kb) / 2
+        if not min(ka, kb) < k < max(ka, kb):
+            k = (ka + kb) / 2
+    else:
+        k = k1 * target / c1 if c1 > 0 else 2 * k1
+    k = float(np.clip(k, 0.0, 50.0))
+    if any(abs(k - kk) < 1e-6 for kk, _ in history):
+        return None
+    return k
 
 
 def _line(step: int, added: dict[str, float], target: float) -> str:
@@ -250,7 +276,7 @@ def achieved(added: pd.DataFrame, baseline: str, result: dict) -> pd.DataFrame:
 
     Returns:
         ``package``, ``factor``, ``target_per_year_yen``, ``per_year_before_yen`` (unscaled, at
-        the measuring seed), ``per_year_measuring_seed_yen``, ``per_year_mean_yen`` (mean over
+        the measuring worlds), ``per_year_measuring_worlds_yen``, ``per_year_mean_yen`` (mean over
         the comparison's worlds), ``match_mean`` (its relative difference from the target),
         ``spread_mean`` (largest minus smallest package mean over their average), then each
         scaled size before and after.
@@ -265,7 +291,7 @@ def achieved(added: pd.DataFrame, baseline: str, result: dict) -> pd.DataFrame:
             "factor": info["factor"],
             "target_per_year_yen": target,
             "per_year_before_yen": info["per_year_before"],
-            "per_year_measuring_seed_yen": info["per_year"],
+            "per_year_measuring_worlds_yen": info["per_year"],
             "per_year_mean_yen": mean,
             "match_mean": mean / target - 1,
         }

@@ -116,7 +116,9 @@ def _equal_budget(sweep: Sweep) -> dict | None:
         return None
     baseline = sweep.design["packages"][0]
     cache = Path(x.out) / ".budget" if x.out else Path("outputs/experiments/.budget")
-    result = bd.equalise(sweep.ctx, baseline, spec, sweep.specs[0].seed, evaluator_for(x),
+    first = [s for s in sweep.specs if s.package == baseline and s.replicate == 0]
+    worlds = [(s.seed, s.values) for s in first[: bd.MEASURE_WORLDS]]
+    result = bd.equalise(sweep.ctx, baseline, spec, worlds, evaluator_for(x),
                          cache=cache, say=lambda line: print(line, flush=True))  # fmt: skip
     bd.apply(sweep.ctx, baseline, result)
     sweep.design["budget"] |= {

@@ -21,8 +21,17 @@ def compare_findings(
     years: int | None,
     target: str = "py_lonely",
     lang: str = "ja",
+    decision: pd.DataFrame | None = None,
+    baseline: str = "baseline",
+    uncertainty: dict | None = None,
 ) -> list[str]:
     """Findings of an experiment comparison (``comparison.csv`` of ``tsunagari compare``).
+
+    The headline follows the probability that each option is best (``decision.csv``'s
+    ``p_best``, else the robustness table's ``share_best``, the same quantity):
+    :func:`experiments.compare.headline` says "clearly best" at 0.95 or more, "probably best"
+    from 0.80, and otherwise that the packages are not distinguishable. Only without either
+    table (no probabilities at all) does it fall back to the mean ranking below.
 
     Args:
         table: one row per package (:func:`experiments.compare.signed_table`): ``package``,
@@ -34,6 +43,9 @@ def compare_findings(
         years: horizon in years (None if unknown).
         target: the person-year outcome the packages are ranked on.
         lang: ``ja`` or ``en``.
+        decision: ``decision.csv`` of the comparison (optional): ``package``, ``p_best``.
+        baseline: the baseline's name (an option of P(best): doing nothing more).
+        uncertainty: the manifest's ``uncertainty`` entry (what the intervals include).
     """
     check_lang(lang)
     ja = lang == "ja"
@@ -74,6 +86,8 @@ def compare_findings(
             s += f"、追加費用は{fmt_yen(added, lang)}"
             if math.isfinite(cpp):
                 s += f"、回避1人年あたり{fmt_yen(cpp, lang)}{cpp_i}"
+            elif added > 0:
+                s += "、回避1人年あたりの費用は判定できません（効果の区間が0を含むため）"
             s += f"です（{n}組の対応のある試行）。"
         else:
             if averted > 0:
@@ -89,6 +103,9 @@ def compare_findings(
             s += f", at an added cost of {fmt_yen(added, lang)}"
             if math.isfinite(cpp):
                 s += f", {fmt_yen(cpp, lang)} per person-year averted{cpp_i}"
+            elif added > 0:
+                s += "; cost per person-year averted: not determined (the effect's interval "
+                s += "includes zero)"
             s += f" ({n} paired runs)."
         if averted == 0 and lo == 0 and hi == 0:
             s += (
@@ -106,6 +123,11 @@ def compare_findings(
         out.append(s)
     best = rows[col].idxmax()
     best_name = titles.get(best, best)
+    probs = None
+    if decision is not None and len(decision) and "p_best" in decision:
+        probs = decision.set_index("package")["p_best"].astype(float)
+    elif robust is not None and len(robust) and "share_best" in robust:
+        probs = robust.set_index("package")["share_best"].astype(float)
     lows = rows[f"{col}_ci_low"] if f"{col}_ci_low" in rows else pd.Series(dtype=float)
     if len(lows) and not (lows.astype(float) > 0).any():
         # no package's effect is distinguishable from zero: no ranking is claimed
@@ -115,12 +137,17 @@ def compare_findings(
             else "No package's effect can be told from zero (every interval includes 0), so "
             "they are not ranked"
         )
+    elif probs is not None:
+        from experiments.compare import headline
+
+        s = headline(probs, baseline, titles, lang).rstrip("。.")
     elif ja:
         s = f"モデルが最も支持するのは「{best_name}」です：平均で最も多くの延べ人年を減らします"
     else:
         s = f"The model favours “{best_name}”: it averts the most person-years on average"
     if (
-        robust is not None
+        probs is None
+        and robust is not None
         and len(robust)
         and best in set(robust["package"])
         and len(lows)
@@ -131,6 +158,10 @@ def compare_findings(
             s += f"（{int(rb['worlds'])}通りの条件のうち{fmt_pct(rb['share_best'], 0)}で最良）"
         else:
             s += f" (best in {fmt_pct(rb['share_best'], 0)} of {int(rb['worlds'])} worlds)"
+    if probs is not None and len(lows) and not (lows.astype(float) > 0).any():
+        from experiments.compare import headline
+
+        s += ("。" if ja else ". ") + headline(probs, baseline, titles, lang).rstrip("。.")
     cheapest = rows[per_col].dropna() if per_col in rows else pd.Series(dtype=float)
     if len(cheapest):
         c = cheapest.idxmin()
@@ -143,6 +174,10 @@ def compare_findings(
     else:
         s += "。" if ja else "."
     out.insert(0, s)
+    if uncertainty:
+        from experiments.compare import uncertainty_line
+
+        out.insert(1, uncertainty_line(uncertainty, lang))
     return out
 
 

@@ -67,10 +67,13 @@ def _compare(doc: _Doc) -> None:
     table = _experiment_table(doc.folder, runs, baseline, packages[1:], sums)
     robust = _read_experiment_csv(doc.folder, "robustness.csv", sums)
     target = "py_lonely"
+    decision, curve = _decision(doc.folder, runs, baseline, packages, years, sums)
+    info = man.get("uncertainty")
     if table is not None and len(table):
         doc.findings = rt.compare_findings(
-            table, robust, titles=titles, years=years, target=target, lang=lang
-        )
+            table, robust, titles=titles, years=years, target=target, lang=lang,
+            decision=decision, baseline=baseline, uncertainty=info,
+        )  # fmt: skip
     series = _read_parquet_folder(doc.folder / "series")
 
     def arms_fig() -> str:
@@ -168,6 +171,33 @@ def _compare(doc: _Doc) -> None:
         )
 
     doc.section("robustness", doc.t("sec.robustness"), robust_sec)
+
+    def decision_sec() -> str:
+        if decision is None or decision.empty:
+            raise _Missing
+        from experiments.compare import headline, uncertainty_line
+
+        probs = decision.set_index("package")["p_best"].astype(float)
+        lead = headline(probs, baseline, titles, lang)
+        if info:
+            lead += " " + uncertainty_line(info, lang)
+        return f"<p>{_escape(lead)}</p>" + doc.table(
+            "decision", doc.t("sec.decision"), decision_display(decision, titles, baseline, lang)
+        )
+
+    doc.section("decision", doc.t("sec.decision"), decision_sec)
+
+    def ceac_sec() -> str:
+        if curve is None or curve.empty:
+            raise _Missing
+        from experiments.figures import ceac_figure
+
+        shown = curve.rename(columns={p: titles.get(p, p) for p in curve.columns})
+        return doc.figure(ceac_figure(shown, titles[baseline], lang), doc.t("sec.ceac")) + (
+            doc.table("ceac", doc.t("sec.ceac"), curve, embed=False)
+        )
+
+    doc.section("ceac", doc.t("sec.ceac"), ceac_sec)
     for key in ("calibration", "municipality", "flows"):
         doc.section(key, doc.t(f"sec.{key}"), _raise_missing)
 
@@ -195,6 +225,82 @@ def compare_display(
     if per in table:
         out[t("col.cost_per", lang)] = table[per].astype(float).to_numpy()
     out.attrs["decimals"] = dict.fromkeys(out.columns, 0)
+    return out
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def _decision(
+    folder: Path, runs: pd.DataFrame, baseline: str, packages: list[str], years, sums: dict
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """``decision.csv`` and ``ceac.csv`` of the comparison, or computed from its runs."""
+    decision = _read_experiment_csv(folder, "decision.csv", sums)
+    curve = _read_experiment_csv(folder, "ceac.csv", sums)
+    if decision is not None or runs.empty or "py_lonely" not in runs:
+        return decision, curve
+    try:
+        from experiments import compare as cmp
+
+        averted, added = cmp.world_effects(runs, baseline, "py_lonely")
+        order = [baseline, *[p for p in packages if p in averted.columns and p != baseline]]
+        averted, added = averted[order], added[order]
+        return cmp.decision_table(averted, added, years), cmp.ceac(averted, added)
+    except Exception:  # the experiments package changed or is absent: no decision table
+        return None, None
+
+
+def decision_display(
+    decision: pd.DataFrame, titles: dict[str, str], baseline: str, lang: str
+) -> pd.DataFrame:
+    """The decision table of a comparison report: P(best), expected effect, cost, regret.
+
+    A cost per person-year averted whose effect interval includes zero reads "not determined"
+    (判定できない); the baseline's reads "-".
+    """
+    ja = lang == "ja"
+    d = decision
+    per = []
+    for r in d.to_dict("records"):
+        status = str(r.get("cost_per_py_status", ""))
+        if r["package"] == baseline or status == "reference":
+            per.append("-")
+        elif status == "determined":
+            per.append(
+                f"{float(r['cost_per_py_averted']):,.0f} "
+                f"[{float(r['cost_per_py_averted_low']):,.0f}, "
+                f"{float(r['cost_per_py_averted_high']):,.0f}]"
+            )
+        else:
+            per.append("判定できない" if ja else "not determined")
+    names = [titles.get(p, p) for p in d["package"]]
+    if ja:
+        cols = {
+            "施策パッケージ": names,
+            "最善の確率 %": 100 * d["p_best"].astype(float),
+            "回避人年の期待値": d["averted_mean"].astype(float),
+            "世界の95%範囲（下）": d["averted_low"].astype(float),
+            "世界の95%範囲（上）": d["averted_high"].astype(float),
+            "追加費用/年（円）": d.get("added_cost_per_year_mean", d["added_cost_mean"]),
+            "回避1人年あたり（円）": per,
+            "平均後悔（人年）": d["mean_regret"].astype(float),
+        }
+    else:
+        cols = {
+            "package": names,
+            "P(best) %": 100 * d["p_best"].astype(float),
+            "expected person-years averted": d["averted_mean"].astype(float),
+            "95% of worlds (low)": d["averted_low"].astype(float),
+            "95% of worlds (high)": d["averted_high"].astype(float),
+            "added cost a year (yen)": d.get("added_cost_per_year_mean", d["added_cost_mean"]),
+            "yen per person-year averted": per,
+            "mean regret (person-years)": d["mean_regret"].astype(float),
+        }
+    out = pd.DataFrame(cols)
+    out.attrs["decimals"] = {c: 0 for c in out.columns}
     return out
 
 

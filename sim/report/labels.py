@@ -58,6 +58,11 @@ LABELS: dict[str, dict[str, str]] = {
     "sec.ce": {"ja": "費用と効果", "en": "Cost-effectiveness"},
     "sec.comparison": {"ja": "比較表", "en": "Comparison table"},
     "sec.robustness": {"ja": "頑健性（どの条件でも良いか）", "en": "Robustness across worlds"},
+    "sec.decision": {
+        "ja": "どの案が最善か（不確かさの下での判断）",
+        "en": "Which option is best (decision under uncertainty)",
+    },
+    "sec.ceac": {"ja": "費用効果受容曲線（CEAC）", "en": "Cost-effectiveness acceptability curve"},
     "sec.sensitivity": {"ja": "感度分析の結果", "en": "Sensitivity indices"},
     "sec.groups": {"ja": "属性別の状況", "en": "By group"},
     # Axis and legend labels.
@@ -324,6 +329,36 @@ READ: dict[str, dict[str, str]] = {
         "en": (
             "In each world (uncertain parameters and seeds), which option averted the most: the "
             "share of worlds it was best, and its regret (person-years lost against the best)."
+        ),
+    },
+    "decision": {
+        "ja": (
+            "不確かさ（乱数、較正の事後分布、施策効果の事前分布）から抽出した世界ごとに、"
+            "孤独の延べ人年を最も多く減らす案を数えた割合が「最善の確率」です。95%以上なら"
+            "「はっきり」、80%以上なら「おそらく」最善、それ未満は区別できないと書きます。"
+            "範囲は世界の95%が入る幅で、平均の信頼区間ではありません。効果の範囲が0を含むとき、"
+            "1人年あたりの費用は判定できません。"
+        ),
+        "en": (
+            "In each world drawn from the uncertainty (seeds, the calibrated posterior, the "
+            "effect priors) the option averting the most person-years is counted: the share is "
+            "the probability of being best. 95% or more reads 'clearly', 80% or more "
+            "'probably' best; below, the options are not distinguishable. Ranges hold 95% of "
+            "worlds (not a confidence interval of the mean). When the effect's range includes "
+            "zero the cost per person-year averted is not determined."
+        ),
+    },
+    "ceac": {
+        "ja": (
+            "横軸は回避1人年に払ってよい額、縦軸はその額で純便益（払ってよい額×回避人年－追加費用）"
+            "が最大になる確率です。額が0なら費用の最も少ない案（多くは追加の施策なし）、額が大きい"
+            "ほど効果の大きい案の確率に近づきます。"
+        ),
+        "en": (
+            "x: what one is willing to pay per person-year averted; y: the probability that an "
+            "option has the highest net benefit (willingness to pay x person-years averted - "
+            "added cost). At zero the cheapest option (usually no added package) wins; as the "
+            "willingness to pay grows the curve tends to the probability of averting the most."
         ),
     },
     "sensitivity": {
