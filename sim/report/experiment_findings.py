@@ -86,9 +86,9 @@ def compare_findings(
             s += f"、追加費用は{fmt_yen(added, lang)}"
             if math.isfinite(cpp):
                 s += f"、回避1人年あたり{fmt_yen(cpp, lang)}{cpp_i}"
-            elif added > 0:
-                s += "、回避1人年あたりの費用は判定できません（効果の区間が0を含むため）"
             s += f"です（{n}組の対応のある試行）。"
+            if not math.isfinite(cpp) and added > 0:
+                s += "回避1人年あたりの費用は判定できません（効果の区間が0を含むため）。"
         else:
             if averted > 0:
                 s = (
@@ -103,10 +103,10 @@ def compare_findings(
             s += f", at an added cost of {fmt_yen(added, lang)}"
             if math.isfinite(cpp):
                 s += f", {fmt_yen(cpp, lang)} per person-year averted{cpp_i}"
-            elif added > 0:
-                s += "; cost per person-year averted: not determined (the effect's interval "
-                s += "includes zero)"
             s += f" ({n} paired runs)."
+            if not math.isfinite(cpp) and added > 0:
+                s += " Cost per person-year averted: not determined (the effect's interval "
+                s += "includes zero)."
         if averted == 0 and lo == 0 and hi == 0:
             s += (
                 " どの対でも差は0でした（施策の開始が最後の記録より後なら、効果は測れません）。"
