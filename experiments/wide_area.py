@@ -38,6 +38,12 @@ from typing import TextIO
 
 import pandas as pd
 
+from experiments.wide_area_factorial import (
+    decompose,
+    decomposition_figure,
+    decomposition_text,
+    factorial_scenarios,
+)
 from experiments.wide_area_map import map_figure
 from experiments.wide_area_tables import analyse, summarise
 from experiments.wide_area_text import ARMS, REFERENCE, header_line, report, say
@@ -53,6 +59,7 @@ def run_arms(
     workers: int = 1,
     arms: tuple[str, ...] = ARMS,
     evaluator=None,
+    scenarios: dict | None = None,
     *,
     announce: Callable[[str], None] | None = None,
     lang: str = "en",
@@ -72,6 +79,8 @@ def run_arms(
         workers: worker processes (1: run here).
         arms: scenario names to run.
         evaluator: an :class:`~experiments.evaluators.Evaluator` to use instead.
+        scenarios: scenarios built in code, by name (arms not in it are loaded from the
+            library).
         announce: if given, called once before any run with the plan line (how many runs, about
             how long: :func:`sim.core.progress.plan_line`).
         lang: language of the plan and progress lines (``ja`` or ``en``).
@@ -86,7 +95,9 @@ def run_arms(
     from sim.core.progress import Progress
     from sim.policy.scenario import load_scenario
 
-    ctx = Context(base=cfg, region=region, scenarios={arm: load_scenario(arm) for arm in arms},
+    built = scenarios or {}
+    chosen = {arm: built[arm] if arm in built else load_scenario(arm) for arm in arms}
+    ctx = Context(base=cfg, region=region, scenarios=chosen,
                   outcomes=[], series=False, summarise=summarise)  # fmt: skip
     specs = [RunSpec(run_id=f"{arm}-seed{seed}", package=arm, sample=0, replicate=seed - 1,
                      seed=seed) for seed in range(1, seeds + 1) for arm in arms]  # fmt: skip
@@ -128,7 +139,7 @@ def plan(ctx, runs: int, workers: int, lang: str = "en") -> str:
 
 
 def write(out: Path, tables: dict[str, pd.DataFrame], region, lang: str = "ja") -> list[Path]:
-    """Write the tables (CSV) and one map per wide-area arm (PNG)."""
+    """Write the tables (CSV), one map per wide-area arm and the decomposition (PNG)."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, df in tables.items():
@@ -136,15 +147,20 @@ def write(out: Path, tables: dict[str, pd.DataFrame], region, lang: str = "ja") 
         df.to_csv(p, index=False, float_format="%.6g", encoding="utf-8")
         paths.append(p)
     for arm in tables["municipalities"]["arm"].unique():
-        if arm == REFERENCE:
+        if arm == REFERENCE or arm not in ARMS:
             continue
         p = out / f"map_{arm}.png"
         map_figure(tables, region, arm, lang).savefig(p, dpi=120, bbox_inches="tight")
         paths.append(p)
+    if "decomposition" in tables:
+        p = out / "decomposition.png"
+        decomposition_figure(tables["decomposition"], lang).savefig(p, dpi=120, bbox_inches="tight")
+        paths.append(p)
     return paths
 
 
-OPTIONS = {"seeds": "5", "workers": "2", "out": None, "lang": "ja", "region": "tottori"}
+OPTIONS = {"seeds": "5", "workers": "2", "out": None, "lang": "ja", "region": "tottori",
+           "factorial": "true"}  # fmt: skip
 """The wide-area command's own keys and their defaults (every other key is a model override)."""
 
 MAX_SEEDS = 1000
@@ -188,6 +204,9 @@ def parse(overrides: list[str]) -> tuple[dict, list[str]]:
             model.append(text)
     opts["seeds"] = _count("seeds", opts["seeds"], MAX_SEEDS)
     opts["workers"] = _count("workers", opts["workers"], MAX_WORKERS)
+    if opts["factorial"] not in ("true", "false"):
+        raise ConfigError(f"factorial: must be 'true' or 'false', got {opts['factorial']!r}")
+    opts["factorial"] = opts["factorial"] == "true"
     if opts["lang"] not in ("ja", "en"):
         raise ConfigError(f"lang: must be 'ja' or 'en', got {opts['lang']!r}")
     if opts["region"].strip() == "japan":
@@ -329,11 +348,15 @@ def main(overrides: list[str]) -> int:
     check_memory(cfg, region, opts["workers"])
     t0 = time.perf_counter()
     announce = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-    mun, flows = run_arms(cfg, region, opts["seeds"], opts["workers"], lang=opts["lang"],
-                          announce=announce)  # fmt: skip
+    inner = factorial_scenarios() if opts["factorial"] else {}
+    arms = (*ARMS, *inner)
+    mun, flows = run_arms(cfg, region, opts["seeds"], opts["workers"], arms=arms,
+                          lang=opts["lang"], announce=announce, scenarios=inner)  # fmt: skip
     tables = analyse(mun, flows, region)
+    if inner:
+        tables["decomposition"] = decompose(mun)
     manifest = {"command": "wide-area", "overrides": model, "seeds": opts["seeds"],
-                "arms": list(ARMS), "seconds": round(time.perf_counter() - t0, 1),
+                "arms": list(arms), "seconds": round(time.perf_counter() - t0, 1),
                 "config": dataclasses.asdict(cfg)}  # fmt: skip
     try:
         paths = write(out, tables, region, opts["lang"])
@@ -344,6 +367,8 @@ def main(overrides: list[str]) -> int:
         raise OutputError(f"out: cannot write '{out}': {exc.strerror or exc}") from None
     lang = opts["lang"]
     print(report(tables, lang, header_line(region, cfg, opts["seeds"], lang)))
+    if inner:
+        print("\n".join(decomposition_text(tables["decomposition"], lang)))
     files = ", ".join([*(p.name for p in paths), "manifest.json"])
     print("\n" + say("written", lang, out=out, files=files, seconds=manifest["seconds"]))
     return 0

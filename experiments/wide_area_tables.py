@@ -60,6 +60,26 @@ def _interval(x: np.ndarray, conf: float = 0.95) -> tuple[float, float, float]:
     return m, m - h, m + h
 
 
+def _bootstrap(x, conf: float = 0.95, resamples: int = 2000) -> tuple[float, float, float]:
+    """Mean and percentile-bootstrap interval over seeds; NaN interval with one seed.
+
+    Seeded, so the same runs give the same table. The interval lies within the range of the
+    per-seed values, so a quantity bounded by construction (a gap between municipalities: 0 to
+    1) keeps its interval inside its bounds, which a t-interval does not.
+    """
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return np.nan, np.nan, np.nan
+    m = float(x.mean())
+    if x.size < 2:
+        return m, np.nan, np.nan
+    rng = np.random.default_rng(x.size)
+    means = x[rng.integers(0, x.size, size=(resamples, x.size))].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - conf) / 2, (1 + conf) / 2])
+    return m, float(lo), float(hi)
+
+
 def analyse(mun: pd.DataFrame, flows: pd.DataFrame, region) -> dict[str, pd.DataFrame]:
     """Per-municipality, equity and flow tables (see the module docstring)."""
     info = region.municipalities[["name", "kind", "pop_total"]].rename(columns={"name": "group"})
@@ -106,7 +126,9 @@ def analyse(mun: pd.DataFrame, flows: pd.DataFrame, region) -> dict[str, pd.Data
     eq = []
     for arm, g in per_seed.groupby("arm", sort=False):
         for col in per_seed.columns[2:]:
-            m, lo, hi = _interval(g[col])
+            # a gap lies in [0, 1]: a percentile bootstrap over seeds keeps its interval there
+            bounded = col.startswith("gap_")
+            m, lo, hi = _bootstrap(g[col]) if bounded else _interval(g[col])
             eq.append({"arm": arm, "metric": col, "mean": m, "lo95": lo, "hi95": hi})
     fl = flows.groupby(["arm", "measure", "group"])["per_year"].mean().reset_index()
     # no cross-border flow at all (e.g. a horizon ending before the cooperation starts) leaves

@@ -81,6 +81,11 @@ TEXT: dict[str, dict[str, str]] = {
 kept here until the command's strings move there)."""
 
 
+def is_inner_cell(arm: str) -> bool:
+    """Whether ``arm`` is an inner cell of the factorial (experiments/wide_area_factorial.py)."""
+    return arm.startswith("wide_area_f") and arm[len("wide_area_f") :].isdigit()
+
+
 def say(key: str, lang: str, **fields: object) -> str:
     """A console text of :data:`TEXT` in ``lang`` (``ja`` or ``en``) with its fields filled."""
     return TEXT[key][lang if lang in ("ja", "en") else "ja"].format(**fields)
@@ -128,6 +133,8 @@ def report(tables: dict[str, pd.DataFrame], lang: str = "ja", header: str | None
     t, eq = tables["municipalities"], tables["equity"]
     lines = [header] if header else []
     for arm in t["arm"].unique():
+        if is_inner_cell(arm):
+            continue  # the factorial's inner cells are reported by their decomposition
         p = t[(t["arm"] == arm) & (t["municipality"] == "(prefecture)")].iloc[0]
         cost = float(p["bill_yen_per_year"])
         fields = {

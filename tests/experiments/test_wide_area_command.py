@@ -98,8 +98,12 @@ def test_wide_area_years_1_runs_and_notes_the_short_cooperation(tmp_path, capsys
     flows = pd.read_csv(out / "flows.csv")
     assert list(flows.columns[-2:]) == ["home", "place"]
     mun = pd.read_csv(out / "municipalities.csv")
-    assert set(mun["arm"]) == set(ARMS)
-    assert len(mun) == 3 * 20  # 19 municipalities and the prefecture, per arm
+    inner = {f"wide_area_f{c}" for c in ("001", "010", "011", "100", "101", "110")}
+    assert set(mun["arm"]) == set(ARMS) | inner  # the three arms and the factorial's inner cells
+    assert len(mun) == 9 * 20  # 19 municipalities and the prefecture, per arm
+    dec = pd.read_csv(out / "decomposition.csv")
+    assert len(dec) == 2 * 20 * 3  # two measures, 20 places, three factors
+    assert dec["share"].isna().all()  # one seed: no interval, so no share is determined
     # nothing was active yet: every arm has exactly the reference's shares
     np.testing.assert_array_equal(mun["lonely_diff"].to_numpy(), 0.0)
 
