@@ -5,7 +5,10 @@ Usage::
     tsunagari calibrate [targets=PATH] [workers=N] [name=NAME] [--quick] [overrides...]
 
 Options (KEY=VALUE, besides run overrides such as ``region=...``): ``targets`` (CSV in the format
-of ``calibration/targets.csv``), ``parameters`` (YAML list of parameters and prior ranges),
+of ``calibration/targets.csv``, or a municipality's results in the shape of
+``tsunagari survey-compare``, which makes a local recalibration with ``region=``,
+``municipality=`` and ``local_width=``: :mod:`calibration.local`), ``parameters`` (YAML list of
+parameters and prior ranges),
 ``workers`` (processes, default 2), ``executor`` (``process``, the default, serial with one
 worker; ``serial``; or ``dask``: a LocalCluster of ``workers`` processes, or the scheduler at
 ``executor.address=tcp://HOST:8786``), ``name`` (the calibrated set is written to
@@ -51,6 +54,8 @@ OPTIONS = {
     "tottori_scale": "1.0",
     "executor": "process",
     "executor.address": "",
+    "municipality": None,
+    "local_width": None,
 }
 QUICK = {"generations": "2", "particles": "24", "check_scale": "none", "tottori_scale": "0.1"}
 
@@ -72,6 +77,7 @@ def parse(args: list[str], quick: bool) -> tuple[dict[str, str], list[str]]:
             opts[key] = value
         else:
             overrides.append(a)
+    name_given = opts["name"] is not None
     opts["name"] = opts["name"] or ("quick" if quick else "calibrated")
     here = calibration_dir()
     opts["targets"] = str(Path(opts["targets"] or here / "targets.csv"))
@@ -91,6 +97,17 @@ def parse(args: list[str], quick: bool) -> tuple[dict[str, str], list[str]]:
         raise ConfigError(f"quantile: expected a number between 0 and 1, got '{opts['quantile']}'")
     if not opts["name"].replace("-", "").replace("_", "").isalnum() or opts["name"] == "none":
         raise ConfigError(f"name: use letters, digits, - and _ (not 'none'), got '{opts['name']}'")
+    from calibration.local import is_local_results
+
+    if is_local_results(opts["targets"]):  # a municipality's results: calibration/local.py
+        from calibration.local import prepare
+
+        opts, overrides = prepare(opts, overrides, name_given)
+    elif opts["municipality"] or opts["local_width"]:
+        key = "municipality" if opts["municipality"] else "local_width"
+        raise ConfigError(
+            f"{key}: only with targets= a municipality's results CSV (docs/local_survey.md)"
+        )
     return opts, overrides
 
 
