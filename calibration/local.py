@@ -9,7 +9,8 @@ national calibration:
   survey knows becomes a 'fit' target (weight ``min(1, n / 500)``: a row from 50 respondents counts
   a tenth of one from 500). When the file gives all five answers of the direct question for
   ``all``, they become the 'threshold' targets (the survey thresholds are refitted to the
-  municipality's answers); likewise UCLA-3 10-12 for ``all``. Otherwise the national calibrated
+  municipality's answers; 'lonely' and 'any loneliness' for ``all``, their sums, are then
+  reported but not fitted); likewise UCLA-3 10-12 for ``all``. Otherwise the national calibrated
   thresholds are kept as they are. Rows the calibration cannot measure (UCLA bands other than
   10-12, household types other than single) are listed and left out.
 * **Prior** (:func:`narrowed_prior`): the national calibrated set (``sim/config/sets/
@@ -107,6 +108,8 @@ def local_targets(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         role = "fit"
         if r.group == "all" and ((thresholds and r.item in DQ) or r.item == "ucla3_10_12"):
             role = "threshold"
+        elif r.group == "all" and thresholds and r.item in ("lonely", "any_loneliness"):
+            role = "holdout"  # sums of the threshold answers: matched exactly, nothing to fit
         out.append(
             {
                 "target": f"local_{r.item}_{r.group}".replace("+", "plus").replace("-", "_"),

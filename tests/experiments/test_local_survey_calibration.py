@@ -34,7 +34,10 @@ def test_example_results_become_targets():
     assert len(fit) >= 8 and fit["weight"].between(0, 1).all()
     # a row from 73 respondents weighs less than one from 1,050
     w = dict(zip(fit["target"], fit["weight"], strict=True))
-    assert w["local_lonely_20_29"] < w["local_lonely_all"] == 1.0
+    assert w["local_lonely_20_29"] < w["local_lonely_male"] < 1.0
+    assert w["local_no_social_activity_all"] == 1.0
+    # 'lonely' for all is the sum of two threshold answers: reported, not fitted
+    assert set(t[t["role"] == "holdout"]["measure"]) == {"lonely_sometimes_plus", "any_loneliness"}
     assert skipped == []
 
 
