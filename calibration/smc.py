@@ -52,7 +52,7 @@ from calibration.abc import Generation, Prior, distance, ess, load_prior
 from calibration.evaluation import CalibrationJob, Prepared, Task, evaluation_seconds
 from calibration.store import EvaluationStore, atomic_write
 from sim.core.params import ConfigError
-from sim.core.progress import Progress, duration
+from sim.core.progress import Progress, duration, plan_line
 
 #: options of ``tsunagari calibrate`` added by the pyabc engine (with their defaults)
 PYABC_OPTIONS = {"replicates": "1", "distance": "standardised", "eps_floor": "auto"}
@@ -597,6 +597,15 @@ def run_pyabc(opts: dict, overrides: list[str], *, out: Path | None = None, log=
     job = ReplicateJob(base, opts["targets"], per_eval, seeds=tuple(seeds))
     t_start = time.perf_counter()
     floor_opt = opts.get("eps_floor", "auto")
+    expected = (
+        n + (n_gen - 1) * math.ceil(n / FIRST_RATE) + (NOISE_DRAWS if floor_opt == "auto" else 0)
+    )
+    log(
+        plan_line("calibrate", todo=expected, total=expected, seconds_per_run=per_eval,
+                  workers=workers, cores=os.cpu_count(), measured=measured, unit="evaluations")
+        + f"; pyabc ABC-SMC, {n_gen} generations x {n} particles, {reps} seed(s) per particle,"
+        f" the count assuming {FIRST_RATE:.0%} acceptance after generation 1"
+    )  # fmt: skip
     with evaluator_for(opts) as ev:
         floor = 0.0 if floor_opt == "none" else float(floor_opt) if floor_opt != "auto" else None
         if floor is None:
@@ -703,10 +712,41 @@ def write_set(path: Path, sets: dict, draws: list[dict], result: dict, opts: dic
         "complete set of the same keys (compare samples=N can draw from them)\n"
         "# Applied before user overrides unless calibration=none (see docs/calibration.md).\n"
     )
-    body = yaml.safe_dump(
-        {"overrides": sets, "posterior": draws}, allow_unicode=True, sort_keys=False, width=1000
-    )
+    body = yaml.safe_dump({"overrides": sets}, allow_unicode=True, sort_keys=False, width=1000)
+    body += "posterior:\n" + "".join(  # one draw a line
+        "- " + yaml.safe_dump(d, default_flow_style=True, sort_keys=False, width=100_000).strip()
+        + "\n"
+        for d in draws
+    )  # fmt: skip
     atomic_write(path, head + body)
+
+
+def convergence_figure(table: pd.DataFrame, path: Path) -> None:
+    """convergence.png: epsilon, acceptance and ESS share by generation (ja/en labels)."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    from sim.report.plots import use_japanese_font
+
+    use_japanese_font()
+    fig = Figure(figsize=(10, 3))
+    g = table["generation"]
+    panels = [
+        ("epsilon", "閾値 ε (epsilon)", table["epsilon"].replace(np.inf, np.nan)),
+        ("acceptance", "受理率 (acceptance)", table["acceptance"]),
+        ("ess", "有効標本数/粒子数 (ESS share)", table["ess"] / table["particles"]),
+    ]
+    for i, (_, title, y) in enumerate(panels):
+        ax = fig.add_subplot(1, 3, i + 1)
+        ax.plot(g, y, marker="o")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("世代 (generation)", fontsize=8)
+        if i == 2:
+            ax.axhline(0.5, color="#d62728", lw=0.8, ls="--")
+    fig.suptitle("ABC-SMC の収束 (convergence)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
 
 
 def write_outputs(result: dict, opts: dict, report: Path) -> None:
@@ -720,6 +760,7 @@ def write_outputs(result: dict, opts: dict, report: Path) -> None:
     write_csv(report / "generations.csv", table)
     _, summary, _ = posterior_tables(result)
     lines = convergence(table, summary)
+    convergence_figure(table, report / "convergence.png")
     md = report / "fit_report.md"
     text = md.read_text(encoding="utf-8") if md.exists() else ""
     text += (
@@ -727,6 +768,7 @@ def write_outputs(result: dict, opts: dict, report: Path) -> None:
         + "".join(f"- {x}\n" for x in lines)
         + "\nGenerations (`generations.csv`):\n\n"
         + _md_table(table, "{:.4g}")
+        + "\n![convergence](convergence.png)\n"
     )
     atomic_write(md, text)
 
