@@ -60,8 +60,9 @@ Any other KEY=VALUE is a model override (see tsunagari run --help), e.g. populat
 Writes: tabulation.csv, response.csv, survey.xlsx, survey_ja.md, survey_en.md (survey mode);
 power.csv, power_n80.csv, kpi.csv, power.xlsx, power_ja.png, power_en.png, power_ja.md,
 power_en.md (power mode); manifest.json.
-Cost: about 10 s per run for a municipality of 50,000 at full scale (burn-in included); power
-makes 2 x seeds runs (about 1.5 min with the defaults on 2 cores).
+Cost: one run of a municipality of 50,000 at full scale to December of year 3 takes about 10 s
+on a free core (burn-in included); power makes 2 x seeds runs plus about 25 s of sampling (the
+defaults took 5 min on 2 cores shared with other jobs).
 Guide: docs/local_survey.md (日本語: docs/local_survey_ja.md)
 Questionnaire template: docs/questionnaire_ja.md
 """

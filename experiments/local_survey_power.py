@@ -224,11 +224,13 @@ def n_for_power(table: pd.DataFrame, target: float = 0.8) -> pd.DataFrame:
             else:
                 t = (target - p[i - 1]) / max(p[i] - p[i - 1], 1e-12)
                 need = n[i - 1] + t * (n[i] - n[i - 1])
+        rate = float(g["respondents"].iloc[-1]) / max(float(n[-1]), 1.0)
         out.append(
             {
                 "comparison": comp,
                 "item": item,
                 "questionnaires_for_80pct": need,
+                "respondents_for_80pct": need * rate,
                 "reached": reached,
                 "largest_tried": int(n[-1]),
                 "power_at_largest": float(p[-1]),

@@ -123,7 +123,7 @@ def run_power(cfg, region, opts: dict, checked: dict, overrides: list[str]) -> i
     }
     kpi = {
         lang: detectable_changes(
-            base, int(round(respondents)), population=register, effects=eff, deff=1.1, lang=lang
+            base, round(respondents), population=register, effects=eff, deff=1.1, lang=lang
         )
         for lang in ("ja", "en")
     }

@@ -62,7 +62,7 @@ def test_allocate_adds_up_and_refuses_too_many():
     counts = np.array([10, 0, 33, 7, 50])
     a = allocate(counts, 41)
     assert a.sum() == 41 and np.all(a <= counts)
-    with pytest.raises(ConfigError, match="^n: "):
+    with pytest.raises(ConfigError, match=r"^n: "):
         allocate(counts, 101)
 
 
@@ -105,7 +105,7 @@ def test_response_percent_rescales_the_overall_rate():
     rates = response_rates("40", cells)
     counts = np.bincount(cells, minlength=N_CELLS)
     assert (rates * counts).sum() / counts.sum() == pytest.approx(0.40, abs=1e-6)
-    with pytest.raises(ConfigError, match="^response: "):
+    with pytest.raises(ConfigError, match=r"^response: "):
         response_rates("abc", cells)
 
 
