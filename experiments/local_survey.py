@@ -379,6 +379,12 @@ def run_survey(cfg, region, opts: dict, checked: dict) -> int:
     year = checked["year"]
     week = december_week(cfg.start_date, year)
     n_res = int(region.municipalities["pop_total"].sum() * cfg.population.scale)
+    if checked["n"] > n_res:  # refused before the run (the exact register is known after it)
+        raise ConfigError(
+            f"n: {checked['n']} questionnaires but {_place(region, opts)} has about "
+            f"{n_res} simulated residents of all ages (population.scale="
+            f"{cfg.population.scale})"
+        )
     print(
         f"survey: {_place(region, opts)}: 1回の実行（約{n_res:,}人、12月まで）"
         if ja

@@ -424,3 +424,46 @@ def power_figure(table: pd.DataFrame, lang: str = "ja"):
         ax.legend(fontsize=6, loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def kpi_block(
+    baseline: pd.DataFrame,
+    package: pd.DataFrame | None = None,
+    *,
+    dimension: str = "all",
+    group: str = "all",
+    questionnaires: int = 2000,
+    response: float = 0.56,
+    population: int | None = None,
+    lang: str = "ja",
+) -> str:
+    """The "which of these effects your survey can see" block for a comparison report.
+
+    Args:
+        baseline: the baseline run's tidy table (``Results.table`` or ``table.csv`` of a run).
+        package: the package run's table on the same seed (paired); None: levels only.
+        dimension: the table's dimension of the area, e.g. ``"municipality"`` (default ``all``).
+        group: the area within it, e.g. ``"倉吉市"`` (default ``all``: the region).
+        questionnaires: questionnaires a survey mails.
+        response: expected overall response (0.56: the national survey).
+        population: residents 16+ of the area (finite population correction), optional.
+        lang: ``ja`` or ``en``.
+
+    Returns:
+        Markdown: a heading line, a table of the KPI with the smallest detectable change and,
+        with ``package``, the predicted effect and whether the survey can see it.
+    """
+    base = kpi_shares(baseline, dimension=dimension, group=group)
+    effects = None
+    if package is not None:
+        pkg = kpi_shares(package, dimension=dimension, group=group)
+        effects = {k: pkg[k] - base[k] for k in base if k in pkg}
+    table = detectable_changes(
+        base,
+        round(questionnaires * response),
+        population=population,
+        effects=effects,
+        deff=1.1,
+        lang=lang,
+    )
+    return detectable_text(table, lang)

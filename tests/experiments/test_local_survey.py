@@ -414,3 +414,31 @@ def test_worked_example_kurayoshi(tmp_path):
     assert (
         row["ci_low_pct"] < row["register_pct"] + 3 and row["ci_high_pct"] > row["register_pct"] - 3
     )
+
+
+def test_kpi_block_from_paired_run_tables():
+    from experiments.local_survey_power import KPI_FROM_RECORDER, kpi_block
+
+    measures = sorted({m for ms in KPI_FROM_RECORDER.values() for m in ms})
+
+    def table(shift):
+        return pd.DataFrame(
+            [
+                {
+                    "date": "2026-12-06",
+                    "measure": m,
+                    "dimension": "all",
+                    "group": "all",
+                    "value": 0.2 + shift,
+                }
+                for m in measures
+            ]
+        )
+
+    text = kpi_block(table(0.0), table(-0.05), questionnaires=1000, lang="en")
+    assert "560 respondents" in text
+    # 'lonely' sums two measures: a 10-point fall, visible at 560 respondents (MDD about 9)
+    assert "-10.00 points | yes |" in text
+    # the other indicators fall 5 points: below their MDD of about 7
+    assert "-5.00 points | no |" in text
+    assert "ポイント" in kpi_block(table(0.0), lang="ja")
