@@ -62,8 +62,17 @@ def test_identical_arms_have_exactly_zero_paired_differences(tmp_path, capsys):
               and ("_averted" in c or c.startswith("added_cost_"))]  # fmt: skip
     assert len(signed) == 5 * 3  # five outcomes: difference, ci_low, ci_high
     assert (table[signed] == 0).all().all()
-    for name in ("cost_effectiveness.png", "bands_any_loneliness.png", "robustness.csv"):
+    for name in ("cost_effectiveness.png", "bands_any_loneliness.png", "robustness.csv",
+                 "ceac.png", "ceac_en.png", "cost_effectiveness_en.png"):  # fmt: skip
         assert (tmp_path / "twin_out" / name).stat().st_size > 0
+    # identical arms: a tie in every world, so P(best) is split evenly and the cost per
+    # person-year averted is not determined
+    decision = pd.read_csv(tmp_path / "twin_out" / "decision.csv").set_index("package")
+    assert decision["p_best"].to_dict() == {"baseline": 0.5, "twin": 0.5}
+    assert decision.loc["twin", "cost_per_py_status"] == "not_determined"
+    assert "区別できません" in capsys.readouterr().out
+    unc = pd.read_csv(tmp_path / "twin_out" / "uncertainty.csv").set_index("source")
+    assert set(unc.index) == {"seeds", "calibrated_posterior", "effect_priors"}
 
 
 def test_crash_in_one_run_is_recorded_and_sweep_goes_on(tmp_path, monkeypatch):
