@@ -373,11 +373,11 @@ def main(overrides: list[str]) -> int:
 
 def run_survey(cfg, region, opts: dict, checked: dict) -> int:
     """Survey mode: one run, one sample, the tabulations."""
-    from experiments.local_survey_model import december_week, surveyed_frames
+    from experiments.local_survey_model import check_year, surveyed_frames
 
     ja = cfg.lang == "ja"
     year = checked["year"]
-    week = december_week(cfg.start_date, year)
+    week = check_year(cfg, year)
     n_res = int(region.municipalities["pop_total"].sum() * cfg.population.scale)
     if checked["n"] > n_res:  # refused before the run (the exact register is known after it)
         raise ConfigError(

@@ -318,6 +318,9 @@ def run_compare(args: list[str]) -> int:
     rows = read_results(path)
     overrides = model_overrides(opts, model)
     cfg, region = compose(overrides)
+    from experiments.local_survey_model import check_year
+
+    check_year(cfg, year)
     ja = cfg.lang == "ja"
     seeds = [run_seed(cfg.seed, r) for r in range(seeds_n)]
     job = FrameJob(overrides, [year], 0 if opts.get("municipality") else None)

@@ -117,6 +117,23 @@ def december_week(start_date: str, year: int) -> int:
     raise ValueError(f"no December week in year {year} from {start_date}")
 
 
+def check_year(cfg, year: int, key: str = "year") -> int:
+    """The survey week of ``year``, refusing one that falls before the burn-in starts.
+
+    Raises:
+        ConfigError: naming ``key``.
+    """
+    from sim.core.params import ConfigError
+
+    week = december_week(cfg.start_date, year)
+    if week < -cfg.burn_in_weeks:
+        raise ConfigError(
+            f"{key}: December of year {year} is week {week}, before the burn-in of "
+            f"{cfg.burn_in_weeks} weeks starts; use burn_in_weeks={-week} or more, or a later year"
+        )
+    return week
+
+
 def answers_now(model, keep: np.ndarray) -> np.ndarray:
     """Every item's answer for the residents ``keep`` (bool mask), in the model's state now."""
     r, sp = model.res, model.params_survey

@@ -58,6 +58,9 @@ def run_power(cfg, region, opts: dict, checked: dict, overrides: list[str]) -> i
 
     package = opts["package"]
     check_scenario(dataclasses.replace(cfg, scenario=package), region)  # a bad package now
+    from experiments.local_survey_model import check_year
+
+    check_year(cfg, checked["before"], "before")
     ja = cfg.lang == "ja"
     year, before = checked["year"], checked["before"]
     seeds = [run_seed(cfg.seed, r) for r in range(checked["seeds"])]

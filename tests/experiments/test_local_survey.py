@@ -362,6 +362,7 @@ def test_survey_command_end_to_end(tmp_path):
         (["power=true", "package=places_first", "year=1", "before=1"], "before: "),
         (["municipality=どこか市"], "municipality: "),
         (["n=100000"], "n: "),
+        (["year=0"], "year: "),  # December 2024 is before a burn-in of 8 weeks
     ],
 )
 def test_survey_bad_input_one_line(args, key, tmp_path):
@@ -376,8 +377,10 @@ def test_power_and_compare_commands_end_to_end(tmp_path):
     from experiments.local_survey import compare_main, main
 
     out = tmp_path / "p"
+    tiny = [a for a in TINY if not a.startswith("burn_in_weeks=")]
     args = [
-        *TINY,
+        *tiny,
+        "burn_in_weeks=20",  # the before survey (December 2024) lies in the burn-in
         "power=true",
         "package=places_first",
         "year=1",
