@@ -3,11 +3,11 @@
 A trial recruits lonely residents the way loneliness trials do (the survey's direct question
 answered "sometimes" or more, ages as in the trials behind the evidence), randomises about 1,000
 of them to the intervention and the rest to control, delivers the lever's support episode, venue
-membership or role to the intervention arm only, and measures both arms on the UCLA-3 score at
-randomisation, at the end of the intervention and at 6 months. The standardised mean difference
-(SMD) is the difference of the arms' mean change from baseline divided by the pooled SD of the
-recruited sample at baseline, as trials report it; it is compared with the meta-analytic SMD and
-its CI in ``sim/data/intervention_evidence.csv``.
+membership, role or visits to the intervention arm only, and measures both arms on the UCLA-3
+score at randomisation, at the end of the intervention and at 6 months. The standardised mean
+difference (SMD) is the difference of the arms' mean change from baseline divided by the pooled
+SD of the recruited sample at baseline, as trials report it; it is compared with the
+meta-analytic SMD and its CI in ``sim/data/intervention_evidence.csv``.
 
 Everything runs in one world on common random numbers: the same seed, the same population and
 the same weekly draws; the arms differ only in assignment (randomised on the stream
@@ -15,8 +15,9 @@ the same weekly draws; the arms differ only in assignment (randomised on the str
 ``trial:ucla``), so the model's own survey is untouched.
 
 ``calibrate=true`` finds the latent shift per SMD of the lever type (``services.latent_per_smd_*``)
-by a secant search from one burn-in, so that the trial's SMD at the end of the intervention
-equals the declared SMD; the factors found are the declared defaults (docs/evidence.md).
+by a secant search from burn-ins of ``seeds=`` worlds, so that the trial's SMD at the end of the
+intervention equals the declared SMD; the factors found are the declared defaults
+(docs/evidence.md).
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ usage: tsunagari trial LEVER_TYPE [n=1000] [control=rest|equal] [calibrate=false
 
 LEVER_TYPE   support (in-person consultation, adults 18+), remote (phone, SNS or AI chat,
              adults 60+), venue (membership of a salon with roles, adults 65+), role (a role
-             at a venue against membership without one, adults 16+)
+             at a venue against membership without one, adults 16+), visits (a befriending
+             visit a week for 12 weeks, adults 65+)
 n=N          residents randomised to the intervention (default 1000)
 control=     rest (every other eligible resident, default) or equal (N residents)
 calibrate=   true: search services.latent_per_smd_<type> so the trial at the end of the
-             intervention hits the declared SMD (support, remote, role)
+             intervention hits the declared SMD (support, remote, role), averaged over
+seeds=N      worlds (seeds seed, seed+1, ...; default 3)
 out=DIR      output folder (default outputs/trial-<type>-seed<seed>)
 Model overrides as for tsunagari run; defaults region=tottori population.scale=0.1 years=1.
 
@@ -63,8 +66,8 @@ class Design:
     """How a trial of one lever type recruits, delivers and is judged.
 
     Attributes:
-        kind: ``episode`` (a support episode), ``venue`` (membership) or ``role`` (membership
-            in both arms, a role in the intervention arm).
+        kind: ``episode`` (a support episode), ``venue`` (membership), ``role`` (membership
+            in both arms, a role in the intervention arm) or ``visits`` (weekly visits).
         min_age, max_age: recruitment ages (inclusive).
         weeks: length of the intervention (the first follow-up).
         remote: an episode delivered by phone, SNS or AI chat.
@@ -86,8 +89,9 @@ DESIGNS: dict[str, Design] = {
     "remote": Design("episode", 60, 120, 8, True, "latent_per_smd_remote", "smd_remote"),
     "venue": Design("venue", 65, 120, 12),
     "role": Design("role", 16, 120, 12, False, "latent_per_smd_role", "smd_role"),
+    "visits": Design("visits", 65, 120, 12),
 }
-OPTIONS = {"n": "1000", "control": "rest", "calibrate": "false", "out": ""}
+OPTIONS = {"n": "1000", "control": "rest", "calibrate": "false", "seeds": "3", "out": ""}
 
 
 def evidence(lever: str) -> pd.Series:
@@ -125,6 +129,8 @@ def parse(overrides: list[str]) -> tuple[str, dict[str, str], list[str]]:
         raise ConfigError(f"n: a whole number of residents from 10, got '{mine['n']}'")
     if mine["control"] not in ("rest", "equal"):
         raise ConfigError(f"control: 'rest' or 'equal', got '{mine['control']}'")
+    if not mine["seeds"].isdigit() or not 1 <= int(mine["seeds"]) <= 20:
+        raise ConfigError(f"seeds: a whole number from 1 to 20, got '{mine['seeds']}'")
     if mine["calibrate"] not in ("true", "false"):
         raise ConfigError(f"calibrate: 'true' or 'false', got '{mine['calibrate']}'")
     if mine["calibrate"] == "true" and not DESIGNS[lever].factor:
@@ -143,7 +149,7 @@ def trial_scenario(cfg, design: Design):
     from sim.policy.scenario import load_scenario
 
     scenario = load_scenario(cfg.scenario)
-    if design.kind == "episode":
+    if design.kind not in ("venue", "role"):
         return scenario
     salon = Venue(
         id="trial_salon", kind="salon", start=cfg.start_date, per_zone=1.0, capacity=500,
@@ -176,7 +182,7 @@ def recruit(m, design: Design, n: int, control: str) -> Arms:
     age = m.pop.age
     ok = (age >= design.min_age) & (age <= design.max_age) & (answer >= Category.SOMETIMES)
     ok &= m.svc.stage == 0
-    if design.kind != "episode":
+    if design.kind in ("venue", "role"):
         ok &= m.svc.venue < 0
     eligible = np.flatnonzero(ok)
     if eligible.size < 20:
@@ -197,6 +203,9 @@ def deliver(m, design: Design, arms: Arms) -> None:
     sv = m.services
     if design.kind == "episode":
         sv.deliver_episodes(m, arms.intervention, design.remote, design.weeks)
+        return
+    if design.kind == "visits":
+        sv.deliver_visits(m, arms.intervention, design.weeks)
         return
     from sim.policy.venues import candidate_venue
 
@@ -350,24 +359,33 @@ def paired_effect(m0, design: Design, weeks: list[int], n: int, control: str) ->
     return values
 
 
-def calibrate(m0, lever: str, n: int, control: str, tol: float = 0.003, iters: int = 6):
-    """Secant search of ``latent_per_smd_<lever>`` from one burn-in (copies per evaluation).
+def calibrate(models: list, lever: str, n: int, control: str, tol: float = 0.003, iters: int = 6):
+    """Secant search of ``latent_per_smd_<lever>`` from burnt-in models (copies per evaluation).
 
-    Each evaluation is the paired effect (:func:`paired_effect`) at the end of the
-    intervention. The SMD is close to proportional to the factor, so the first step rescales
-    it and the secant steps refine it. Returns the rows of the search and the factor found.
+    Each evaluation is the paired effect (:func:`paired_effect`) at the end of the intervention,
+    averaged over ``models`` (one per seed: the effect differs by a few hundredths between
+    worlds). The SMD is close to proportional to the factor, so the first step rescales it and
+    the secant steps refine it. Returns the rows of the search and the factor whose SMD came
+    closest to the declared one (a small effect such as a role's is not smooth in the factor,
+    so the last step is not always the best).
     """
+    m0 = models[0]
     design = DESIGNS[lever]
     goal = float(getattr(m0.cfg.services, design.smd_key))
     rows = []
 
     def at(k: float) -> float:
-        m = copy.deepcopy(m0)
-        setattr(m.cfg.services, design.factor, k)
-        m.services.p = m.cfg.services
-        (value,) = paired_effect(m, design, [design.weeks], n, control)
-        rows.append({"lever": lever, "factor": design.factor, "value": k, "smd_paired": value})
-        print(f"  {design.factor}={k:.4f}: SMD {value:+.4f} (target {goal:+.4f})")
+        values = []
+        for base in models:
+            m = copy.deepcopy(base)
+            setattr(m.cfg.services, design.factor, k)
+            m.services.p = m.cfg.services
+            values.extend(paired_effect(m, design, [design.weeks], n, control))
+        value = float(np.mean(values))
+        rows.append({"lever": lever, "factor": design.factor, "value": k, "smd_paired": value,
+                     "by_seed": " ".join(f"{v:.4f}" for v in values)})  # fmt: skip
+        print(f"  {design.factor}={k:.4f}: SMD {value:+.4f} (target {goal:+.4f}; by seed "
+              f"{rows[-1]['by_seed']})")  # fmt: skip
         return value
 
     k0 = float(getattr(m0.cfg.services, design.factor))
@@ -380,7 +398,9 @@ def calibrate(m0, lever: str, n: int, control: str, tol: float = 0.003, iters: i
         k0, s0, k1 = k1, s1, k1 + (goal - s1) * (k1 - k0) / (s1 - s0)
         k1 = float(np.clip(k1, 0.01, 5.0))
         s1 = at(k1)
-    return pd.DataFrame(rows), k1
+    search = pd.DataFrame(rows)
+    best = search.loc[(search["smd_paired"] - goal).abs().idxmin(), "value"]
+    return search, float(best)
 
 
 def main(overrides: list[str]) -> int:
@@ -397,7 +417,12 @@ def main(overrides: list[str]) -> int:
     print(f"trial {lever}: burn-in done in {time.perf_counter() - t0:.0f} s ({m.pop.n} residents)")
     search = None
     if mine["calibrate"] == "true":
-        search, k = calibrate(m, lever, n, control)
+        models = [m]
+        for extra in range(1, int(mine["seeds"])):
+            more, _ = prepare(lever, [*model_overrides, f"seed={m.cfg.seed + extra}"])
+            models.append(more)
+        search, k = calibrate(models, lever, n, control)
+        del models[1:]
         setattr(m.cfg.services, design.factor, k)
         m.services.p = m.cfg.services
         print(f"  calibrated: services.{design.factor}={k:.4f}")

