@@ -57,9 +57,9 @@ Power (power=true):
   workers=2  executor=process|serial|dask
 Any other KEY=VALUE is a model override (see tsunagari run --help), e.g. population.scale=0.5.
 
-Writes: tabulation.csv, response.csv, survey.xlsx, survey_ja.md, survey_en.md (survey mode);
-power.csv, power_n80.csv, kpi.csv, power.xlsx, power_ja.png, power_en.png, power_ja.md,
-power_en.md (power mode); manifest.json.
+Writes: tabulation.csv, response.csv, survey.xlsx, survey_ja.md, survey_en.md, survey_ja.png,
+survey_en.png (survey mode); power.csv, power_n80.csv, kpi.csv, power.xlsx, power_ja.png,
+power_en.png, power_ja.md, power_en.md (power mode); manifest.json.
 Cost: one run of a municipality of 50,000 at full scale to December of year 3 takes about 10 s
 on a free core (burn-in included); power makes 2 x seeds runs plus about 25 s of sampling (the
 defaults took 5 min on 2 cores shared with other jobs).

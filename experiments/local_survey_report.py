@@ -85,6 +85,8 @@ def survey_page(tab: pd.DataFrame, rtab: pd.DataFrame, meta: dict, lang: str) ->
             f"sex as declared ({meta['response']}, sim/data/local_survey_response.csv)"
         )
     L.append("")
+    L.append(f"![{_t('main', lang)}](survey_{lang}.png)")
+    L.append("")
     L.append(f"## {_t('main', lang)}")
     L.append("")
     col = "item_ja" if ja else "item_en"
@@ -171,6 +173,8 @@ def write_survey(out: Path, tab: pd.DataFrame, rtab: pd.DataFrame, meta: dict) -
         "survey_ja.md",
         "survey_en.md",
         "manifest.json",
+        "survey_ja.png",
+        "survey_en.png",
     ]
     try:
         with staged_folder(out) as d:
@@ -181,6 +185,53 @@ def write_survey(out: Path, tab: pd.DataFrame, rtab: pd.DataFrame, meta: dict) -
             atomic_write_text(d / names[3], survey_page(tab, rtab, meta, "ja"))
             atomic_write_text(d / names[4], survey_page(tab, rtab, meta, "en"))
             atomic_write_text(d / names[5], json.dumps(meta, ensure_ascii=False, indent=1))
+            from experiments.figures import save
+
+            save(survey_figure(tab, "ja"), d / names[6])
+            save(survey_figure(tab, "en"), d / names[7])
     except OSError as exc:
         raise OutputError(f"cannot write '{exc.filename or out}': {exc.strerror or exc}") from None
     return [out / n for n in names]
+
+
+def survey_figure(tab: pd.DataFrame, lang: str = "ja"):
+    """Three KPI by age group: the survey's estimates with 95% intervals, and all residents."""
+    from matplotlib.figure import Figure
+
+    from experiments.figures import PALETTE
+    from sim.report.plots import use_japanese_font
+
+    use_japanese_font()
+    ja = lang == "ja"
+    items = ("lonely", "any_loneliness", "ucla3_10_12")
+    fig = Figure(figsize=(12, 3.8))
+    axes = fig.subplots(1, len(items))
+    for ax, item in zip(axes, items, strict=True):
+        t = tab[(tab["item"] == item) & (tab["dimension"].isin(["all", "age_group"]))]
+        x = np.arange(len(t))
+        y = t["share_pct"].to_numpy()
+        err = np.vstack([y - t["ci_low_pct"].to_numpy(), t["ci_high_pct"].to_numpy() - y])
+        err = np.where(np.isfinite(err), np.maximum(err, 0.0), 0.0)  # rounding at 0% or 100%
+        ax.errorbar(
+            x,
+            y,
+            yerr=err,
+            fmt="o",
+            color=PALETTE[1],
+            capsize=3,
+            label="調査の推定（95%区間）" if ja else "survey estimate (95% interval)",
+        )
+        ax.plot(
+            x,
+            t["register_pct"],
+            "x",
+            color=PALETTE[2],
+            label="住民全員（モデル）" if ja else "all residents (model)",
+        )
+        ax.set_xticks(x, t["group_ja" if ja else "group_en"], rotation=45, fontsize=7)
+        ax.set_title(t["item_ja" if ja else "item_en"].iloc[0], fontsize=9)
+        ax.set_ylabel("%")
+        ax.set_ylim(bottom=0)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -345,6 +345,7 @@ def test_survey_command_end_to_end(tmp_path):
     resp = pd.read_csv(out / "response.csv")
     assert resp.iloc[-1]["questionnaires"] == 150
     assert (out / "survey.xlsx").stat().st_size > 0
+    assert (out / "survey_ja.png").stat().st_size > 0 and (out / "survey_en.png").exists()
     assert "95%" in (out / "survey_ja.md").read_text(encoding="utf-8")
     # same seed, same numbers
     out2 = tmp_path / "s2"
