@@ -446,3 +446,24 @@ def test_kpi_block_from_paired_run_tables():
     # the other indicators fall 5 points: below their MDD of about 7
     assert "-5.00 points | no |" in text
     assert "ポイント" in kpi_block(table(0.0), lang="ja")
+
+
+@pytest.mark.slow
+def test_power_tables_do_not_depend_on_workers(tmp_path):
+    from experiments.local_survey import main
+
+    tiny = [a for a in TINY if not a.startswith("burn_in_weeks=")]
+    args = [
+        *tiny,
+        "burn_in_weeks=20",
+        "power=true",
+        "package=places_first",
+        "year=1",
+        "seeds=2",
+        "reps=30",
+        "sizes=[40,80]",
+    ]
+    main([*args, "workers=1", f"out={tmp_path / 'a'}"])
+    main([*args, "workers=2", "executor=process", f"out={tmp_path / 'b'}"])
+    for name in ("power.csv", "kpi.csv", "power_n80.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
