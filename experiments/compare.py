@@ -317,6 +317,16 @@ def ceac(
     return out
 
 
+#: Quantiles of worlds are observed values (no interpolation between worlds), so that an
+#: interval of person-years averted above zero leaves every ratio inside it finite.
+QUANTILE = "inverted_cdf"
+
+
+def _quantile(x: pd.Series, q: float) -> float:
+    v = x.to_numpy(float)
+    return float(np.quantile(v, q, method=QUANTILE)) if v.size else float("nan")
+
+
 def cost_per_world(
     averted: np.ndarray, added: np.ndarray, conf: float = 0.95
 ) -> tuple[float, float, float, str]:
@@ -337,11 +347,12 @@ def cost_per_world(
     a, c = a[ok], c[ok]
     if a.size < 2:
         return (np.nan, np.nan, np.nan, NOT_DETERMINED)
-    lo_a = np.quantile(a, 0.5 - conf / 2)
+    lo_a = np.quantile(a, 0.5 - conf / 2, method=QUANTILE)
     if not lo_a > 0:
         return (np.nan, np.nan, np.nan, NOT_DETERMINED)
     ratio = np.where(a > 0, c / np.where(a > 0, a, 1.0), np.inf)
-    lo, hi = np.quantile(ratio, [0.5 - conf / 2, 0.5 + conf / 2])
+    with np.errstate(invalid="ignore"):  # infinite ratios interpolate to NaN: undetermined
+        lo, hi = np.quantile(ratio, [0.5 - conf / 2, 0.5 + conf / 2], method=QUANTILE)
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return (np.nan, np.nan, np.nan, NOT_DETERMINED)
     return (float(c.mean() / a.mean()), float(lo), float(hi), DETERMINED)
@@ -353,7 +364,8 @@ def decision_table(
     """One row per option: P(best), expected effect and cost with uncertainty intervals.
 
     Intervals are the central ``conf`` share of worlds (not of the mean: they say how far
-    a world can be from the expected value under everything sampled).
+    a world can be from the expected value under everything sampled), as observed values
+    (:data:`QUANTILE`).
 
     Columns: ``package``, ``worlds``, ``p_best``, ``averted_mean``, ``averted_low``,
     ``averted_high`` (person-years of the target averted), ``p_averts`` (share of worlds
@@ -378,12 +390,12 @@ def decision_table(
             "worlds": int(a.size),
             "p_best": float(pb.get(option, 0.0)),
             "averted_mean": float(a.mean()),
-            "averted_low": float(a.quantile(q[0])),
-            "averted_high": float(a.quantile(q[1])),
+            "averted_low": _quantile(a, q[0]),
+            "averted_high": _quantile(a, q[1]),
             "p_averts": float((a > 0).mean()),
             "added_cost_mean": float(c.mean()),
-            "added_cost_low": float(c.quantile(q[0])),
-            "added_cost_high": float(c.quantile(q[1])),
+            "added_cost_low": _quantile(c, q[0]),
+            "added_cost_high": _quantile(c, q[1]),
         }
         if years:
             row["added_cost_per_year_mean"] = float(c.mean()) / float(years)
