@@ -85,8 +85,9 @@ group: all, 16-19, 20-29, ..., 80+, male, female, or a household type (single, c
 n: respondents in the group who answered the item. Optional columns (ignored): year, note.
 
 Keys (default): municipality=NAME|CODE, year=1 (the model's December compared), seeds=4 (model
-runs), scenario=baseline, out=DIR (default outputs/survey-compare-<municipality>), lang=ja,
-workers=2, executor=process|serial|dask; other KEY=VALUE are model overrides.
+runs), deff=1.0 (design effect of your estimates, about 1.1 when weighted), scenario=baseline,
+out=DIR (default outputs/survey-compare-<municipality>), lang=ja, workers=2,
+executor=process|serial|dask; other KEY=VALUE are model overrides.
 Writes: compare.csv, compare.xlsx, compare_ja.md, compare_en.md. Each row: the model's share
 (mean over seeds), the interval where a survey of that n would land if the model were right
 (seed spread + sampling error), and the municipality's own 95% interval.

@@ -33,6 +33,7 @@ COMPARE_KEYS = {
     "municipality": None,
     "year": "1",
     "seeds": "4",
+    "deff": "1.0",
     "out": None,
     "workers": "2",
     "executor": "process",
@@ -188,8 +189,12 @@ def group_mask(frame, group: str) -> np.ndarray:
     return frame.household_type == HOUSEHOLD_CODES.index(group)
 
 
-def place(rows: list[ResultRow], frames: list) -> pd.DataFrame:
-    """Each result row against the model's distribution (seed spread + sampling error at n)."""
+def place(rows: list[ResultRow], frames: list, deff: float = 1.0) -> pd.DataFrame:
+    """Each result row against the model's distribution (seed spread + sampling error at n).
+
+    ``deff`` is the design effect of the municipality's estimates (1.0 for plain shares of a
+    simple random sample; about 1.1 with age x sex weights), multiplying the sampling variance.
+    """
     from experiments.local_survey_design import Z95, wilson
     from experiments.local_survey_model import ITEM_CODES, ITEMS
 
@@ -206,7 +211,7 @@ def place(rows: list[ResultRow], frames: list) -> pd.DataFrame:
         seed_var = float(np.nanvar(vals, ddof=1)) if np.isfinite(vals).sum() > 1 else 0.0
         big_n = float(np.mean(sizes))
         fpc = max(1.0 - r.n / big_n, 0.0) if big_n > 0 else 1.0
-        samp_var = p * (1 - p) * fpc / r.n
+        samp_var = deff * p * (1 - p) * fpc / r.n
         sd = math.sqrt(seed_var + samp_var)
         lo, hi = max(p - Z95 * sd, 0.0), min(p + Z95 * sd, 1.0)
         obs = r.share_pct / 100
@@ -315,6 +320,12 @@ def run_compare(args: list[str]) -> int:
     workers = _int(opts, "workers", 1, 256)
     if opts["executor"] not in ("serial", "process", "dask"):
         raise ConfigError(f"executor: serial, process or dask, got '{opts['executor']}'")
+    try:
+        deff = float(opts["deff"])
+    except ValueError:
+        deff = -1.0
+    if not 0.5 <= deff <= 5.0:
+        raise ConfigError(f"deff: expected a design effect between 0.5 and 5, got '{opts['deff']}'")
     rows = read_results(path)
     overrides = model_overrides(opts, model)
     cfg, region = compose(overrides)
@@ -340,7 +351,7 @@ def run_compare(args: list[str]) -> int:
         for _, seed, fr in ev.evaluate(job, tasks):
             frames[seed] = fr[0]
     ordered = [frames[s] for s in seeds]
-    df = place(rows, ordered)
+    df = place(rows, ordered, deff)
     name = opts.get("municipality") or region.key.replace(":", "-")
     out = Path(opts["out"] or f"outputs/survey-compare-{name}")
     meta = {
@@ -353,6 +364,7 @@ def run_compare(args: list[str]) -> int:
         "survey_week": december_week(cfg.start_date, year),
         "survey_date": ordered[0].date,
         "seeds": seeds,
+        "deff": deff,
         "run_seconds": round(time.perf_counter() - t0, 1),
     }
     paths = write_compare(out, df, meta)

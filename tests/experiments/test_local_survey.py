@@ -331,6 +331,8 @@ def test_place_interval_contains_model_and_flags_far_rows():
     df = place(rows, frames)
     assert list(df["verdict"]) == ["within", "above"]
     assert (df["expected_low_pct"] < df["model_pct"]).all()
+    wide = place(rows, frames, deff=2.0)
+    assert (wide["expected_high_pct"] > df["expected_high_pct"]).all()
 
 
 # ---------------------------------------------------------------- commands
