@@ -70,7 +70,6 @@ GROUP_GROUP = {
     "single": "single_person_household",
 }
 DQ = ("dq_often_always", "dq_sometimes", "dq_occasionally", "dq_hardly_ever", "dq_never")
-FULL_WEIGHT_N = 500
 
 
 def is_local_results(path: str | Path) -> bool:
@@ -94,6 +93,7 @@ def local_targets(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         ConfigError: a bad file (one line naming file, row and column) or no usable row.
     """
     from experiments.local_survey_compare import read_results
+    from experiments.local_survey_design import SETTINGS
 
     rows = read_results(path)
     given = {(r.item, r.group): r for r in rows}
@@ -118,7 +118,9 @@ def local_targets(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
                 "group": group,
                 "value_pct": r.share_pct,
                 "role": role,
-                "weight": 1.0 if role != "fit" else round(min(1.0, r.n / FULL_WEIGHT_N), 4),
+                "weight": 1.0
+                if role != "fit"
+                else round(min(1.0, r.n / SETTINGS.full_weight_n), 4),
                 "source": f"{Path(path).name} row {r.line} (n={r.n})",
             }
         )
@@ -183,7 +185,14 @@ def prepare(opts: dict, overrides: list[str], name_given: bool) -> tuple[dict, l
         raise ConfigError(
             "calibration: the national set sim/config/sets/calibrated.yaml is missing"
         )
-    width = float(opts.get("local_width") or 0.25)
+    from experiments.local_survey_design import SETTINGS
+
+    try:
+        width = float(opts.get("local_width") or SETTINGS.local_width)
+    except ValueError:
+        raise ConfigError(
+            f"local_width: expected a share in (0, 1], got '{opts['local_width']}'"
+        ) from None
     prior = narrowed_prior(opts["parameters"], calibrated, width)
     ppath = folder / "local_parameters.yaml"
     doc = {

@@ -233,6 +233,7 @@ def tabulate(frame, resp: np.ndarray, weighting: str, lang_labels: bool = True) 
     from experiments.local_survey_design import (
         AGE_JA,
         AGE_LABELS,
+        SETTINGS,
         age_index,
         cell_counts,
         estimate,
@@ -287,7 +288,7 @@ def tabulate(frame, resp: np.ndarray, weighting: str, lang_labels: bool = True) 
                     "deff": est.deff[j],
                     "register_pct": 100 * register[j],
                     "register_n": int(mask.sum() / frame.scale),
-                    "few": est.respondents < 30,
+                    "few": est.respondents < SETTINGS.few_respondents,
                 }
             )
     del counts

@@ -31,7 +31,51 @@ import numpy as np
 import pandas as pd
 
 from sim.core.codes import AGE_GROUPS
-from sim.core.params import ConfigError
+from sim.core.params import ConfigError, param
+
+
+@dataclass(frozen=True)
+class LocalSurveyParams:
+    """Declared settings of the local survey tools (defaults used by the commands)."""
+
+    kpi_deff: float = param(
+        1.1,
+        unit="-",
+        low=1.0,
+        high=2.0,
+        source="measured: design effects 0.99-1.13 of the direct question and UCLA items for "
+        "all respondents in the worked example (stratified, 2,000 questionnaires, 倉吉市; "
+        "tabulation.csv of docs/local_survey.md's first command)",
+        doc="design effect assumed by the KPI minimum detectable changes",
+    )
+    few_respondents: int = param(
+        30,
+        unit="persons",
+        low=10,
+        high=100,
+        source="assumption: usual rule of thumb for reporting a survey share",
+        doc="groups with fewer respondents are marked in the tabulations",
+    )
+    full_weight_n: int = param(
+        500,
+        unit="persons",
+        low=50,
+        high=5000,
+        source="assumption: a local row from 500 respondents (SE about 2 points at 20%) counts "
+        "as much as a national target",
+        doc="respondents at which a local calibration target gets weight 1 (weight n / this)",
+    )
+    local_width: float = param(
+        0.25,
+        unit="share",
+        low=0.05,
+        high=1.0,
+        source="assumption: local recalibration stays near the national fit",
+        doc="width of the narrowed local prior as a share of each national prior range",
+    )
+
+
+SETTINGS = LocalSurveyParams()
 
 #: the survey's age groups (16+), as in the national survey's tables
 SURVEY_AGE_GROUPS: tuple[tuple[str, int, int], ...] = tuple(g for g in AGE_GROUPS if g[1] >= 16)

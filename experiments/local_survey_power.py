@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from experiments.local_survey_design import N_CELLS, allocate
+from experiments.local_survey_design import N_CELLS, SETTINGS, allocate
 from experiments.local_survey_model import ITEM_CODES, ITEMS, KPI_ITEMS, Frame
 
 Z_ALPHA = float(norm.ppf(0.975))
@@ -291,7 +291,8 @@ def detectable_changes(
         population: residents 16+ of the municipality (finite population correction), optional.
         effects: the package's predicted change per item in points, optional; adds whether the
             survey can see it.
-        deff: design effect of the weighting (about 1.1-1.3 for age x sex weights).
+        deff: design effect of the weighting (0.99-1.13 for the loneliness items with age x
+            sex weights in the worked example; the commands use ``SETTINGS.kpi_deff``, 1.1).
         lang: ``ja`` or ``en`` labels.
 
     Returns:
@@ -463,7 +464,7 @@ def kpi_block(
         round(questionnaires * response),
         population=population,
         effects=effects,
-        deff=1.1,
+        deff=SETTINGS.kpi_deff,
         lang=lang,
     )
     return detectable_text(table, lang)

@@ -47,7 +47,7 @@ def run_power(cfg, region, opts: dict, checked: dict, overrides: list[str]) -> i
     """Power mode: paired runs, repeated samples, tables, figure and pages."""
     from experiments.backends import make_evaluator
     from experiments.design import run_seed
-    from experiments.local_survey_design import response_rates
+    from experiments.local_survey_design import SETTINGS, response_rates
     from experiments.local_survey_model import KPI_ITEMS, FrameJob
     from experiments.local_survey_power import (
         detectable_changes,
@@ -126,7 +126,12 @@ def run_power(cfg, region, opts: dict, checked: dict, overrides: list[str]) -> i
     }
     kpi = {
         lang: detectable_changes(
-            base, round(respondents), population=register, effects=eff, deff=1.1, lang=lang
+            base,
+            round(respondents),
+            population=register,
+            effects=eff,
+            deff=SETTINGS.kpi_deff,
+            lang=lang,
         )
         for lang in ("ja", "en")
     }
