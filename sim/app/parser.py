@@ -154,8 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
         "sim/config/sets/NAME.yaml (the default set when NAME=calibrated) and a fit report. "
         "Rerunning the same command resumes an interrupted calibration.\n\n"
         "Options: targets=PATH workers=N name=NAME generations=N particles=N quantile=Q "
-        "abc_seed=N check_scale=S|none tottori_scale=S|none parameters=PATH; any other "
-        "KEY=VALUE is a run override (default region=japan population.scale=0.0005).\n"
+        "abc_seed=N check_scale=S|none tottori_scale=S|none parameters=PATH; "
+        "targets=RESULTS.csv municipality=NAME local_width=W (a municipality's own survey "
+        "results: local recalibration, docs/local_survey.md); any other KEY=VALUE is a run "
+        "override (default region=japan population.scale=0.0005).\n"
         "Guide: docs/calibration.md",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
