@@ -1,5 +1,10 @@
 """``tsunagari calibrate``: fit the baseline's uncertain parameters to survey targets (ABC-SMC).
 
+The engine is pyabc (``engine=pyabc``, the default: :mod:`calibration.smc`, with the options
+``replicates``, ``distance`` and ``eps_floor``, and ``quantile`` meaning pyabc's alpha, default
+0.5) or the hand-written sampler of :mod:`calibration.abc` (``engine=legacy``, quantile default
+0.3), which the rest of this text describes.
+
 Usage::
 
     tsunagari calibrate [targets=PATH] [workers=N] [name=NAME] [--quick] [overrides...]
@@ -48,7 +53,7 @@ OPTIONS = {
     "name": None,
     "generations": "5",
     "particles": "96",
-    "quantile": "0.3",
+    "quantile": "",  # pyabc: 0.5, legacy: 0.3
     "abc_seed": "1",
     "check_scale": "0.005",
     "tottori_scale": "1.0",
@@ -56,6 +61,10 @@ OPTIONS = {
     "executor.address": "",
     "municipality": None,
     "local_width": None,
+    "engine": "pyabc",
+    "replicates": "1",
+    "distance": "standardised",
+    "eps_floor": "auto",
 }
 QUICK = {"generations": "2", "particles": "24", "check_scale": "none", "tottori_scale": "0.1"}
 
@@ -82,6 +91,13 @@ def parse(args: list[str], quick: bool) -> tuple[dict[str, str], list[str]]:
     here = calibration_dir()
     opts["targets"] = str(Path(opts["targets"] or here / "targets.csv"))
     opts["parameters"] = str(Path(opts["parameters"] or here / "parameters.yaml"))
+    if opts["engine"] not in ("pyabc", "legacy"):
+        raise ConfigError(f"engine: unknown engine '{opts['engine']}' (choose from: pyabc, legacy)")
+    opts["quantile"] = opts["quantile"] or ("0.5" if opts["engine"] == "pyabc" else "0.3")
+    if opts["engine"] == "pyabc":
+        from calibration.smc import check_options
+
+        check_options(opts)
     if opts["executor"] not in ("serial", "process", "dask"):
         raise ConfigError(
             f"executor: unknown executor '{opts['executor']}' (choose from: serial, process, dask)"
@@ -240,6 +256,10 @@ def calibrate(args: list[str], quick: bool = False) -> int:
     from calibration.report import write_report
 
     opts, overrides = parse(args, quick)
+    if opts["engine"] == "pyabc":
+        from calibration.smc import calibrate_pyabc
+
+        return calibrate_pyabc(opts, overrides)
     t0 = time.perf_counter()
     result = run_abc(opts, overrides)
     sets = calibrated_set(result)

@@ -10,7 +10,7 @@ runs do not share, as a real survey does. The 90% credible interval of each para
 
 Usage::
 
-    python -m calibration.recovery [truths=20] [particles=24] [generations=3] [out=DIR] ...
+    python -m calibration.recovery [truths=20] [particles=20] [generations=4] [out=DIR] ...
 
 Writes ``recovery.csv`` (one row per truth and parameter) and ``recovery_summary.csv`` (coverage
 by parameter and overall) in ``out`` (default ``calibration/recovery/``); the runs (shared
@@ -35,7 +35,7 @@ from calibration.store import EvaluationStore
 from sim.core.params import ConfigError
 
 #: the cheap configuration of the recovery runs (Tottori, tiny scale, short burn-in)
-BASE = ["region=tottori", "population.scale=0.003", "burn_in_weeks=8", "calibration=none"]
+BASE = ["region=tottori", "population.scale=0.01", "burn_in_weeks=8", "calibration=none"]
 #: the fitted parameters of the recovery runs
 PARAMETERS = {
     "dynamics.loneliness.gap_effect": (0.5, 3.5),
@@ -58,8 +58,8 @@ ROWS = [
 ]
 OPTIONS = {
     "truths": "20",
-    "particles": "24",
-    "generations": "3",
+    "particles": "20",
+    "generations": "4",
     "quantile": "0.5",
     "abc_seed": "1",
     "seed": "1",
@@ -67,7 +67,7 @@ OPTIONS = {
     "eval_seed": "42",
     "floor_level": "0.95",
     "floor_draws": "20",
-    "scale": "0.003",
+    "scale": "0.01",
     "out": "",
 }
 
@@ -112,8 +112,8 @@ def recover(
     folder: Path,
     *,
     base: list[str] = BASE,
-    particles: int = 24,
-    generations: int = 3,
+    particles: int = 20,
+    generations: int = 4,
     quantile: float = 0.5,
     abc_seed: int = 1,
     data_seed: int = 7,

@@ -69,6 +69,8 @@ def posterior_tables(result: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
             "calibrated": [chosen[k] for k in prior.names],
         }
     )
+    if "generation_table" in result:  # the pyabc engine's (calibration/smc.py)
+        return post, summary, result["generation_table"]
     gen = pd.DataFrame(
         [
             {
@@ -197,7 +199,7 @@ def write_report(result: dict, opts: dict, out: Path, set_name: str) -> None:
         f"# Calibration report: `{set_name}`\n",
         f"Base: `{' '.join(result['base'])}`; calibration scale {scale}. Targets: "
         f"`{Path(opts['targets']).name}`. ABC-SMC: {len(result['generations'])} generations x "
-        f"{opts['particles']} proposals, quantile {opts['quantile']}, seed {opts['abc_seed']}. "
+        f"{opts['particles']} particles, quantile {opts['quantile']}, seed {opts['abc_seed']}. "
         f"{result['evaluations']} evaluations, median {result['eval_seconds']:.1f} s each, "
         f"{result['seconds'] / 60:.1f} min in this session (resumed evaluations not timed).\n",
         f"Calibrated set: the {result['chosen_kind']} of the last generation, "

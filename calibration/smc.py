@@ -40,7 +40,6 @@ import logging
 import math
 import os
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -561,12 +560,12 @@ def run_pyabc(opts: dict, overrides: list[str], *, out: Path | None = None, log=
     from sim.config import compose_config, load_configured_region
 
     check_options(opts)
-    pyabc = _pyabc()
     targets = load_targets(opts["targets"])
     prior = load_prior(opts["parameters"])
     base = [*BASE, *overrides]
     cfg = compose_config(base)  # configuration errors before any work
     region = load_configured_region(cfg)
+    pyabc = _pyabc()
     n_gen, n = int(opts["generations"]), int(opts["particles"])
     seed, q = int(opts["abc_seed"]), float(opts["quantile"])
     reps = int(opts.get("replicates", "1"))
@@ -601,7 +600,8 @@ def run_pyabc(opts: dict, overrides: list[str], *, out: Path | None = None, log=
         n + (n_gen - 1) * math.ceil(n / FIRST_RATE) + (NOISE_DRAWS if floor_opt == "auto" else 0)
     )
     log(
-        plan_line("calibrate", todo=expected, total=expected, seconds_per_run=per_eval,
+        plan_line("calibrate", todo=max(0, expected - len(store.records)), total=expected,
+                  seconds_per_run=per_eval,
                   workers=workers, cores=os.cpu_count(), measured=measured, unit="evaluations")
         + f"; pyabc ABC-SMC, {n_gen} generations x {n} particles, {reps} seed(s) per particle,"
         f" the count assuming {FIRST_RATE:.0%} acceptance after generation 1"
@@ -626,11 +626,12 @@ def run_pyabc(opts: dict, overrides: list[str], *, out: Path | None = None, log=
         mean = dict(zip(prior.names, map(float, last.mean()), strict=True))
         best_i = int(np.argmin(last.distances))
         best = dict(zip(prior.names, map(float, last.proposals[best_i]), strict=True))
-        finals = {"final:mean": mean, "final:best": best}
+        g = history.max_t + 1  # a continued run (more generations) has new final points
+        finals = {f"final:mean:g{g}": mean, f"final:best:g{g}": best}
         todo = {k: v for k, v in finals.items() if k not in store}
         for rec in ev.evaluate(job, [Task(k, v, True) for k, v in todo.items()]):
             store.append(rec)
-    m, b = store.get("final:mean"), store.get("final:best")
+    m, b = (store.get(k) for k in finals)
     chosen = m if m["distance"] <= last.eps else b
     log(
         f"posterior mean distance {m['distance']:.3f}, best particle {b['distance']:.3f}: "
@@ -749,9 +750,13 @@ def convergence_figure(table: pd.DataFrame, path: Path) -> None:
     fig.savefig(path, dpi=100)
 
 
-def write_outputs(result: dict, opts: dict, report: Path) -> None:
-    """generations.csv with the issue's columns and the convergence lines in the report."""
-    from calibration.report import _md_table, posterior_tables
+def write_outputs(result: dict, opts: dict, report: Path) -> list[str]:
+    """generations.csv with the issue's columns and the convergence lines in the report.
+
+    Returns:
+        The convergence lines (:func:`convergence`).
+    """
+    from calibration.report import posterior_tables
     from sim.core.files import write_csv
 
     table = result["generation_table"].copy()
@@ -766,11 +771,11 @@ def write_outputs(result: dict, opts: dict, report: Path) -> None:
     text += (
         f"\n## Convergence ({result['engine']})\n\n"
         + "".join(f"- {x}\n" for x in lines)
-        + "\nGenerations (`generations.csv`):\n\n"
-        + _md_table(table, "{:.4g}")
+        + "\nThe generations are in the table above (`generations.csv`).\n"
         + "\n![convergence](convergence.png)\n"
     )
     atomic_write(md, text)
+    return lines
 
 
 def calibrate_pyabc(opts: dict, overrides: list[str], *, log=print) -> int:
@@ -791,38 +796,7 @@ def calibrate_pyabc(opts: dict, overrides: list[str], *, log=print) -> int:
         "report" if opts["name"] == "calibrated" else f"report_{opts['name']}"
     )
     write_report(result, opts, report, set_name=opts["name"])
-    write_outputs(result, opts, report)
-    for line in convergence(result["generation_table"]):
+    for line in write_outputs(result, opts, report):
         log(f"convergence: {line}")
     log(f"report: {report}/ ({time.perf_counter() - t0:.0f} s in all)")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m calibration.smc [--quick] KEY=VALUE...``: the pyabc engine directly."""
-    from calibration.fit import parse
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    quick = "--quick" in args
-    args = [a for a in args if a != "--quick"]
-    extra = {}
-    rest = []
-    for a in args:
-        key, eq, value = a.partition("=")
-        if eq and key in PYABC_OPTIONS:
-            extra[key] = value
-        else:
-            rest.append(a)
-    opts, overrides = parse(rest, quick)
-    opts.update({**PYABC_OPTIONS, **extra})
-    if not quick and "quantile=" not in " ".join(rest):
-        opts["quantile"] = "0.5"
-    try:
-        return calibrate_pyabc(opts, overrides)
-    except ConfigError as e:
-        print(f"calibrate: error: {e}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
