@@ -37,7 +37,7 @@ HELP = """\
 Run a randomised trial of one lever type inside the model and write trial.csv.
 
 usage: tsunagari trial LEVER_TYPE [n=1000] [control=rest|equal] [calibrate=false]
-                       [out=DIR] [MODEL OVERRIDES...]
+                       [seeds=3] [out=DIR] [MODEL OVERRIDES...]
 
 LEVER_TYPE   support (in-person consultation, adults 18+), remote (phone, SNS or AI chat,
              adults 60+), venue (membership of a salon with roles, adults 65+), role (a role
@@ -51,9 +51,12 @@ seeds=N      worlds (seeds seed, seed+1, ...; default 3)
 out=DIR      output folder (default outputs/trial-<type>-seed<seed>)
 Model overrides as for tsunagari run; defaults region=tottori population.scale=0.1 years=1.
 
-Writes trial.csv (lever, followup_weeks, smd_model, smd_target, ci_low, ci_high, then the
-model's 95% interval, arm sizes and whether the model lands in the target CI), balance.csv
-(baseline means by arm) and, with calibrate=true, calibration.csv (the search).
+Follow-ups: the end of the intervention and 26 weeks (6 months) after randomisation.
+Writes trial.csv (lever, followup_weeks, smd_model, smd_target, ci_low, ci_high; then the
+model's 95% interval, smd_paired = the intervention arm against its own counterfactual on the
+same draws, arm sizes and whether smd_model lands in the target CI), balance.csv (baseline means
+by arm) and, with calibrate=true, calibration.csv (the search). Targets and CIs come from
+sim/data/intervention_evidence.csv; docs/evidence.md explains the design and the results.
 """
 
 EVIDENCE = "sim/data/intervention_evidence.csv"
@@ -403,17 +406,26 @@ def calibrate(models: list, lever: str, n: int, control: str, tol: float = 0.003
     return search, float(best)
 
 
-def main(overrides: list[str]) -> int:
-    """``tsunagari trial LEVER_TYPE [KEY=VALUE...]``: run (or calibrate) and write trial.csv."""
-    lever, mine, model_overrides = parse(overrides)
-    t0 = time.perf_counter()
-    m, design = prepare(lever, model_overrides)
-    out = Path(mine["out"] or f"outputs/trial-{lever}-seed{m.cfg.seed}")
-    n, control = int(mine["n"]), mine["control"]
+def _writable(out: Path) -> None:
+    """Create the output folder or raise a one-line ``out:`` error."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"out: '{out}' exists and is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"out: cannot write to '{out}': {exc.strerror or exc}") from None
+
+
+def main(overrides: list[str]) -> int:
+    """``tsunagari trial LEVER_TYPE [KEY=VALUE...]``: run (or calibrate) and write trial.csv."""
+    lever, mine, model_overrides = parse(overrides)
+    t0 = time.perf_counter()
+    if mine["out"]:  # a bad folder is refused before the burn-in
+        _writable(Path(mine["out"]))
+    m, design = prepare(lever, model_overrides)
+    out = Path(mine["out"] or f"outputs/trial-{lever}-seed{m.cfg.seed}")
+    n, control = int(mine["n"]), mine["control"]
+    _writable(out)
     print(f"trial {lever}: burn-in done in {time.perf_counter() - t0:.0f} s ({m.pop.n} residents)")
     search = None
     if mine["calibrate"] == "true":

@@ -88,6 +88,12 @@ def test_bad_input_names_the_key(options, key):
         trial.parse(options)
 
 
+def test_a_bad_output_folder_is_refused_before_the_burn_in(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match=r"^out:"):
+        trial.main(["support", f"out={tmp_path / 'file'}"])
+
+
 def test_targets_come_from_the_evidence_table():
     for lever in trial.DESIGNS:
         row = trial.evidence(lever)
