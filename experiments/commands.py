@@ -203,7 +203,9 @@ def decision_lines(
     ja = lang == "ja"
     pb = decision.set_index("package")["p_best"]
     pct = f"{round(conf * 100)}%"
-    lines = ["", cmp.uncertainty_line(info, lang), cmp.headline(pb, baseline, lang=lang)]
+    worlds = int(decision["worlds"].max()) if len(decision) else None
+    lines = ["", cmp.uncertainty_line(info, lang),
+             cmp.headline(pb, baseline, lang=lang, worlds=worlds)]  # fmt: skip
     if ja:
         headers = ["施策パッケージ", "最善の確率", f"回避人年の期待値（{target}）",
                    f"世界の{pct}範囲", "追加費用/年（円）", "回避1人年あたり（円）"]  # fmt: skip

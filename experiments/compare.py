@@ -229,6 +229,8 @@ P_CLEAR = 0.95
 P_PROBABLE = 0.80
 #: Status of a cost per person-year averted: the effect's interval lies above zero, or not.
 DETERMINED, NOT_DETERMINED, REFERENCE = "determined", "not_determined", "reference"
+#: Fewer worlds than this: no option is called best, whatever the shares (20 worlds: steps of 5%).
+MIN_WORLDS = 20
 
 
 def world_effects(
@@ -428,24 +430,41 @@ def confidence_band(p: float) -> str:
 
 
 def headline(
-    p_best: pd.Series, baseline: str, titles: dict[str, str] | None = None, lang: str = "ja"
+    p_best: pd.Series,
+    baseline: str,
+    titles: dict[str, str] | None = None,
+    lang: str = "ja",
+    worlds: int | None = None,
 ) -> str:
     """The headline sentence of a comparison, worded by the probability that an option is best.
 
     The option with the highest P(best) is called clearly best at :data:`P_CLEAR` or more,
     probably best from :data:`P_PROBABLE`; below, the options are said to be not
-    distinguishable and every option's share is given (never "the model favours").
+    distinguishable and every option's share is given (never "the model favours"). With fewer
+    than :data:`MIN_WORLDS` worlds (``worlds``, when known) no option is called best: the
+    shares are given with the advice to sample more.
     """
     titles = titles or {}
     ja = lang == "ja"
     p = p_best.sort_values(ascending=False, kind="stable")
     top, share = str(p.index[0]), float(p.iloc[0])
+    if worlds is not None and worlds < MIN_WORLDS:
+        shares = [f"{_option(str(o), baseline, titles, ja)} {100 * float(v):.0f}%"
+                  for o, v in p.items() if v > 0]  # fmt: skip
+        if ja:
+            return (
+                f"世界が{worlds}通りしかないため、どの案が最善かは判断できません（最善となった"
+                f"割合：{'、'.join(shares)}。{MIN_WORLDS}通り以上、例えば seeds={MIN_WORLDS}で"
+                "比べてください）。"
+            )
+        return (
+            f"With only {worlds} sampled worlds no option can be called best (share of worlds "
+            f"best: {', '.join(shares)}; compare over {MIN_WORLDS} or more, e.g. "
+            f"seeds={MIN_WORLDS})."
+        )
 
     def name(o: str) -> str:
-        if o == baseline:
-            return "追加の施策なし（基準）" if ja else "no added package (the baseline)"
-        t = titles.get(o, o)
-        return f"「{t}」" if ja else f"“{t}”"
+        return _option(o, baseline, titles, ja)
 
     pct = f"{100 * share:.0f}%"
     band = confidence_band(share)
@@ -476,6 +495,13 @@ def headline(
         "The packages are not distinguishable: no option is best in most worlds "
         f"(probability best: {', '.join(shares)}; 'clearly best' needs {100 * P_CLEAR:.0f}%)."
     )
+
+
+def _option(o: str, baseline: str, titles: dict[str, str], ja: bool) -> str:
+    if o == baseline:
+        return "追加の施策なし（基準）" if ja else "no added package (the baseline)"
+    t = titles.get(o, o)
+    return f"「{t}」" if ja else f"“{t}”"
 
 
 def uncertainty_rows(info: dict) -> pd.DataFrame:

@@ -123,11 +123,13 @@ def compare_findings(
         out.append(s)
     best = rows[col].idxmax()
     best_name = titles.get(best, best)
-    probs = None
+    probs, worlds = None, None
     if decision is not None and len(decision) and "p_best" in decision:
         probs = decision.set_index("package")["p_best"].astype(float)
+        worlds = int(decision["worlds"].max()) if "worlds" in decision else None
     elif robust is not None and len(robust) and "share_best" in robust:
         probs = robust.set_index("package")["share_best"].astype(float)
+        worlds = int(robust["worlds"].max()) if "worlds" in robust else None
     lows = rows[f"{col}_ci_low"] if f"{col}_ci_low" in rows else pd.Series(dtype=float)
     if len(lows) and not (lows.astype(float) > 0).any():
         # no package's effect is distinguishable from zero: no ranking is claimed
@@ -140,7 +142,7 @@ def compare_findings(
     elif probs is not None:
         from experiments.compare import headline
 
-        s = headline(probs, baseline, titles, lang).rstrip("。.")
+        s = headline(probs, baseline, titles, lang, worlds).rstrip("。.")
     elif ja:
         s = f"モデルが最も支持するのは「{best_name}」です：平均で最も多くの延べ人年を減らします"
     else:
@@ -161,7 +163,7 @@ def compare_findings(
     if probs is not None and len(lows) and not (lows.astype(float) > 0).any():
         from experiments.compare import headline
 
-        s += ("。" if ja else ". ") + headline(probs, baseline, titles, lang).rstrip("。.")
+        s += ("。" if ja else ". ") + headline(probs, baseline, titles, lang, worlds).rstrip("。.")
     cheapest = rows[per_col].dropna() if per_col in rows else pd.Series(dtype=float)
     if len(cheapest):
         c = cheapest.idxmin()

@@ -178,7 +178,7 @@ def _compare(doc: _Doc) -> None:
         from experiments.compare import headline, uncertainty_line
 
         probs = decision.set_index("package")["p_best"].astype(float)
-        lead = headline(probs, baseline, titles, lang)
+        lead = headline(probs, baseline, titles, lang, worlds=int(decision["worlds"].max()))
         if info:
             lead += " " + uncertainty_line(info, lang)
         return f"<p>{_escape(lead)}</p>" + doc.table(

@@ -114,6 +114,14 @@ def test_headline_follows_the_probability_bands(shares, band, ja_words, en_words
     assert "favour" not in en and "支持" not in ja
 
 
+def test_headline_calls_no_option_best_with_too_few_worlds():
+    p = pd.Series({"baseline": 0.0, "a": 1.0})
+    few = cmp.headline(p, "baseline", lang="en", worlds=cmp.MIN_WORLDS - 1)
+    assert "no option can be called best" in few and "clearly" not in few
+    assert "判断できません" in cmp.headline(p, "baseline", lang="ja", worlds=4)
+    assert "clearly best" in cmp.headline(p, "baseline", lang="en", worlds=cmp.MIN_WORLDS)
+
+
 def test_uncertainty_statement_names_the_calibrated_point_when_there_are_no_draws():
     info = {"mode": "joint", "posterior": "sim/config/sets/calibrated.yaml", "draws": 0,
             "effects": ["services.smd_support"], "seeds_per_world": 1, "worlds": 8}  # fmt: skip
