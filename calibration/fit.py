@@ -36,11 +36,10 @@ from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from calibration.abc import Generation, accept, ess, load_prior, propose
 from calibration.evaluation import CalibrationJob, Task, evaluation_seconds, evaluator_for
-from calibration.store import EvaluationStore, atomic_write
+from calibration.store import EvaluationStore
 from experiments.backends import Evaluator
 from sim.core.params import ConfigError
 from sim.core.progress import Progress, plan_line
@@ -206,7 +205,8 @@ def run_abc(opts: dict, overrides: list[str], *, out: Path | None = None, log=pr
         finals = [Task("final:mean", mean, True), Task("final:best", best, True)]
         _evaluate(ev, job, finals, store, progress, "calibrate: final:")
     m, b = store.get("final:mean"), store.get("final:best")
-    chosen = m if m["distance"] <= last.eps else b
+    # the better-fitting point: a wide posterior's mean can fit worse than its best particle
+    chosen = m if m["distance"] <= b["distance"] else b
     log(
         f"posterior mean distance {m['distance']:.3f}, best particle {b['distance']:.3f}: "
         f"calibrated set = {'posterior mean' if chosen is m else 'best particle'}"
@@ -238,17 +238,33 @@ def calibrated_set(result: dict) -> dict:
     return sets
 
 
-def write_set(path: Path, sets: dict, result: dict, opts: dict) -> None:
-    """Write the calibrated set as YAML (atomically)."""
-    head = (
-        "# Calibrated parameter set written by `tsunagari calibrate` (do not edit by hand).\n"
-        f"# targets: {Path(opts['targets']).name}; base: {' '.join(result['base'])}\n"
-        f"# {result['chosen_kind']} of the last ABC-SMC generation; "
-        f"loss {result['chosen']['distance']:.4f}\n"
-        "# Applied before user overrides unless calibration=none (see docs/calibration.md).\n"
-    )
-    body = yaml.safe_dump({"overrides": sets}, allow_unicode=True, sort_keys=False, width=1000)
-    atomic_write(path, head + body)
+def legacy_draws(result: dict, k: int = 200, seed: int = 1) -> list[dict]:
+    """Up to ``k`` draws of the last generation's accepted particles, resampled by weight.
+
+    Each draw is a complete set of the calibrated set's keys: the particle's parameters and the
+    thresholds and UCLA cuts of its own evaluation (as :func:`calibration.smc.posterior_draws`
+    does for the pyabc engine).
+    """
+    from calibration.smc import _plain
+    from calibration.survey import as_overrides
+    from sim.config import compose_config
+    from sim.core.rng import Streams
+
+    cfg = compose_config(result["base"], check_region=False)
+    gens, prior, store = result["generations"], result["prior"], result["store"]
+    last, g = gens[-1], len(gens) - 1
+    rng = Streams(seed).get("calibration_posterior")
+    picks = rng.choice(last.accepted.size, size=k, replace=True, p=last.weights)
+    out = []
+    for j in picks:
+        i = int(last.accepted[j])
+        values = dict(zip(prior.names, map(float, last.proposals[i]), strict=True))
+        rec = store.get(f"g{g}:{i}")
+        d = {key: _plain(v) for key, v in as_overrides(cfg, values).items()}
+        d["survey.thresholds"] = [round(float(v), 6) for v in rec["thresholds"]]
+        d["survey.ucla_cuts"] = [round(float(v), 6) for v in rec["ucla_cuts"]]
+        out.append(d)
+    return out
 
 
 def calibrate(args: list[str], quick: bool = False) -> int:
@@ -263,10 +279,11 @@ def calibrate(args: list[str], quick: bool = False) -> int:
     t0 = time.perf_counter()
     result = run_abc(opts, overrides)
     sets = calibrated_set(result)
+    from calibration.smc import write_set
     from sim.config import sets_dir
 
     set_path = Path(str(sets_dir())) / f"{opts['name']}.yaml"
-    write_set(set_path, sets, result, opts)
+    write_set(set_path, sets, legacy_draws(result), {**result, "engine": "legacy"}, opts)
     print(f"calibrated set: {set_path}")
     report = calibration_dir() / (
         "report" if opts["name"] == "calibrated" else f"report_{opts['name']}"

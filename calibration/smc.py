@@ -632,7 +632,8 @@ def run_pyabc(opts: dict, overrides: list[str], *, out: Path | None = None, log=
         for rec in ev.evaluate(job, [Task(k, v, True) for k, v in todo.items()]):
             store.append(rec)
     m, b = (store.get(k) for k in finals)
-    chosen = m if m["distance"] <= last.eps else b
+    # the better-fitting point: a wide posterior's mean can fit worse than its best particle
+    chosen = m if m["distance"] <= b["distance"] else b
     log(
         f"posterior mean distance {m['distance']:.3f}, best particle {b['distance']:.3f}: "
         f"calibrated set = {'posterior mean' if chosen is m else 'best particle'}"
