@@ -10,7 +10,7 @@ runs do not share, as a real survey does. The 90% credible interval of each para
 
 Usage::
 
-    python -m calibration.recovery [truths=20] [particles=20] [generations=4] [out=DIR] ...
+    python -m calibration.recovery [truths=20] [particles=40] [generations=3] [out=DIR] ...
 
 Writes ``recovery.csv`` (one row per truth and parameter) and ``recovery_summary.csv`` (coverage
 by parameter and overall) in ``out`` (default ``calibration/recovery/``); the runs (shared
@@ -58,8 +58,8 @@ ROWS = [
 ]
 OPTIONS = {
     "truths": "20",
-    "particles": "20",
-    "generations": "4",
+    "particles": "40",
+    "generations": "3",
     "quantile": "0.5",
     "abc_seed": "1",
     "seed": "1",
@@ -112,8 +112,8 @@ def recover(
     folder: Path,
     *,
     base: list[str] = BASE,
-    particles: int = 20,
-    generations: int = 4,
+    particles: int = 40,
+    generations: int = 3,
     quantile: float = 0.5,
     abc_seed: int = 1,
     data_seed: int = 7,

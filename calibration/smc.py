@@ -217,6 +217,8 @@ def _sampler_class():
         ):
             if ana_vars is not None:
                 self.status.eps = float(ana_vars.eps(t))
+                # an infinite threshold (generation 1) accepts every proposal
+                all_accepted = all_accepted or not math.isfinite(self.status.eps)
             saved = np.random.get_state()  # noqa: NPY002 (pyabc draws from it)
             np.random.seed([self.seed, t + 1, 20240])  # noqa: NPY002
             sample = self._create_empty_sample()
