@@ -376,7 +376,60 @@ def _paired_run(doc: _Doc) -> None:
         )
 
     doc.section("comparison", doc.t("sec.comparison"), table_sec)
+    doc.section("survey_kpi", SURVEY_KPI_TITLE[lang], lambda: _survey_kpi(doc, base, table))
     _common_run_sections(doc, {base_name: base, title: table})
+
+
+SURVEY_KPI_TITLE = {
+    "ja": "この調査で見える変化（自治体の調査）",
+    "en": "Which effects your survey can see",
+}
+SURVEY_KPI_NOTE = {
+    "ja": "市町村が住民基本台帳から{q:,}通の調査票を送り、約{r:.0%}が回答する調査"
+    "（回答者約{m:,}人）を施策の前後に2回行ったとき、有意水準5%（両側）・検出力80%で検出できる最小の変化と、この比較"
+    "で予測される変化（12月、地域全体）。予測される変化が最小の変化より小さい指標は、その規模の"
+    "調査では見えない。調査の設計と検出力は tsunagari survey（docs/local_survey_ja.md）。",
+    "en": "The smallest change a municipality's survey detects (5% two-sided, 80% power) when it "
+    "mails {q:,} questionnaires from the resident register, about {r:.0%} reply (about {m:,} "
+    "respondents), and it is run twice, before and after; beside it the change this comparison "
+    "predicts (December, whole region). An indicator whose predicted change is smaller than the "
+    "smallest detectable change cannot be seen by a survey of that size. Survey design and power: "
+    "tsunagari survey (docs/local_survey.md).",
+}
+
+
+def _survey_kpi(doc: _Doc, base: pd.DataFrame, table: pd.DataFrame) -> str:
+    """The KPI a municipality's own survey can measure, with the package's predicted change.
+
+    The smallest detectable change of each indicator comes from experiments/local_survey_power.py.
+    """
+    import html
+
+    from experiments.local_survey_power import SETTINGS, detectable_changes, kpi_shares
+
+    q, r = 2000, 0.56  # questionnaires of a typical municipal survey; the national response
+    shares = kpi_shares(base)
+    pkg = kpi_shares(table)
+    effects = {k: pkg[k] - shares[k] for k in shares if k in pkg}
+    kpi = detectable_changes(shares, round(q * r), effects=effects, deff=SETTINGS.kpi_deff,
+                             lang=doc.lang)  # fmt: skip
+    if kpi.empty:
+        raise _Missing
+    ja = doc.lang == "ja"
+    tab = pd.DataFrame({
+        "指標" if ja else "indicator": kpi["label"],
+        "現在の割合（%）" if ja else "share now (%)": kpi["share_pct"].astype(float),
+        "検出できる最小の変化（ポイント）" if ja else "smallest detectable change (points)":
+            kpi["mdd_pp"].astype(float),
+        "予測される変化（ポイント）" if ja else "predicted change (points)":
+            kpi["effect_pp"].astype(float),
+        "見えるか" if ja else "visible": [("見える" if v else "見えない") if ja
+                                         else ("yes" if v else "no") for v in kpi["visible"]],
+    })  # fmt: skip
+    note = SURVEY_KPI_NOTE[doc.lang].format(q=q, r=r, m=round(q * r))
+    return f"<p>{html.escape(note)}</p>" + doc.table(
+        "survey_kpi", SURVEY_KPI_TITLE[doc.lang], tab, decimals=dict.fromkeys(tab.columns[1:4], 2)
+    )
 
 
 def _pct_decimals(tab: pd.DataFrame) -> dict[str, int]:

@@ -105,8 +105,25 @@ def test_paired_report(paired: Path, lang: str) -> None:
     diff = back[rt.label("difference", lang)].to_numpy()
     np.testing.assert_allclose(diff[0], round(averted))
     assert back[rt.label("difference_kind", lang)].iloc[0] == rt.label("averted", lang)
-    for section in ("arms", "age", "calibration", "municipality", "flows", "costs", "ce"):
+    for section in ("arms", "age", "calibration", "municipality", "flows", "costs", "ce",
+                    "survey_kpi"):  # fmt: skip
         assert f'<section id="{section}">' in page
+
+
+def test_paired_report_says_which_effects_a_municipal_survey_can_see(paired: Path) -> None:
+    """The KPI section: per indicator, the smallest change two surveys of 1,120 respondents
+    detect (80% power) against the package's predicted change, and whether it is visible."""
+    page = build_report(paired, lang="en").read_text(encoding="utf-8")
+    assert "Which effects your survey can see" in page and "1,120 respondents" in page
+    kpi = pd.read_csv(paired / "tables.en" / "survey_kpi.csv", encoding="utf-8-sig")
+    assert len(kpi) >= 4
+    share, mdd, effect = (kpi.iloc[:, i].astype(float) for i in (1, 2, 3))
+    assert ((share > 0) & (share < 100)).all()
+    # a two-sample difference of proportions at 1,120 each: about 0.12 * sqrt(p(1-p)) x 100
+    analytic = 100 * 2.8 * (2 * (share / 100) * (1 - share / 100) / 1120) ** 0.5
+    assert (abs(mdd / analytic - 1) < 0.15).all()
+    visible = kpi.iloc[:, 4].eq("yes")
+    assert visible.eq(effect.abs() >= mdd).all()
 
 
 def test_english_report_keeps_the_japanese_one(paired: Path) -> None:
