@@ -25,6 +25,10 @@ TEXT: dict[str, dict[str, str]] = {
     "band": {"ja": "中央値と5〜95%の範囲", "en": "median and 5-95% range"},
     "averted": {"ja": "回避された孤独の人年", "en": "person-years of loneliness averted"},
     "added": {"ja": "追加費用（円、期間合計）", "en": "added cost (yen, whole horizon)"},
+    "added_m": {
+        "ja": "追加費用（百万円、期間合計）",
+        "en": "added cost (million yen, whole horizon)",
+    },
     "budget": {"ja": "予算", "en": "budget"},
     "ce": {
         "ja": "費用効果平面（点＝不確かさの世界ひとつ、×＝平均）",
@@ -121,8 +125,11 @@ def cost_effectiveness_plane(
     ax.axvline(0, color="0.5", lw=0.8)
     if budget is not None:
         ax.axhline(budget, color=COLOURS["often_always"], ls="--", lw=1, label=_t("budget", lang))
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e6:,.0f}"))
     ax.set_xlabel(f"{_t('averted', lang)} ({target})")
-    ax.set_ylabel(_t("added", lang))
+    ax.set_ylabel(_t("added_m", lang))
     ax.set_title(_t("ce", lang))
     ax.legend(fontsize=8)
     fig.tight_layout()
