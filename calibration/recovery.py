@@ -258,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"recovery: error: {e}", file=sys.stderr)
         return 2
     summary = summarise(table)
+    out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "recovery.csv", table, float_format="%.4g")
     write_csv(out / "recovery_summary.csv", summary, float_format="%.4g")
     (out / "recovery_options.json").write_text(json.dumps(opts, indent=1))
