@@ -242,7 +242,8 @@ def _compare_help() -> str:
 EXPERIMENT_HELP = """
 Experiment keys (experiments/config.py; overlays: experiment=NAME from experiments/experiment/):
   seeds=N seed=N samples=N packages=[a,b] baseline=NAME package=NAME params=uncertain|[k1,k2]
-  ranges.KEY=[low,high] levers=[LEVER_ID.FIELD] outcomes=[...] target=py_lonely budget=YEN
+  ranges.KEY=[low,high] levers=[LEVER_ID.FIELD] outcomes=[...] target=py_lonely
+  budget=equal|YEN/year|YEN uncertainty=joint|seeds params=effects|uncertain|[k1,k2] wtp_max=YEN
   method=morris|sobol r=N n=N second_order=true resamples=N lang=ja|en progress=auto|off
   out=FOLDER (as written: Japanese names, spaces and brackets need no quotes; out=結果/3案比較)
   executor=serial|process|dask executor.workers=N executor.address=tcp://HOST:8786

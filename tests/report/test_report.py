@@ -228,7 +228,9 @@ def test_compare_report_from_runs_only(tmp_path: Path) -> None:
     page = build_report(folder).read_text(encoding="utf-8")
     _check_self_contained(page)
     findings = _findings(page)
-    assert "モデルが最も支持するのは" in findings and "95%区間" in findings
+    # three worlds: no option is called best, the shares are given with advice to add worlds
+    assert "どの案が最善かは判断できません" in findings and "20通り以上" in findings
+    assert "95%区間" in findings and "モデルが最も支持する" not in findings
     assert rt.label("section_missing", "ja") in page  # no municipalities or flows in a store
     assert "<td>鳥取県</td>" in page and "tottori" not in page.split("</header>")[0]
     table = pd.read_csv(folder / "tables" / "comparison.csv", encoding="utf-8-sig")
