@@ -19,6 +19,7 @@ from sim.report.data import (
     region_name,
 )
 from sim.report.doc import _Doc, _Missing
+from sim.report.runs import SURVEY_KPI_TITLE
 
 
 def _experiment_meta(doc: _Doc, man: dict) -> tuple[dict, int | None]:
@@ -97,6 +98,23 @@ def _compare(doc: _Doc) -> None:
         return "".join(parts)
 
     doc.section("arms", doc.t("sec.arms"), arms_fig)
+
+    def survey_kpi() -> str:
+        from sim.report.runs import survey_kpi_section
+
+        if series.empty or runs.empty:
+            raise _Missing
+        s = series.merge(runs[["run_id", "package"]], on="run_id")
+        s = s.assign(
+            measure=s["measure"].replace({"no_in_person_contact": "never_meets_in_person"})
+        )
+        mean = s.groupby(["package", "date", "measure"], as_index=False)["value"].mean()
+        mean = mean.assign(dimension="all", group="all")
+        tables = {p: mean[mean["package"] == p] for p in packages}
+        return survey_kpi_section(doc, tables[baseline], {titles[p]: tables[p]
+                                                          for p in packages[1:]})  # fmt: skip
+
+    doc.section("survey_kpi", SURVEY_KPI_TITLE[lang], survey_kpi)
 
     def ce() -> str:
         if runs.empty or "cost_total" not in runs or target not in runs:

@@ -399,9 +399,21 @@ SURVEY_KPI_NOTE = {
 
 
 def _survey_kpi(doc: _Doc, base: pd.DataFrame, table: pd.DataFrame) -> str:
-    """The KPI a municipality's own survey can measure, with the package's predicted change.
+    """The KPI section of a paired run (:func:`survey_kpi_section` with one package)."""
+    return survey_kpi_section(doc, base, {doc.t("difference"): table})
 
-    The smallest detectable change of each indicator comes from experiments/local_survey_power.py.
+
+def survey_kpi_section(doc: _Doc, base: pd.DataFrame, packages: dict[str, pd.DataFrame]) -> str:
+    """The KPI a municipality's own survey can measure, with each package's predicted change.
+
+    Args:
+        doc: the report.
+        base: the baseline's tidy table (``dimension``, ``group``, ``date``, ``measure``,
+            ``value``; a mean over runs for an experiment).
+        packages: title -> the package's table of the same shape.
+
+    The smallest detectable change of each indicator comes from
+    experiments/local_survey_power.py (two surveys of 2,000 questionnaires, 56% response).
     """
     import html
 
@@ -409,26 +421,37 @@ def _survey_kpi(doc: _Doc, base: pd.DataFrame, table: pd.DataFrame) -> str:
 
     q, r = 2000, 0.56  # questionnaires of a typical municipal survey; the national response
     shares = kpi_shares(base)
-    pkg = kpi_shares(table)
-    effects = {k: pkg[k] - shares[k] for k in shares if k in pkg}
-    kpi = detectable_changes(shares, round(q * r), effects=effects, deff=SETTINGS.kpi_deff,
-                             lang=doc.lang)  # fmt: skip
+    kpi = detectable_changes(shares, round(q * r), deff=SETTINGS.kpi_deff, lang=doc.lang)
     if kpi.empty:
         raise _Missing
     ja = doc.lang == "ja"
-    tab = pd.DataFrame({
+    cols = {
         "指標" if ja else "indicator": kpi["label"],
         "現在の割合（%）" if ja else "share now (%)": kpi["share_pct"].astype(float),
         "検出できる最小の変化（ポイント）" if ja else "smallest detectable change (points)":
             kpi["mdd_pp"].astype(float),
-        "予測される変化（ポイント）" if ja else "predicted change (points)":
-            kpi["effect_pp"].astype(float),
-        "見えるか" if ja else "visible": [("見える" if v else "見えない") if ja
-                                         else ("yes" if v else "no") for v in kpi["visible"]],
-    })  # fmt: skip
+    }  # fmt: skip
+    for title, table in packages.items():
+        pkg = kpi_shares(table)
+        effect = kpi["item"].map(lambda k, pkg=pkg: pkg.get(k, math.nan) - shares[k])
+        visible = (effect.abs() >= kpi["mdd_pp"]).map(
+            {True: "見える" if ja else "yes", False: "見えない" if ja else "no"}
+        )
+        one = len(packages) == 1
+        cols[
+            "予測される変化（ポイント）"
+            if ja and one
+            else "predicted change (points)"
+            if one
+            else f"{title}: " + ("予測される変化" if ja else "predicted change")
+        ] = effect
+        cols["見えるか" if ja and one else "visible" if one
+             else f"{title}: " + ("見えるか" if ja else "visible")] = visible  # fmt: skip
+    tab = pd.DataFrame(cols)
     note = SURVEY_KPI_NOTE[doc.lang].format(q=q, r=r, m=round(q * r))
+    numeric = [c for c in tab.columns if tab[c].dtype.kind == "f"]
     return f"<p>{html.escape(note)}</p>" + doc.table(
-        "survey_kpi", SURVEY_KPI_TITLE[doc.lang], tab, decimals=dict.fromkeys(tab.columns[1:4], 2)
+        "survey_kpi", SURVEY_KPI_TITLE[doc.lang], tab, decimals=dict.fromkeys(numeric, 2)
     )
 
 
