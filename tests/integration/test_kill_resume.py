@@ -44,7 +44,8 @@ COMMANDS = {
                     *EXPERIMENT, *MODEL),
 }  # fmt: skip
 GENERATIONS, PARTICLES = 2, 8
-CALIBRATE = ("calibrate", "workers=2", f"generations={GENERATIONS}", f"particles={PARTICLES}",
+CALIBRATE = ("calibrate", "engine=legacy", "workers=2", f"generations={GENERATIONS}",
+             f"particles={PARTICLES}",
              "check_scale=none", "tottori_scale=none", "region=tottori",
              "population.scale=0.01", "burn_in_weeks=4")  # fmt: skip
 TIMING = {"elapsed_s", "seconds"}  # wall-clock fields: the only ones that may differ
