@@ -54,10 +54,16 @@ def _config(overrides: list[str]) -> int:
 def _params(uncertain: bool, prefix: str | None) -> int:
     from sim.config import RunConfig
     from sim.core.params import describe
+    from sim.policy.levers import LEVER_TYPES
 
+    # the run's parameters, then each lever type's fields (levers.TYPE.FIELD: set per lever in a
+    # scenario, varied in experiments as LEVER_ID.FIELD)
+    declared = describe(RunConfig) + [
+        p for kind, cls in LEVER_TYPES.items() for p in describe(cls, prefix=f"levers.{kind}.")
+    ]
     shown = [
         p
-        for p in describe(RunConfig)
+        for p in declared
         if (p.uncertain or not uncertain) and (prefix is None or p.name.startswith(prefix))
     ]
     if not shown:

@@ -191,9 +191,16 @@ def test_params_uncertain_lists_only_uncertain(work: Path) -> None:
     result = tsunagari(["params", "--uncertain"], work)
     assert result.returncode == 0, result.stderr
     names = [line.split(" = ")[0] for line in result.stdout.splitlines() if line[:1] != " "]
-    expected = [p.name for p in describe(RunConfig) if p.uncertain]
+    from sim.policy.levers import LEVER_TYPES
+
+    levers = [p for k, c in LEVER_TYPES.items() for p in describe(c, prefix=f"levers.{k}.")]
+    declared = describe(RunConfig) + levers
+    expected = [p.name for p in declared if p.uncertain]
     assert names == expected
-    assert 0 < len(names) < len(describe(RunConfig))
+    assert 0 < len(names) < len(declared)
+    # the lever fields declared uncertain (behavioural assumptions) are listed too
+    assert "levers.prefecture_support.training_boost" in names
+    assert "services.visit_contact" in names
 
 
 def test_scenarios_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None:
