@@ -231,5 +231,6 @@ def decomposition_figure(table: pd.DataFrame, lang: str = "ja"):
         if lang == "ja"
         else "parts of the change in the lonely share vs alone (percentage points)"
     )
-    ax.legend(loc="lower right", fontsize=8)
+    # below the axes, so that no bar is hidden behind it
+    fig.legend(loc="outside lower center", ncols=4, fontsize=8, frameon=False)
     return fig
