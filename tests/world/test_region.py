@@ -57,7 +57,7 @@ def test_every_data_file_has_source_and_flag():
     for path in DATA.glob("*.csv"):
         frame = pd.read_csv(path)
         assert {"source", "flag"} <= set(frame.columns), path.name
-        assert frame["flag"].isin(["V", "D", "M", "S"]).all(), path.name
+        assert frame["flag"].isin(["V", "D", "M", "S", "A"]).all(), path.name
         assert frame["source"].notna().all(), path.name
 
 
