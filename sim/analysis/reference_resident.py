@@ -137,19 +137,21 @@ class Resident(mesa.Agent):
         self.met = set()
 
     def meet_friends(self) -> None:
-        """Each tie (drawn once, by its lower-index end) meets with chance meet * both willing.
+        """Each tie (drawn once, by its lower-index end) meets this week, or not.
 
-        With the weekly turnover chance a tie ends instead (strength 0: it meets no more and is
+        Its chance is meet * strength**meet_strength * both willing. With the weekly turnover
+        chance a tie ends instead (strength 0: it meets no more and is
         forgotten at the next compaction).
         """
         m, meet = self.model, self.model.params.contacts.friend_meet
+        k = self.model.params.contacts.meet_strength
         p_end = float(weekly(m.params.ties.turnover))
         for j, s in list(self.friends.items()):
             friend = m.residents[j]
             if j < self.index:
                 continue
             u = m.random.random()
-            if s > 0 and u < meet * self.willing * friend.willing:
+            if s > 0 and u < meet * s**k * self.willing * friend.willing:
                 self.met.add(j)
                 friend.met.add(self.index)
             elif u > 1.0 - p_end:
