@@ -11,8 +11,14 @@ for 80% power, a figure, and the KPI list with the smallest change each can show
 ``survey-compare`` places a municipality's tabulated results against the model
 (:mod:`experiments.local_survey_compare`). The sampling, response and estimators are in
 :mod:`experiments.local_survey_design`, the register and answers in
-:mod:`experiments.local_survey_model`, power and the KPI list in
-:mod:`experiments.local_survey_power`. Guide: ``docs/local_survey.md``.
+:mod:`experiments.local_survey_model`, power in :mod:`experiments.local_survey_power` and the
+KPI list in :mod:`experiments.local_survey_kpi`. Guide: ``docs/local_survey.md``.
+
+This module holds the help texts and the commands (:func:`main`, :func:`run_survey`,
+:func:`compare_main`). The keys, their checks and the configuration are in
+:mod:`experiments.local_survey_options`; one sample and its tabulations (:func:`draw`,
+:func:`tabulate`, :func:`response_table`) in :mod:`experiments.local_survey_tables`. Both are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -22,9 +28,19 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
+from experiments.local_survey_options import HOUSEHOLD_CODES as HOUSEHOLD_CODES
+from experiments.local_survey_options import SURVEY_KEYS as SURVEY_KEYS
+from experiments.local_survey_options import _default_out as _default_out
+from experiments.local_survey_options import _int as _int
+from experiments.local_survey_options import _int_list as _int_list
+from experiments.local_survey_options import _place as _place
+from experiments.local_survey_options import check_survey_options as check_survey_options
+from experiments.local_survey_options import compose as compose
+from experiments.local_survey_options import model_overrides as model_overrides
+from experiments.local_survey_options import split_options as split_options
+from experiments.local_survey_tables import draw as draw
+from experiments.local_survey_tables import response_table as response_table
+from experiments.local_survey_tables import tabulate as tabulate
 from sim.core.params import ConfigError
 
 HELP = """
@@ -94,271 +110,6 @@ Writes: compare.csv, compare.xlsx, compare_ja.md, compare_en.md. Each row: the m
 A bad file gets one line naming the file, row and column.
 Guide: docs/local_survey.md
 """
-
-SURVEY_KEYS = {
-    "municipality": None,
-    "n": "2000",
-    "year": "3",
-    "sampling": "simple",
-    "response": "national",
-    "weighting": "age_sex",
-    "out": None,
-    "power": "false",
-    "package": None,
-    "seeds": "4",
-    "sizes": None,
-    "reps": "200",
-    "before": "0",
-    "workers": "2",
-    "executor": "process",
-    "executor.address": "",
-}
-HOUSEHOLD_CODES = ("single", "couple", "couple_children", "single_parent", "other")
-
-
-# ---------------------------------------------------------------- options
-
-
-def split_options(args: list[str], keys: dict) -> tuple[dict[str, str | None], list[str]]:
-    """Separate this command's keys from the model overrides."""
-    opts = dict(keys)
-    overrides = []
-    for a in args:
-        key, eq, value = a.partition("=")
-        if not eq:
-            raise ConfigError(f"{a}: expected KEY=VALUE")
-        if key in keys:
-            opts[key] = value
-        else:
-            overrides.append(a)
-    return opts, overrides
-
-
-def _int(opts: dict, key: str, low: int, high: int | None = None) -> int:
-    text = str(opts[key])
-    try:
-        v = int(text)
-    except ValueError:
-        raise ConfigError(f"{key}: expected a whole number, got '{text}'") from None
-    if v < low or (high is not None and v > high):
-        rng = f"{low}-{high}" if high is not None else f">= {low}"
-        raise ConfigError(f"{key}: expected a whole number {rng}, got '{text}'")
-    return v
-
-
-def _int_list(opts: dict, key: str) -> list[int] | None:
-    text = opts[key]
-    if text is None:
-        return None
-    parts = [p.strip() for p in str(text).strip("[]").split(",") if p.strip()]
-    try:
-        vals = sorted({int(p) for p in parts})
-    except ValueError:
-        raise ConfigError(
-            f"{key}: expected a list of whole numbers like [500,1000], got '{text}'"
-        ) from None
-    if not vals or vals[0] < 1:
-        raise ConfigError(f"{key}: expected positive whole numbers, got '{text}'")
-    return vals
-
-
-def model_overrides(opts: dict, overrides: list[str]) -> list[str]:
-    """Model overrides with the municipality as the region's only municipality."""
-    out = list(overrides)
-    muni = opts.get("municipality")
-    if muni:
-        out.append(f"region.municipalities=[{muni}]")
-        if not any(o.startswith("population.scale=") for o in overrides):
-            out.append("population.scale=1.0")
-    return out
-
-
-def compose(overrides: list[str]):
-    """Compose the configuration and load the region, naming ``municipality`` in errors."""
-    from sim.config import compose_config, load_configured_region
-
-    try:
-        cfg = compose_config(overrides, check_region=False)
-        region = load_configured_region(cfg)
-    except ConfigError as exc:
-        text = str(exc)
-        if text.startswith("region.municipalities"):
-            raise ConfigError("municipality" + text[len("region.municipalities") :]) from None
-        raise
-    return cfg, region
-
-
-def check_survey_options(opts: dict) -> dict:
-    """Validate the keys of ``survey`` (before any work)."""
-    from experiments.local_survey_design import response_rates
-
-    out = {
-        "n": _int(opts, "n", 1),
-        "year": _int(opts, "year", 0, 50),
-        "seeds": _int(opts, "seeds", 1, 1000),
-        "reps": _int(opts, "reps", 10, 100000),
-        "before": _int(opts, "before", 0, 50),
-        "workers": _int(opts, "workers", 1, 256),
-        "sizes": _int_list(opts, "sizes"),
-    }
-    if opts["sampling"] not in ("simple", "stratified"):
-        raise ConfigError(f"sampling: simple or stratified, got '{opts['sampling']}'")
-    if opts["weighting"] not in ("age_sex", "none"):
-        raise ConfigError(f"weighting: age_sex or none, got '{opts['weighting']}'")
-    if opts["power"] not in ("true", "false"):
-        raise ConfigError(f"power: true or false, got '{opts['power']}'")
-    if opts["executor"] not in ("serial", "process", "dask"):
-        raise ConfigError(f"executor: serial, process or dask, got '{opts['executor']}'")
-    if str(opts["response"]) not in ("national", "low", "high", "full"):
-        response_rates(opts["response"], np.zeros(1, np.int64))  # raises on a bad percent
-    out["power"] = opts["power"] == "true"
-    if out["power"]:
-        if not opts["package"]:
-            raise ConfigError("package: power=true needs package=NAME (a scenario to compare)")
-        if opts["package"] == "baseline":
-            raise ConfigError("package: compare a package with the baseline, not the baseline")
-        if out["before"] >= out["year"]:
-            raise ConfigError(
-                f"before: the before survey (year {out['before']}) must come "
-                f"before year={out['year']}"
-            )
-    return out
-
-
-# ---------------------------------------------------------------- survey mode
-
-
-def tabulate(frame, resp: np.ndarray, weighting: str, lang_labels: bool = True) -> pd.DataFrame:
-    """The national survey's tabulations of the respondents ``resp`` (indices into the frame)."""
-    from experiments.local_survey_design import (
-        AGE_JA,
-        AGE_LABELS,
-        SETTINGS,
-        age_index,
-        cell_counts,
-        estimate,
-    )
-    from experiments.local_survey_model import ITEM_CODES, ITEMS
-    from sim.core.codes import LABELS
-
-    counts = cell_counts(frame.cells) / frame.scale
-    y = frame.answers[resp].astype(float)
-    cells = frame.cells[resp].astype(np.int64)
-    age = age_index(frame.age)
-    hh = frame.household_type.astype(int)
-    domains = [("all", "all", "全体", "all", np.ones(frame.size, bool))]
-    for i, a in enumerate(AGE_LABELS):
-        domains.append(("age_group", a, AGE_JA[a], a, age == i))
-    for s in (0, 1):
-        code = ("male", "female")[s]
-        domains.append(
-            ("sex", code, LABELS["sex"]["ja"][s], LABELS["sex"]["en"][s], frame.sex == s)
-        )
-    for k, code in enumerate(HOUSEHOLD_CODES):
-        domains.append(
-            (
-                "household_type",
-                code,
-                LABELS["household_type"]["ja"][k],
-                LABELS["household_type"]["en"][k],
-                hh == k,
-            )
-        )
-    rows = []
-    for dim, code, ja, en, mask in domains:
-        est = estimate(y, cells, mask[resp], cell_counts(frame.cells) / frame.scale, weighting)
-        register = (
-            frame.answers[mask].mean(axis=0) if mask.any() else np.full(len(ITEM_CODES), np.nan)
-        )
-        for j, item in enumerate(ITEM_CODES):
-            rows.append(
-                {
-                    "item": item,
-                    "item_ja": ITEMS[item][0],
-                    "item_en": ITEMS[item][1],
-                    "dimension": dim,
-                    "group": code,
-                    "group_ja": ja,
-                    "group_en": en,
-                    "respondents": est.respondents,
-                    "share_pct": 100 * est.share[j],
-                    "se_pct": 100 * est.se[j],
-                    "ci_low_pct": 100 * est.low[j],
-                    "ci_high_pct": 100 * est.high[j],
-                    "deff": est.deff[j],
-                    "register_pct": 100 * register[j],
-                    "register_n": int(mask.sum() / frame.scale),
-                    "few": est.respondents < SETTINGS.few_respondents,
-                }
-            )
-    del counts
-    out = pd.DataFrame(rows)
-    out.attrs["decimals"] = {
-        c: 2 for c in ("share_pct", "se_pct", "ci_low_pct", "ci_high_pct", "register_pct")
-    } | {"deff": 3}
-    return out
-
-
-def response_table(frame, sampled: np.ndarray, resp: np.ndarray, rates: np.ndarray) -> pd.DataFrame:
-    """Register, questionnaires, respondents and response rate by age group and sex."""
-    from experiments.local_survey_design import AGE_LABELS, N_CELLS
-
-    reg = np.bincount(frame.cells, minlength=N_CELLS)
-    smp = np.bincount(frame.cells[sampled], minlength=N_CELLS)
-    rsp = np.bincount(frame.cells[resp], minlength=N_CELLS)
-    rows = []
-    for h in range(N_CELLS):
-        rows.append(
-            {
-                "age_group": AGE_LABELS[h // 2],
-                "sex": ("male", "female")[h % 2],
-                "register": round(reg[h] / frame.scale),
-                "questionnaires": int(smp[h]),
-                "respondents": int(rsp[h]),
-                "response_pct": 100 * rsp[h] / smp[h] if smp[h] else np.nan,
-                "declared_response_pct": 100 * rates[h],
-            }
-        )
-    rows.append(
-        {
-            "age_group": "all",
-            "sex": "all",
-            "register": round(reg.sum() / frame.scale),
-            "questionnaires": int(smp.sum()),
-            "respondents": int(rsp.sum()),
-            "response_pct": 100 * rsp.sum() / max(smp.sum(), 1),
-            "declared_response_pct": 100 * float((rates * reg).sum() / max(reg.sum(), 1)),
-        }
-    )
-    out = pd.DataFrame(rows)
-    out.attrs["decimals"] = {"response_pct": 1, "declared_response_pct": 1}
-    return out
-
-
-def draw(frame, n: int, sampling: str, response: str, seed: int, rep: int = 0):
-    """Questionnaires and respondents of one survey of the frame (indices), and the rates."""
-    from experiments.local_survey_design import draw_sample, respond, response_rates
-    from sim.core.rng import Streams
-
-    cells = frame.cells.astype(np.int64)
-    rates = response_rates(response, cells)
-    streams = Streams(seed)
-    sampled = draw_sample(cells, n, sampling, streams.get("local_survey_sample", rep))
-    resp = respond(cells, sampled, rates, streams.get("local_survey_response", rep))
-    return sampled, resp, rates
-
-
-def _default_out(kind: str, cfg, region, opts: dict) -> str:
-    name = opts.get("municipality") or region.key.replace(":", "-")
-    tail = f"-{opts['package']}" if kind == "power" else f"-{Path(cfg.scenario).stem}"
-    return f"outputs/{kind}-{name}{tail}-seed{cfg.seed}"
-
-
-def _place(region, opts: dict) -> str:
-    mun = region.municipalities
-    if opts.get("municipality"):
-        return f"{mun['name'].iloc[0]} ({mun['code'].iloc[0]})"
-    return region.key
 
 
 def main(overrides: list[str]) -> int:
