@@ -3,11 +3,15 @@
 Each composes an experiment config, prepares the sweep, runs what the store does not hold yet
 (so rerunning a killed command resumes it), analyses the store and writes tables and figures
 into the store folder. User errors raise :class:`sim.core.params.ConfigError` (one line).
+
+This module holds the sweeps and the two commands; :mod:`experiments.commands_text` the console
+lines (:func:`compare_lines`, :func:`decision_lines`, :func:`budget_lines`,
+:func:`robustness_lines`) and :mod:`experiments.commands_exec` the execution, memory check and
+footer (:func:`check_memory`, :func:`_execute`, :func:`_footer`); both are re-exported here.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +20,15 @@ import pandas as pd
 from experiments import compare as cmp
 from experiments import design, figures
 from experiments import sensitivity as sa
+from experiments.commands_exec import _csv, _execute, _footer, _print_indices
+from experiments.commands_exec import _size as _size
+from experiments.commands_exec import check_memory as check_memory
+from experiments.commands_text import ROBUSTNESS_HEADERS as ROBUSTNESS_HEADERS
+from experiments.commands_text import budget_lines, compare_lines, decision_lines, robustness_lines
 from experiments.config import compose_experiment
-from experiments.sweep import Sweep, evaluator_for, execute, prepare, require_complete
-from sim.core.files import atomic_write_text, write_csv
-from sim.core.params import ConfigError
+from experiments.sweep import Sweep, evaluator_for, prepare, require_complete
+from sim.core.files import write_csv
+from sim.core.params import ConfigError as ConfigError
 
 
 def compare_sweep(overrides: list[str]) -> Sweep:
@@ -189,172 +198,6 @@ def run_compare(overrides: list[str]) -> int:
     return 0
 
 
-def decision_lines(
-    decision: pd.DataFrame, baseline: str, info: dict, conf: float, lang: str, target: str = ""
-) -> list[str]:
-    """The decision under uncertainty as console lines.
-
-    What the intervals include, the headline worded by P(best), then one aligned row per option
-    (P(best), expected person-years averted with the central ``conf`` share of worlds, added
-    cost a year, cost per person-year averted or "not determined").
-    """
-    from sim.core.progress import table_lines
-
-    ja = lang == "ja"
-    pb = decision.set_index("package")["p_best"]
-    pct = f"{round(conf * 100)}%"
-    worlds = int(decision["worlds"].max()) if len(decision) else None
-    lines = ["", cmp.uncertainty_line(info, lang),
-             cmp.headline(pb, baseline, lang=lang, worlds=worlds)]  # fmt: skip
-    if ja:
-        headers = ["施策パッケージ", "最善の確率", f"回避人年の期待値（{target}）",
-                   f"世界の{pct}範囲", "追加費用/年（円）", "回避1人年あたり（円）"]  # fmt: skip
-    else:
-        headers = ["package", "P(best)", f"expected py averted ({target})",
-                   f"{pct} of worlds", "added cost/year (yen)", "yen per py averted"]  # fmt: skip
-    body = []
-    for r in decision.to_dict("records"):
-        per = (
-            f"{r['cost_per_py_averted']:,.0f} [{r['cost_per_py_averted_low']:,.0f}, "
-            f"{r['cost_per_py_averted_high']:,.0f}]"
-            if r["cost_per_py_status"] == cmp.DETERMINED
-            else ("判定できない" if ja else "not determined")
-        )
-        if r["package"] == baseline:
-            per = "-"
-        body.append([
-            str(r["package"]), f"{r['p_best']:.2f}", f"{r['averted_mean'] + 0.0:,.0f}",
-            f"[{r['averted_low'] + 0.0:,.0f}, {r['averted_high'] + 0.0:,.0f}]",
-            f"{r.get('added_cost_per_year_mean', float('nan')):,.0f}", per,
-        ])  # fmt: skip
-    lines += table_lines(headers, body, "<>>>>>")
-    lines.append(
-        f"  （最善の確率：{cmp.P_CLEAR:.2f}以上で「はっきり」、{cmp.P_PROBABLE:.2f}以上で"
-        "「おそらく」、それ未満は区別できない。効果の区間が0を含むと1人年あたり費用は判定できない）"
-        if ja
-        else f"  (P(best) >= {cmp.P_CLEAR:.2f}: clearly best; >= {cmp.P_PROBABLE:.2f}: probably; "
-        "below: not distinguishable. Cost per py averted is not determined when the effect's "
-        "interval includes zero.)"
-    )
-    return lines
-
-
-def budget_lines(match: pd.DataFrame, lang: str) -> list[str]:
-    """The equal-budget scaling as console lines: factor and added cost a year per package."""
-    from sim.core.progress import table_lines
-
-    ja = lang == "ja"
-    if match.empty:
-        return []
-    target = float(match["target_per_year_yen"].iloc[0])
-    if ja:
-        lines = ["", f"予算をそろえた比較：目標の追加費用 年{target / 1e6:,.1f}百万円"]
-        headers = ["施策パッケージ", "倍率", "調整前/年", "調整後/年（全世界平均）", "目標との差"]
-    else:
-        lines = ["", f"equal budget: target added cost {target / 1e6:,.1f} M yen a year"]
-        headers = ["package", "factor", "before/year", "after/year (mean of worlds)", "vs target"]
-    body = [
-        [str(r["package"]), f"{r['factor']:.3f}", f"{r['per_year_before_yen'] / 1e6:,.1f}M",
-         f"{r['per_year_mean_yen'] / 1e6:,.1f}M", f"{100 * r['match_mean']:+.1f}%"]
-        for r in match.to_dict("records")
-    ]  # fmt: skip
-    lines += table_lines(headers, body, "<>>>>")
-    spread = float(match["spread_mean"].iloc[0])
-    lines.append(
-        f"  パッケージ間の差（最大−最小、平均比）: {100 * spread:.1f}%"
-        if ja
-        else f"  spread between packages (max - min over mean): {100 * spread:.1f}%"
-    )
-    return lines
-
-
-def compare_lines(table: pd.DataFrame, conf: float, lang: str) -> list[str]:
-    """The comparison of ``tsunagari compare`` as console lines, in the experiment's language.
-
-    Reads the table as written (:func:`experiments.compare.signed_table`, one display line per
-    outcome by :func:`sim.analysis.compare.signed_rows`): one aligned table per unit, the difference
-    column named by its sign (averted = baseline - package; added cost = package - baseline),
-    then the cost per person-year averted of each package with its interval, or why there is
-    none. Missing values show ``-``.
-    """
-    from sim.analysis.compare import signed_rows
-    from sim.core.progress import table_lines
-    from sim.report.console_labels import head, number, outcome_label, short_label
-
-    ja = lang == "ja"
-    wide = cmp.signed_table(table)
-    lines: list[str] = []
-    shown = []
-    for i in range(len(wide)):
-        one = wide.iloc[[i]]
-        for r in signed_rows(one, arm="package").itertuples():
-            shown.append((str(one["package"].iloc[0]), int(one["pairs"].iloc[0]), r))
-    interval = f"{round(conf * 100)}%区間" if ja else f"{round(conf * 100)}% interval"
-    units = dict.fromkeys(r.unit for *_, r in shown if r.unit != "yen/person-year")
-    for unit in units:
-        what = head("funder" if unit == "yen" else "outcome", lang)
-        what = f"{what}（{head(unit, lang)}）" if ja else f"{what} ({head(unit, lang)})"
-        diff = head("added" if unit == "yen" else "averted", lang)
-        headers = [head("package", lang), what, head("pairs", lang), diff, interval]
-        body = [
-            [pkg, outcome_label(r.outcome, lang), str(pairs), number(r.difference, unit),
-             f"[{number(r.ci_low, unit)}, {number(r.ci_high, unit)}]"]
-            for pkg, pairs, r in shown
-            if r.unit == unit
-        ]  # fmt: skip
-        lines += ["", *table_lines(headers, body, "<<>>>")]
-    lines.append("")
-    for pkg, _, r in shown:
-        if r.unit != "yen/person-year":
-            continue
-        what = r.outcome.removeprefix("cost_per_").removesuffix("_person_year_averted_yen")
-        value = number(r.difference, "yen")
-        band = f" [{number(r.ci_low, 'yen')}, {number(r.ci_high, 'yen')}]"
-        name = short_label(what, lang)
-        if ja:
-            text = f"{value}円{band}" if value != "-" else "判定できない（効果の区間が0を含む）"
-            lines.append(f"  回避1人年あたりの追加費用 — {name} — {pkg}: {text}")
-        else:
-            text = (
-                f"{value} yen{band}"
-                if value != "-"
-                else "not determined (the effect's interval includes zero)"
-            )
-            lines.append(f"  Added cost per person-year averted — {name} — {pkg}: {text}")
-    return lines
-
-
-#: Console headers of the robustness table (key -> {"ja": ..., "en": ...});
-#: other columns keep their names.
-ROBUSTNESS_HEADERS: dict[str, dict[str, str]] = {
-    "package": {"ja": "施策パッケージ", "en": "package"},
-    "share_best": {"ja": "最善の割合", "en": "share best"},
-    "mean_regret": {"ja": "平均後悔", "en": "mean regret"},
-    "max_regret": {"ja": "最大後悔", "en": "max regret"},
-    "eligible_share": {"ja": "予算内の割合", "en": "within budget"},
-    "worlds": {"ja": "世界の数", "en": "worlds"},
-}
-
-
-def robustness_lines(robust: pd.DataFrame, lang: str) -> list[str]:
-    """The robustness table as aligned console lines with headers in ``lang``."""
-    from sim.core.progress import table_lines
-
-    cols = list(robust.columns)
-    headers = [
-        ROBUSTNESS_HEADERS.get(c, {"ja": c, "en": c})["ja" if lang == "ja" else "en"] for c in cols
-    ]
-
-    def cell(v: object) -> str:
-        if isinstance(v, float):
-            return "-" if v != v else f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
-        return str(v)
-
-    body = [[cell(v) for v in row] for row in robust.itertuples(index=False)]
-    align = "".join("<" if c == "package" else ">" for c in cols)
-    return table_lines(headers, body, align)
-
-
 def sensitivity_sweep(overrides: list[str]) -> tuple[Sweep, dict, np.ndarray]:
     """The sweep of ``tsunagari sensitivity``: one package at every SALib sample."""
     from sim.policy.scenario import load_scenario
@@ -405,102 +248,3 @@ def run_sensitivity(overrides: list[str]) -> int:
     paths.append(_csv(out / "convergence.csv", pd.DataFrame(conv)))
     _footer(counts, out, paths, x.lang)
     return 0
-
-
-def check_memory(sweep: Sweep, workers: int, available: int | None = -1) -> None:
-    """Refuse, before any run, a job whose parallel runs together cannot fit in memory.
-
-    :func:`sim.config.check_size` checks one run; ``workers`` processes each hold a run at
-    once, so together they need ``workers`` times its estimate.
-
-    Args:
-        sweep: the prepared sweep.
-        workers: runs held in memory at once (1 for the serial executor).
-        available: bytes available (default: :func:`sim.config.available_memory`; None
-            skips the check).
-
-    Raises:
-        ConfigError: naming ``executor.workers`` and ``population.scale``.
-    """
-    from sim import config as sc
-    from sim.world.population import simulated_residents
-
-    if workers <= 1:
-        return  # one run at a time: the per-run check already ran
-    if available == -1:
-        available = sc.available_memory()
-    if available is None:
-        return
-    base, region = sweep.ctx.base, sweep.ctx.region
-    residents = int(simulated_residents(region.municipalities, base.population).sum())
-    one = sc.estimate_memory(residents, len(region.municipalities), base.years)
-    if workers * one <= available:
-        return
-    fit = available // one
-    hint = (
-        f"use executor.workers={fit} or fewer, or lower population.scale"
-        if fit >= 1
-        else "lower population.scale"
-    )
-    raise ConfigError(
-        f"executor.workers={workers}: {workers} runs at once at population.scale="
-        f"{base.population.scale:g} need about {_size(workers * one)} of memory "
-        f"({_size(one)} each), more than the {_size(available)} available; {hint}"
-    )
-
-
-def _size(nbytes: float) -> str:
-    """A memory size for messages: MiB below 1 GiB, else GiB with one decimal."""
-    return f"{nbytes / 2**20:,.0f} MiB" if nbytes < 2**30 else f"{nbytes / 2**30:,.1f} GiB"
-
-
-def _execute(sweep: Sweep) -> dict:
-    evaluator = evaluator_for(sweep.xcfg)
-    remote = sweep.xcfg.executor.kind == "dask" and sweep.xcfg.executor.address
-    if not remote:  # a remote cluster's memory is its own
-        check_memory(sweep, evaluator.workers)
-    counts = execute(sweep, evaluator, say=lambda line: print(line, flush=True))
-    done = counts["total"] - counts["ran"]
-    kind = sweep.xcfg.executor.kind
-    if sweep.xcfg.lang == "ja":
-        print(
-            f"{sweep.command}: 全{counts['total']:,}回（ストアにあった{done:,}回、今回"
-            f"{counts['ran']:,}回を{counts['seconds']:.1f}秒で実行、失敗{counts['failed']:,}回）"
-            f" [{kind}]"
-        )
-    else:
-        print(
-            f"{sweep.command}: {counts['total']:,} runs ({done:,} already in the store, "
-            f"{counts['ran']:,} run now in {counts['seconds']:.1f} s, {counts['failed']:,} "
-            f"failed) [{kind}]"
-        )
-    return counts
-
-
-def _print_indices(
-    method: str, outcome: str, first: pd.DataFrame, conv: dict, lang: str = "en"
-) -> None:
-    key = "mu_star" if method == "morris" else "ST"
-    top = first.sort_values(key, ascending=False)
-    print(f"\n{method} {outcome}:")
-    print(top.to_string(index=False, float_format="%.4g"))
-    print(f"  {sa.dummy_check(method, first)}")
-    print(f"  {sa.convergence_line(conv, lang)}")  # never 'nan': says why when not checked
-
-
-def _csv(path: Path, df: pd.DataFrame) -> Path:
-    return write_csv(path, df, float_format="%.6g")
-
-
-def _footer(counts: dict, out: Path, paths: list[Path], lang: str = "en") -> None:
-    """Write ``last_command.json``: counts, files written and their SHA-256 (for the report)."""
-    from sim.io.output import sha256
-
-    summary = {**counts, "files": [p.name for p in paths]}
-    summary["sha256"] = {p.name: sha256(p) for p in paths}
-    atomic_write_text(out / "last_command.json", json.dumps(summary, indent=1))
-    names = ", ".join(p.name for p in paths)
-    if lang == "ja":
-        print(f"\nストア: {out}/（runs/、series/、manifest.json）; 書き出し: {names}")
-    else:
-        print(f"\nstore: {out}/ (runs/, series/, manifest.json); written: {names}")
