@@ -28,6 +28,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from experiments.wide_area_tables import _interval
+
 FACTORS = ("cooperation", "staff", "training")
 CORNERS = {(0, 0, 0): "wide_area_alone", (1, 1, 1): "wide_area_prefecture"}
 FACTOR_LABEL = {
@@ -112,16 +114,6 @@ def shapley(change: dict[tuple[int, int, int], np.ndarray]) -> dict[str, np.ndar
     return parts
 
 
-def _t_interval(x: np.ndarray) -> tuple[float, float, float]:
-    from scipy import stats
-
-    m = float(np.mean(x))
-    if x.size < 2:
-        return m, np.nan, np.nan
-    h = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
-    return m, m - h, m + h
-
-
 def decompose(mun: pd.DataFrame, measures=("lonely", "no_in_person_contact")) -> pd.DataFrame:
     """The decomposition table: per measure, municipality (and prefecture) and factor.
 
@@ -147,11 +139,11 @@ def decompose(mun: pd.DataFrame, measures=("lonely", "no_in_person_contact")) ->
             change = {c: w[arm_name(c)].to_numpy(float) - base for c in cells()}
             parts = shapley(change)
             total = change[(1, 1, 1)]
-            t_m, t_lo, t_hi = _t_interval(total)
+            t_m, t_lo, t_hi = _interval(total)
             determined = np.isfinite(t_lo) and not (t_lo <= 0 <= t_hi)
             tb = total[boot].mean(axis=1)
             for factor, part in parts.items():
-                p_m, p_lo, p_hi = _t_interval(part)
+                p_m, p_lo, p_hi = _interval(part)
                 share = lo = hi = np.nan
                 if determined:
                     share = p_m / t_m

@@ -45,8 +45,15 @@ def summarise(res) -> dict[str, pd.DataFrame]:
     return {"municipality": out.reset_index(), "flows": cross.rename("per_year").reset_index()}
 
 
-def _interval(x: np.ndarray, conf: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-interval over seeds (NaN interval with one seed)."""
+def _interval(
+    x, conf: float = 0.95, *, bootstrap: bool = False, resamples: int = 2000
+) -> tuple[float, float, float]:
+    """Mean and interval over seeds: a t-interval, or a percentile bootstrap (NaN with one seed).
+
+    The bootstrap is seeded, so the same runs give the same table; its interval lies within the
+    range of the per-seed values, so a quantity bounded by construction (a gap between
+    municipalities: 0 to 1) keeps its interval inside its bounds, which a t-interval does not.
+    """
     from scipy import stats
 
     x = np.asarray(x, float)
@@ -56,28 +63,13 @@ def _interval(x: np.ndarray, conf: float = 0.95) -> tuple[float, float, float]:
     m = float(x.mean())
     if x.size < 2:
         return m, np.nan, np.nan
+    if bootstrap:
+        rng = np.random.default_rng(x.size)
+        means = x[rng.integers(0, x.size, size=(resamples, x.size))].mean(axis=1)
+        lo, hi = np.quantile(means, [(1 - conf) / 2, (1 + conf) / 2])
+        return m, float(lo), float(hi)
     h = float(stats.t.ppf(0.5 + conf / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
     return m, m - h, m + h
-
-
-def _bootstrap(x, conf: float = 0.95, resamples: int = 2000) -> tuple[float, float, float]:
-    """Mean and percentile-bootstrap interval over seeds; NaN interval with one seed.
-
-    Seeded, so the same runs give the same table. The interval lies within the range of the
-    per-seed values, so a quantity bounded by construction (a gap between municipalities: 0 to
-    1) keeps its interval inside its bounds, which a t-interval does not.
-    """
-    x = np.asarray(x, float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return np.nan, np.nan, np.nan
-    m = float(x.mean())
-    if x.size < 2:
-        return m, np.nan, np.nan
-    rng = np.random.default_rng(x.size)
-    means = x[rng.integers(0, x.size, size=(resamples, x.size))].mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - conf) / 2, (1 + conf) / 2])
-    return m, float(lo), float(hi)
 
 
 def analyse(mun: pd.DataFrame, flows: pd.DataFrame, region) -> dict[str, pd.DataFrame]:
@@ -128,7 +120,7 @@ def analyse(mun: pd.DataFrame, flows: pd.DataFrame, region) -> dict[str, pd.Data
         for col in per_seed.columns[2:]:
             # a gap lies in [0, 1]: a percentile bootstrap over seeds keeps its interval there
             bounded = col.startswith("gap_")
-            m, lo, hi = _bootstrap(g[col]) if bounded else _interval(g[col])
+            m, lo, hi = _interval(g[col], bootstrap=bounded)
             eq.append({"arm": arm, "metric": col, "mean": m, "lo95": lo, "hi95": hi})
     fl = flows.groupby(["arm", "measure", "group"])["per_year"].mean().reset_index()
     # no cross-border flow at all (e.g. a horizon ending before the cooperation starts) leaves

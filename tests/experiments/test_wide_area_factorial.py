@@ -15,7 +15,7 @@ from experiments.wide_area_factorial import (
     factorial_scenarios,
     shapley,
 )
-from experiments.wide_area_tables import _bootstrap
+from experiments.wide_area_tables import _interval
 from sim.policy.levers.prefecture_support import PrefectureSupport
 from sim.policy.levers.wide_area import WideArea
 from sim.policy.scenario import load_scenario
@@ -86,5 +86,5 @@ def test_decomposition_shares_add_to_one_and_are_not_determined_around_zero():
 @pytest.mark.parametrize("seeds", [2, 3, 10])
 def test_gap_interval_stays_within_its_possible_range(seeds):
     gaps = np.r_[np.zeros(seeds - 1), 0.004]  # mostly zero: a t-interval would go below 0
-    m, lo, hi = _bootstrap(gaps)
+    m, lo, hi = _interval(gaps, bootstrap=True)
     assert 0.0 <= lo <= m <= hi <= 0.004
