@@ -214,3 +214,21 @@ def accept(
 def ess(weights: np.ndarray) -> float:
     """Effective sample size of normalised weights."""
     return float(1.0 / np.sum(weights**2)) if weights.size else 0.0
+
+
+def choose_point(mean: dict, best: dict, log) -> tuple[dict, str]:
+    """The calibrated set's point: the better-fitting of the posterior mean and best particle.
+
+    With a wide posterior the mean of the cloud can fit worse than its best particle. Both are
+    evaluation records (with ``distance``); says which was chosen through ``log``.
+
+    Returns:
+        ``(record, kind)`` with kind ``"posterior mean"`` or ``"best particle"``.
+    """
+    chosen, kind = (mean, "posterior mean") if mean["distance"] <= best["distance"] else (
+        best, "best particle")  # fmt: skip
+    log(
+        f"posterior mean distance {mean['distance']:.3f}, best particle {best['distance']:.3f}: "
+        f"calibrated set = {kind}"
+    )
+    return chosen, kind

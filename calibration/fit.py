@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration.abc import Generation, accept, ess, load_prior, propose
+from calibration.abc import Generation, accept, choose_point, ess, load_prior, propose
 from calibration.evaluation import CalibrationJob, Task, evaluation_seconds, evaluator_for
 from calibration.store import EvaluationStore
 from experiments.backends import Evaluator
@@ -205,19 +205,14 @@ def run_abc(opts: dict, overrides: list[str], *, out: Path | None = None, log=pr
         finals = [Task("final:mean", mean, True), Task("final:best", best, True)]
         _evaluate(ev, job, finals, store, progress, "calibrate: final:")
     m, b = store.get("final:mean"), store.get("final:best")
-    # the better-fitting point: a wide posterior's mean can fit worse than its best particle
-    chosen = m if m["distance"] <= b["distance"] else b
-    log(
-        f"posterior mean distance {m['distance']:.3f}, best particle {b['distance']:.3f}: "
-        f"calibrated set = {'posterior mean' if chosen is m else 'best particle'}"
-    )
+    chosen, chosen_kind = choose_point(m, b, log)
     return {
         "targets": targets,
         "prior": prior,
         "generations": gens,
         "store": store,
         "chosen": chosen,
-        "chosen_kind": "posterior mean" if chosen is m else "best particle",
+        "chosen_kind": chosen_kind,
         "base": base,
         "seconds": time.perf_counter() - t0,
         "evaluations": len(store.records),

@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration.abc import load_prior
+from calibration.abc import choose_point, load_prior
 from calibration.evaluation import Task, evaluation_seconds
 from calibration.smc_abc import _has_run as _has_run
 from calibration.smc_abc import _Status as _Status
@@ -174,12 +174,7 @@ def run_pyabc(opts: dict, overrides: list[str], *, out: Path | None = None, log=
         for rec in ev.evaluate(job, [Task(k, v, True) for k, v in todo.items()]):
             store.append(rec)
     m, b = (store.get(k) for k in finals)
-    # the better-fitting point: a wide posterior's mean can fit worse than its best particle
-    chosen = m if m["distance"] <= b["distance"] else b
-    log(
-        f"posterior mean distance {m['distance']:.3f}, best particle {b['distance']:.3f}: "
-        f"calibrated set = {'posterior mean' if chosen is m else 'best particle'}"
-    )
+    chosen, chosen_kind = choose_point(m, b, log)
     gens = [to_generation(history, t, prior) for t in range(history.max_t + 1)]
     secs = [r["seconds"] for r in store.records.values() if "seconds" in r]
     return {
@@ -190,7 +185,7 @@ def run_pyabc(opts: dict, overrides: list[str], *, out: Path | None = None, log=
         "history": history,
         "store": store,
         "chosen": chosen,
-        "chosen_kind": "posterior mean" if chosen is m else "best particle",
+        "chosen_kind": chosen_kind,
         "base": base,
         "seconds": time.perf_counter() - t_start,
         "evaluations": len(store.records),
