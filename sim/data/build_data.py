@@ -7,9 +7,13 @@ reproduce them. ``national_profiles.csv`` is curated by hand (see ``SOURCES.md``
 
 Files written:
 
-- ``municipalities_2020.csv``: every municipality (1,741) from SSDSE-A-2023.
+- ``municipalities_2020.csv``: every municipality (1,741) from SSDSE-A-2023, with its 2020
+  births and deaths and its 2021 in- and out-migrants (Japanese movers).
 - ``national_age_sex_2020.csv``: national 5-year age bands by sex.
 - ``prefectures.csv``: the 47 prefectures with codes, names and an approximate office location.
+- ``demography_inputs.csv``: the national life table, fertility and life expectancy rows of
+  ``demographic_change_inputs.csv`` that ``sim/world/demography_rates.py`` uses, plus the
+  assumed migration age profile (flag A) defined below.
 - ``municipality_locations.csv``: approximate municipal office locations for Tottori and Kochi,
   with Tottori's day/night population ratios and municipal area figures.
 """
@@ -73,6 +77,10 @@ KEEP = {
     "community_halls_2018": "community_halls_2018",
     "establishments_private_2016": "establishments_private_2016",
     "employees_private_2016": "employees_private_2016",
+    "births_2020": "births_2020",
+    "deaths_2020": "deaths_2020",
+    "in_migrants_2021": "in_migrants_2021",
+    "out_migrants_2021": "out_migrants_2021",
 }
 
 PREFECTURES_EN = (
@@ -148,13 +156,14 @@ def build_municipalities(shared: Path) -> pd.DataFrame:
     out["source"] = SSDSE_SOURCE
     out["flag"] = "V"
     out = out.sort_values("code", kind="stable").reset_index(drop=True)
-    # Column order: identifiers, counts, areas, facilities, provenance.
-    counts = [c for c in KEEP if c not in _FACILITIES]
+    # Column order: identifiers, counts, areas, facilities, vital events, provenance.
+    counts = [c for c in KEEP if c not in (*_FACILITIES, *_VITAL)]
     order = [
         *["area_code", "code", "prefecture_code", "prefecture", "municipality"],
         *counts,
         *["area_km2", "habitable_area_km2"],
         *_FACILITIES,
+        *_VITAL,
         *["source", "flag"],
     ]
     return out[order]
@@ -167,6 +176,62 @@ _FACILITIES = (
     "establishments_private_2016",
     "employees_private_2016",
 )
+# Vital events and moves (SSDSE A4101, A4200: 人口動態統計 2020; A5101, A5102: 住民基本台帳人口移動
+# 報告 2021, Japanese movers), read by sim/world/demography_rates.py.
+_VITAL = ("births_2020", "deaths_2020", "in_migrants_2021", "out_migrants_2021")
+
+
+# Items of shared/data/demographic_change_inputs.csv copied to demography_inputs.csv.
+DEMOGRAPHY_ITEMS = ("life_expectancy_birth", "q5", "q1", "tfr", "asfr_sum5", "births",
+                    "net_migration")  # fmt: skip
+MIGRATION_SOURCE = (
+    "assumption (A): age profile of movers between municipalities, shaped after the 住民基本台帳"
+    "人口移動報告 pattern (peak at 18-29, about half of movers aged 15-34); not a published table"
+)
+# Share of all movers (percent) by age group; sums to 100.
+MIGRATION_AGE_SHARE = (
+    ("0-4", 6.0), ("5-9", 3.5), ("10-14", 2.0), ("15-17", 1.0), ("18-19", 4.0), ("20-24", 17.5),
+    ("25-29", 16.5), ("30-34", 12.0), ("35-39", 8.5), ("40-44", 6.5), ("45-49", 5.5),
+    ("50-54", 4.0), ("55-59", 3.0), ("60-64", 2.5), ("65-69", 2.0), ("70-74", 1.5),
+    ("75-79", 1.2), ("80-84", 1.1), ("85-89", 0.9), ("90+", 0.8),
+)  # fmt: skip
+# Share of men among movers by broad age group (percent).
+MIGRATION_MALE_SHARE = (("0-14", 51.0), ("15-64", 55.0), ("65+", 45.0))
+# Mortality above 90: annual death probability rising geometrically from the life table's q1 at 90.
+OLD_AGE_ROWS = (
+    ("gompertz_growth", "90+", 1.10, "ratio of q(x+1) to q(x)",
+     "assumption (A): Gompertz slope of about 10% per year of age at the oldest ages"),
+    ("death_probability_cap", "90+", 0.6, "probability",
+     "assumption (A): annual death probability capped near observed 105+ levels"),
+)  # fmt: skip
+
+
+def build_demography_inputs(shared: Path) -> pd.DataFrame:
+    """The demographic rows the rate module reads: copied official rows plus assumptions (A)."""
+    src = pd.read_csv(shared / "demographic_change_inputs.csv", dtype=str, keep_default_na=False)
+    resolved, base = [], ""
+    for text in src["source"]:  # "same ..." repeats the last full source above it
+        base = base if text.startswith("same") else text
+        resolved.append(base + text[4:] if text.startswith("same") else text)
+    src["source"] = resolved
+    rows = src[src["item"].isin(DEMOGRAPHY_ITEMS)].copy()
+    extra = [
+        ("migration_age_share", "all", age, f"{v}", "% of movers", MIGRATION_SOURCE)
+        for age, v in MIGRATION_AGE_SHARE
+    ]
+    extra += [
+        ("migration_male_share", "all", age, f"{v}", "% of movers", MIGRATION_SOURCE)
+        for age, v in MIGRATION_MALE_SHARE
+    ]
+    extra += [(i, "all", a, f"{v}", u, s) for i, a, v, u, s in OLD_AGE_ROWS]
+    add = pd.DataFrame(
+        [
+            {"item": i, "region": "Japan", "year": "", "sex": sx, "age": a, "value": v,
+             "unit": u, "flag": "A", "source": s}
+            for i, sx, a, v, u, s in extra
+        ]
+    )  # fmt: skip
+    return pd.concat([rows, add], ignore_index=True)[list(src.columns)]
 
 
 def build_national_age_sex(shared: Path) -> pd.DataFrame:
@@ -241,8 +306,9 @@ def main(argv: list[str]) -> None:
     mun.to_csv(HERE / "municipalities_2020.csv", index=False)
     build_national_age_sex(shared).to_csv(HERE / "national_age_sex_2020.csv", index=False)
     build_prefectures(mun).to_csv(HERE / "prefectures.csv", index=False)
+    build_demography_inputs(shared).to_csv(HERE / "demography_inputs.csv", index=False)
     build_locations(shared, mun).to_csv(HERE / "municipality_locations.csv", index=False)
-    print(f"wrote {len(mun)} municipalities and 3 companion files to {HERE}")
+    print(f"wrote {len(mun)} municipalities and 4 companion files to {HERE}")
 
 
 if __name__ == "__main__":
