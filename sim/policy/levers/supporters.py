@@ -1,9 +1,17 @@
-"""Supporters lever: connection supporters who notice and follow up; costs per supporter."""
+"""Supporters lever: connection supporters who notice and follow up; costs per supporter.
+
+With dynamic demography the supporters a municipality can recruit per 1000 residents follow its
+residents aged about 60-75 and the fill-rate trend of welfare volunteers (assumption: supporters
+are recruited mostly from the same age group; no national headcount or age mix is published).
+The runtime passes the pool factor of :mod:`sim.policy.volunteer_pool` as ``pool`` (per
+municipality, or ``pool_zone`` per zone for noticing); None (static demography) leaves every
+figure as it was. Costs follow the supporters actually working.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -17,6 +25,9 @@ if TYPE_CHECKING:
 @dataclass
 class Supporters(Lever):
     """Connection supporters (つながりサポーター)."""
+
+    #: The supporters recruited follow the volunteer pool (residents aged about 60-75).
+    from_pool: ClassVar[bool] = True
 
     per_1000: float = param(
         2.0,
@@ -42,22 +53,38 @@ class Supporters(Lever):
         doc="training course and activity costs per supporter",
     )
 
-    def notice_hazard(self, scope: Scope, i: int, boost: np.ndarray, p: Any) -> np.ndarray:
-        """Supporters notice in proportion to their density and training (plus boost)."""
+    def notice_hazard(
+        self, scope: Scope, i: int, boost: np.ndarray, p: Any, pool_zone: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Supporters notice in proportion to their density and training (plus boost).
+
+        ``pool_zone``: the volunteer-pool factor of each zone's municipality (None: 1).
+        """
         eff = np.minimum(1.0, self.training + boost)
-        return np.float32(p.notice_supporter * self.per_1000) * eff * scope.zone_mask[i]
+        hz = np.float32(p.notice_supporter * self.per_1000) * eff * scope.zone_mask[i]
+        return hz if pool_zone is None else hz * pool_zone.astype(np.float32)
 
     def followup(self, scope: Scope, i: int, p: Any) -> np.ndarray:
         """Supporters visit the residents they referred while the case is pending."""
         share = np.float32(min(1.0, p.supporter_followup * self.training))
         return share * (scope.zone_mask[i] & (self.per_1000 > 0))
 
-    def weekly_cost(self, scope: Scope, i: int, venues: Any) -> float:
-        """Supporters (per 1000 covered residents) times the yearly cost, per week."""
-        real = float(covered_population(scope, i).sum())
-        return self.per_1000 * real / 1000 * self.cost_per_supporter_year / 52
-
-    def weekly_cost_by_municipality(self, scope: Scope, i: int, venues: Any) -> np.ndarray:
-        """The cost where the supporters work (by population)."""
+    def supporters(self, scope: Scope, i: int, pool: np.ndarray | None = None) -> np.ndarray:
+        """Supporters working per municipality (real population); ``pool`` None: factor 1."""
         pop = covered_population(scope, i)
-        return self.per_1000 * pop / 1000 * self.cost_per_supporter_year / 52
+        return self.per_1000 * (pop if pool is None else pop * pool) / 1000
+
+    def weekly_cost(
+        self, scope: Scope, i: int, venues: Any, pool: np.ndarray | None = None
+    ) -> float:
+        """Supporters (per 1000 covered residents) times the yearly cost, per week."""
+        if pool is None:  # static demography: the sum of the population, as before
+            real = float(covered_population(scope, i).sum())
+            return self.per_1000 * real / 1000 * self.cost_per_supporter_year / 52
+        return float(self.supporters(scope, i, pool).sum()) * self.cost_per_supporter_year / 52
+
+    def weekly_cost_by_municipality(
+        self, scope: Scope, i: int, venues: Any, pool: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The cost where the supporters work (by population)."""
+        return self.supporters(scope, i, pool) * self.cost_per_supporter_year / 52
