@@ -152,17 +152,22 @@ class VolunteerPool:
         self.start_fill = fill_rate_at(decimal_year(self.start_date, 0), self.params)
         self.start_counts = pool_counts(m, self.n_mun, self.params) if self.dynamic else None
         self._week: int | None = None
-        self._factor = np.ones(self.n_mun)
+        self._ones = np.ones(self.n_mun)
+        self._factor = self._ones
 
     def factor(self, m: Any) -> np.ndarray:
-        """Pool factor per municipality this week (ones with static demography)."""
+        """Pool factor per municipality this week (ones with static demography).
+
+        Between recounts the same array is returned, so a caller can tell a new factor by
+        identity (``is not``); do not change it in place.
+        """
         if not self.dynamic:
             return np.ones(self.n_mun)
         week = int(m.week)
         if week <= 0:  # up to the policy start the start counts are the current ones
             if week != self._week:
                 self.start_counts = pool_counts(m, self.n_mun, self.params)
-                self._week, self._factor = week, np.ones(self.n_mun)
+                self._week, self._factor = week, self._ones  # the same array: no new factor
             return self._factor
         due = self._week is None or week < self._week
         if due or week >= self._week + self.params.refresh_weeks:

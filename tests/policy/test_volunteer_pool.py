@@ -169,3 +169,13 @@ def test_visit_capacity_falls_in_proportion_in_a_small_real_model():
     p0 = lv.visit_probability(rt.scope, i, real, rt.drawn[i])
     p1 = lv.visit_probability(rt.scope, i, real, rt.drawn[i], factor)
     assert (p1 <= p0 + 1e-7).all() and p1.sum() < p0.sum()
+
+
+def test_the_hooks_that_follow_the_pool_take_it_by_keyword():
+    import inspect
+
+    for cls in (WelfareVolunteers, Supporters):
+        for hook in cls.pool_hooks:
+            params = inspect.signature(getattr(cls, hook)).parameters
+            name = "pool_zone" if hook == "notice_hazard" else "pool"
+            assert params[name].default is None, f"{cls.__name__}.{hook}"

@@ -26,8 +26,13 @@ if TYPE_CHECKING:
 class Supporters(Lever):
     """Connection supporters (つながりサポーター)."""
 
-    #: The supporters recruited follow the volunteer pool (residents aged about 60-75).
-    from_pool: ClassVar[bool] = True
+    #: The supporters recruited follow the volunteer pool (residents aged about 60-75):
+    #: these hooks take the pool factor (``pool``, or ``pool_zone`` for noticing).
+    pool_hooks: ClassVar[tuple[str, ...]] = (
+        "notice_hazard",
+        "weekly_cost",
+        "weekly_cost_by_municipality",
+    )
 
     per_1000: float = param(
         2.0,

@@ -23,8 +23,13 @@ if TYPE_CHECKING:
 class WelfareVolunteers(Lever):
     """Welfare volunteers (民生委員・児童委員) visiting older residents living alone."""
 
-    #: The number of volunteers follows the volunteer pool (residents aged about 60-75).
-    from_pool: ClassVar[bool] = True
+    #: The number of volunteers follows the volunteer pool (residents aged about 60-75):
+    #: these hooks take the pool factor (``pool``, or ``pool_zone`` for noticing).
+    pool_hooks: ClassVar[tuple[str, ...]] = (
+        "visit_probability",
+        "weekly_cost",
+        "weekly_cost_by_municipality",
+    )
 
     households_per_volunteer_city: float = param(
         330.0,
