@@ -69,7 +69,8 @@ class CalibrationJob(Job):
         from sim.core.rng import Streams
         from sim.world.population import synthesize
 
-        cfg = compose_config(self.overrides, check_region=False)
+        # calibration fits the 2020 population as it is: demography held static
+        cfg = compose_config(["demography=static", *self.overrides], check_region=False)
         region = load_configured_region(cfg)
         population = synthesize(region, cfg.population, Streams(cfg.seed))
         return Prepared(cfg, region, population, load_targets(self.targets))

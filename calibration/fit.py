@@ -44,7 +44,7 @@ from experiments.backends import Evaluator
 from sim.core.params import ConfigError
 from sim.core.progress import Progress, plan_line
 
-BASE = ["region=japan", "population.scale=0.0005", "calibration=none"]
+BASE = ["region=japan", "population.scale=0.0005", "calibration=none", "demography=static"]
 OPTIONS = {
     "targets": None,
     "parameters": None,

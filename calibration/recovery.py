@@ -35,7 +35,10 @@ from calibration.store import EvaluationStore
 from sim.core.params import ConfigError
 
 #: the cheap configuration of the recovery runs (Tottori, tiny scale, short burn-in)
-BASE = ["region=tottori", "population.scale=0.01", "burn_in_weeks=8", "calibration=none"]
+BASE = [
+    "region=tottori", "population.scale=0.01", "burn_in_weeks=8", "calibration=none",
+    "demography=static",
+]  # fmt: skip
 #: the fitted parameters of the recovery runs
 PARAMETERS = {
     "dynamics.loneliness.gap_effect": (0.5, 3.5),

@@ -29,7 +29,7 @@ from calibration.survey import group_masks, load_targets, measure, run_to_decemb
 from sim.core.params import ConfigError
 
 #: default model of the validation: the calibration's base region, at a larger scale
-BASE = ["region=japan", "population.scale=0.001"]
+BASE = ["region=japan", "population.scale=0.001", "demography=static"]
 #: columns of ``patterns.csv`` (the first seven are the contract; ``role`` and ``unit`` follow)
 COLUMNS = [
     "pattern",

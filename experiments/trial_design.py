@@ -41,7 +41,7 @@ sim/data/intervention_evidence.csv; docs/evidence.md explains the design and the
 """
 
 EVIDENCE = "sim/data/intervention_evidence.csv"
-DEFAULT_MODEL = ("region=tottori", "population.scale=0.1", "years=1")
+DEFAULT_MODEL = ("region=tottori", "population.scale=0.1", "years=1", "demography=static")
 SIX_MONTHS = 26
 
 

@@ -32,6 +32,8 @@ def check(cfg: RunConfig) -> None:
     check_thresholds(cfg.survey.ucla_cuts, "survey.ucla_cuts")
     if cfg.lang not in ("ja", "en"):
         raise ConfigError(f"lang: must be 'ja' or 'en', got '{cfg.lang}'")
+    if cfg.demography not in ("dynamic", "static"):
+        raise ConfigError(f"demography: must be 'dynamic' or 'static', got '{cfg.demography}'")
     try:
         dt.date.fromisoformat(cfg.start_date)
     except ValueError:

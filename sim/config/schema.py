@@ -79,6 +79,13 @@ class RunConfig:
         "counts.burn_in; docs/validation.md)",
         doc="weeks simulated before start_date (not recorded)",
     )
+    demography: str = param(
+        "dynamic",
+        unit="-",
+        source="issue 17: policy runs age, die, are born and move; static keeps the 2020 census "
+        "(calibration, virtual trials and the stationarity checks run static)",
+        doc="dynamic (ageing, deaths, births, migration, household change from week 0) or static",
+    )
     start_date: str = param(
         "2025-04-06", unit="date", source="user choice", doc="first recorded week (YYYY-MM-DD)"
     )

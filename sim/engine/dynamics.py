@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sim.core.params import param
 from sim.engine.contact_params import ContactParams
+from sim.world.demography_rates import DemographyParams
 
 ASSUMPTION = "assumption (pre-calibration; wide range for sensitivity analysis)"
 
@@ -295,3 +296,4 @@ class DynamicsParams:
     ties: TieParams = field(default_factory=TieParams)
     events: LifeEventParams = field(default_factory=LifeEventParams)
     loneliness: LonelinessParams = field(default_factory=LonelinessParams)
+    demography: DemographyParams = field(default_factory=DemographyParams)

@@ -21,8 +21,10 @@ from sim.core.codes import Activity, Marital
 from sim.core.measures import HEADLINE
 from sim.core.rng import Streams
 from sim.engine.component import Component
+from sim.engine.demography_slots import clear_residents, extend_population, reserve_size
 from sim.engine.plan import PLAN, STEP_ORDER
 from sim.engine.processes._shared import poisson_from_uniform
+from sim.engine.processes.demography import alive_zone_order
 from sim.engine.recorder import Recorder
 from sim.engine.state import Residents, age_band, contact_need
 from sim.policy.scenario import Scenario, check_horizon, load_scenario
@@ -65,13 +67,15 @@ class Municipality(mesa.Agent):
         self.code = str(row["code"])
         self.name = str(row["name"])
         self.census_population = int(row["pop_total"])
-        self.residents = int((model.pop.municipality == index).sum())
+        self.residents = int(((model.pop.municipality == index) & (model.pop.age >= 0)).sum())
         self.surveyed = 0
         self.figures: dict[str, float] = {}
 
     def update(self, recorder: Recorder) -> None:
         """Take this municipality's figures from the recorder's latest record."""
         self.surveyed, self.figures = recorder.latest_group("municipality", self.index)
+        pop = self.model.pop
+        self.residents = int(((pop.municipality == self.index) & (pop.age >= 0)).sum())
 
 
 class LonelinessModel(mesa.Model):
@@ -112,6 +116,10 @@ class LonelinessModel(mesa.Model):
             else synthesize(self.region, cfg.population, self.streams)
         )
         self._build_layers()
+        #: living residents (``demography=dynamic``; None when the population is held fixed)
+        self.alive: np.ndarray | None = None
+        self.holding_household = -1
+        reserved = self._reserve() if cfg.demography == "dynamic" else np.zeros(0, np.int64)
         self.res = self._initial_state()
         self.counts: dict[str, np.ndarray | int] = {
             "events": np.zeros(11, np.int64),
@@ -125,6 +133,7 @@ class LonelinessModel(mesa.Model):
         self.scenario = scenario if scenario is not None else load_scenario(cfg.scenario)
         check_horizon(self.scenario, cfg.start_date, cfg.years)
         self.svc = initial_service_state(self)
+        clear_residents(self.res, self.svc, reserved)
         self.services = Services(self, self.scenario)
         self.lonely_friends_met = np.zeros(self.pop.n, np.float32)
         self.municipality_agents = [
@@ -159,6 +168,33 @@ class LonelinessModel(mesa.Model):
         cnt = np.bincount(self.groups.municipality[work], minlength=m)
         self._work_start = np.concatenate([[0], np.cumsum(cnt)[:-1]])
         self._work_count = cnt
+
+    def _reserve(self) -> np.ndarray:
+        """Reserve slots for births and arrivals (``demography=dynamic``); returns them."""
+        from sim.engine.demography_slots import expected_growth
+        from sim.world.demography_rates import demography_rates, with_vital_columns
+        from sim.world.region import municipal_age_sex
+
+        pop = self.pop
+        rates = demography_rates(
+            with_vital_columns(self.region), municipal_age_sex(self.region), self.params.demography
+        )
+        self.demography_rates = rates
+        n0 = pop.n
+        extra = reserve_size(n0, self.cfg.years, expected_growth(rates, pop))
+        self.holding_household = extend_population(pop, extra)
+        self.groups.of_resident = np.concatenate(
+            [self.groups.of_resident, np.full(extra, -1, np.int32)]
+        )
+        slot_rng = self.streams.get("demography.slots")
+        self.sociability = np.concatenate(
+            [self.sociability, sociability(extra, self.params_layers, slot_rng)]
+        )
+        self.friends.n = pop.n
+        self.friends.degree = self.friends._degree()
+        self.zone_order = alive_zone_order(pop)
+        self.alive = pop.age >= 0
+        return np.arange(n0, pop.n)
 
     def _initial_state(self) -> Residents:
         pop, p = self.pop, self.params

@@ -17,6 +17,7 @@ from typing import Any
 
 from sim.engine.component import Component
 from sim.engine.processes import CompactTies, Contacts, LifeEvents, Loneliness, Ties
+from sim.engine.processes.demography import Demography
 from sim.engine.processes.settling import Settling
 from sim.engine.steps import (
     Clock,
@@ -56,6 +57,11 @@ EVERY_4TH = Cadence(
     "every 4th step (step % 4 == 3)",
     "4ステップごと (step % 4 == 3)",
     lambda m: m.step_index % 4 == 3,
+)
+POLICY_WEEKS = Cadence(
+    "every week from week 0, with demography=dynamic",
+    "第0週から毎週 (demography=dynamic のとき)",
+    lambda m: m.week >= 0 and getattr(m, "alive", None) is not None,
 )
 RECORD_WEEKS = Cadence(
     "record weeks (monthly, from week 0)",
@@ -123,6 +129,7 @@ def _row(kind: str, component: type[Component], cadence: Cadence, step: str, ja:
 PLAN: tuple[Row, ...] = (
     _row("reset", ResetHorizon, HORIZON_START, "", "バーンインの流れと費用を捨てる"),
     _row("service", UpdateLevers, WEEKLY, "", "今週有効な施策を更新する"),
+    _row("process", Demography, POLICY_WEEKS, "0", "人口動態 (死亡・出生・転出入・世帯・加齢)"),
     _row("process", LifeEvents, WEEKLY, "1", "ライフイベント"),
     _row("process", Contacts, WEEKLY, "2", "接触 (世帯、職場・学校、近所、友人、地域活動)"),
     _row("process", Ties, WEEKLY, "3", "友人関係の強化・減衰・形成"),

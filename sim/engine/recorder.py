@@ -88,27 +88,13 @@ class Recorder:
     """
 
     def __init__(self, model, record_weeks: np.ndarray) -> None:
-        pop = model.pop
         self.weeks = np.asarray(record_weeks, dtype=np.int64)
         self._week_set = frozenset(self.weeks.tolist())
-        self.adult = pop.age >= SURVEY_MIN_AGE
-        bands = model.res.band
-        munis = model.region.municipalities
-        self.dims: list[tuple[str, np.ndarray, list[str]]] = [
-            ("all", np.zeros(pop.n, np.int64), ["all"]),
-            # band 0 (0-15) is never surveyed; it is kept as a label so codes stay aligned
-            ("age_group", bands.astype(np.int64), [g for g, _, _ in AGE_GROUPS]),
-            ("sex", pop.sex.astype(np.int64), ["0", "1"]),
-            (
-                "household_type",
-                pop.resident_household_type().astype(np.int64),
-                [str(k) for k in range(5)],
-            ),
-            ("municipality", pop.municipality.astype(np.int64), list(munis["name"])),
-        ]
+        #: the population changes (demography): groups are recomputed at every record
+        self.dynamic = getattr(model, "alive", None) is not None
+        self._groups(model)
         self.n_static = sum(len(labels) for _, _, labels in self.dims)
         self.n_groups = self.n_static + len(CROSS_GROUPS)
-        self.membership = self._membership(pop.n)
         self.group_n = np.concatenate(
             [
                 np.asarray(self.membership.sum(axis=1)).ravel(),
@@ -120,6 +106,25 @@ class Recorder:
         self.i = 0
         self.latest: dict[str, float] = {}
         self.service_frames: list[pd.DataFrame] = []
+
+    def _groups(self, model) -> None:
+        """Who belongs to which group now: residents aged 16+ (living ones) by dimension."""
+        pop = model.pop
+        self.adult = pop.age >= SURVEY_MIN_AGE
+        munis = model.region.municipalities
+        self.dims: list[tuple[str, np.ndarray, list[str]]] = [
+            ("all", np.zeros(pop.n, np.int64), ["all"]),
+            # band 0 (0-15) is never surveyed; it is kept as a label so codes stay aligned
+            ("age_group", model.res.band.astype(np.int64), [g for g, _, _ in AGE_GROUPS]),
+            ("sex", pop.sex.astype(np.int64), ["0", "1"]),
+            (
+                "household_type",
+                pop.resident_household_type().astype(np.int64),
+                [str(k) for k in range(5)],
+            ),
+            ("municipality", pop.municipality.astype(np.int64), list(munis["name"])),
+        ]
+        self.membership = self._membership(pop.n)
 
     def _membership(self, n: int) -> sp.csr_matrix:
         """Sparse (group x resident) indicator: one column entry per dimension, adults only."""
@@ -174,6 +179,9 @@ class Recorder:
     def record(self, model) -> None:
         """Run the simulated survey and store every measure for every group."""
         r, sp_ = model.res, model.params_survey
+        if self.dynamic:
+            self._groups(model)
+            self.group_n[: self.n_static] = np.asarray(self.membership.sum(axis=1)).ravel()
         rng = model.stream("survey")
         cat = direct_question(r.latent, sp_, rng)
         ucla = ucla3(r.latent, sp_, rng)
@@ -205,7 +213,11 @@ class Recorder:
             self.values[self.i] = (sums / self.group_n[:, None]).T
         self.n[self.i] = self.group_n
         self.latest = {m: float(self.values[self.i, j, 0]) for j, m in enumerate(MEASURES)}
-        self.service_frames.append(model.services.period_rows(model, int(self.weeks[self.i])))
+        from sim.engine.population_table import population_rows  # it reads living_alone here
+
+        week = int(self.weeks[self.i])
+        self.service_frames.append(model.services.period_rows(model, week))
+        self.service_frames.append(population_rows(model, week))
         self.i += 1
 
     def table(self, start_date: np.datetime64) -> pd.DataFrame:

@@ -60,7 +60,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.core.params import ConfigError, param
+from sim.core.params import ConfigError
+from sim.world.demography_params import DemographyParams
 from sim.world.region import BROAD_GROUPS, SEXES, Region, _data_bytes, _read_data, national_age_sex
 
 AGES = 111
@@ -72,40 +73,6 @@ VITAL_COLUMNS: tuple[str, ...] = (
 )
 OUT_CAP = 0.5
 _INPUTS = "demography_inputs.csv"
-_A = "assumption (A)"
-
-
-@dataclass
-class DemographyParams:
-    """Declared parameters of demographic change (``demography.*``)."""
-
-    mortality_scale: float = param(
-        1.0, unit="-", low=0.8, high=1.2, uncertain=True,
-        source=f"{_A}: sensitivity multiplier on the regional death hazards",
-        doc="multiplier on the regional death hazards")  # fmt: skip
-    fertility_scale: float = param(
-        1.0, unit="-", low=0.7, high=1.3, uncertain=True,
-        source=f"{_A}: sensitivity multiplier; TFR fell from 1.33 (2020) to 1.20 (2023)",
-        doc="multiplier on regional fertility")  # fmt: skip
-    migration_scale: float = param(
-        1.0, unit="-", low=0.5, high=1.5, uncertain=True,
-        source=f"{_A}: sensitivity multiplier on SSDSE 2021 gross moves",
-        doc="multiplier on gross in- and out-migration")  # fmt: skip
-    leave_home_rate: float = param(
-        0.05, unit="1/year", low=0.01, high=0.15, uncertain=True,
-        source=f"{_A}: bounded by 2020 census one-person household shares at 20-29 (~25-30 %, "
-        "most reached by moving away, which migration covers)",
-        doc="annual chance a never-married 18-29 living with parents sets up alone locally",
-    )  # fmt: skip
-    care_entry_80: float = param(
-        0.04, unit="1/year", low=0.01, high=0.1, uncertain=True,
-        source=f"{_A}: no institutional population by age in the shared data; bounded by "
-        "institution shares of ~5 % at 80-84 and ~20 % at 85+ (HouseholdParams, M)",
-        doc="annual chance a resident aged 80 living alone moves into care")  # fmt: skip
-    care_entry_growth: float = param(
-        1.10, unit="ratio per year of age", low=1.0, high=1.2, uncertain=True,
-        source=f"{_A}: care need rises steeply with age",
-        doc="care entry chance at age x+1 over that at x (from 65; capped at 0.5)")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,28 @@ class FriendshipNetwork:
         self.degree = self._degree()
         return removed
 
+    def drop(self, residents: np.ndarray) -> int:
+        """End every tie of the given residents (they died or left the region).
+
+        Returns:
+            Number of ties removed.
+        """
+        if residents.size == 0:
+            return 0
+        hit = np.zeros(self.n, dtype=bool)
+        hit[residents] = True
+        keep = ~(hit[self.src] | hit[self.dst])
+        removed = int(keep.size - keep.sum())
+        if removed == 0:
+            return 0
+        self.n_sorted = int(keep[: self.n_sorted].sum())
+        self.key = self.key[keep]
+        self.src = self.src[keep]
+        self.dst = self.dst[keep]
+        self.strength = self.strength[keep]
+        self.degree = self._degree()
+        return removed
+
     def weaken(self, residents: np.ndarray, factor: float) -> None:
         """Weaken every tie of the given residents by ``factor`` (e.g. after moving away)."""
         if residents.size == 0:

@@ -31,6 +31,7 @@ class ContactsView(Protocol):
     met: np.ndarray
     lonely_ends: np.ndarray
     lonely_friends_met: np.ndarray
+    alive: np.ndarray | None
 
     def stream(self, name: str) -> np.random.Generator:
         """Generator of the named stream for this step."""
@@ -51,7 +52,7 @@ class Contacts(Component):
     reads = ("params.contacts", "params.ties", "pop.sex",
              "pop.digital", "nb_edges", "groups", "friends", "res.lonely", "res.limited",
              "res.group", "res.teleworker", "res.settled", "res.community", "res.cohabitants",
-             "res.kin")  # fmt: skip
+             "res.kin", "alive")  # fmt: skip
     writes = ("res.willing", "res.present", "res.friends_met", "res.weeks_no_friend",
               "res.kin_met", "res.calls", "res.messages", "res.weeks_no_call",
               "res.weeks_no_message", "res.weeks_no_kin", "res.talk_history", "res.contact",
@@ -72,12 +73,21 @@ class Contacts(Component):
         self.kinship = np.where(female, np.float32(c.kinkeeping), np.float32(1)).astype(np.float32)
         self.digital = m.pop.digital.astype(np.float32)
 
+    def refresh(self, m: ContactsView, who: np.ndarray) -> None:
+        """Sex and digital access of residents who arrived or were born (demography)."""
+        c = m.params.contacts
+        female = m.pop.sex[who] == 1
+        self.kinship[who] = np.where(female, np.float32(c.kinkeeping), np.float32(1))
+        self.digital[who] = m.pop.digital[who]
+
     def step(self, m: ContactsView) -> None:
         """Realise presence, then work, neighbourhood, friend, kin, community and remote contact."""
         r, c = m.res, m.params.contacts
         rng = m.stream(self.name)
         u = rng.random((7, r.n), dtype=np.float32)  # all whole-population draws come first
         reach = 1 - np.float32(c.withdrawal) * r.lonely
+        if m.alive is not None:  # inactive slots (demography) take part in nothing
+            reach = reach * m.alive
         willing = np.float32(c.presence) * reach
         willing = np.where(r.limited, willing * np.float32(c.mobility_factor), willing)
         r.willing = willing.astype(np.float32)

@@ -68,6 +68,10 @@ class LifeEvents(Component):
         by_band = lambda v: np.repeat(np.asarray(v, np.float64), 2)  # noqa: E731
         sex_factor = np.tile([1.0, p.bereavement_female_factor], N_BANDS)
         bereave = np.minimum(weekly(by_band(p.bereavement) * sex_factor), 0.05)
+        if getattr(m, "alive", None) is not None:
+            # with demography, widowhood at 60+ comes from the partner's death itself; the
+            # hazard stays for younger ages (separation and divorce)
+            bereave = np.where(np.repeat(np.arange(N_BANDS) >= 6, 2), 0.0, bereave)
         married = band_share(cell, r.marital == Marital.MARRIED, adult, N_CELLS)
         widowed = band_share(cell, r.marital == Marital.WIDOWED_DIVORCED, adult, N_CELLS)
         job_loss = weekly(p.job_loss) * ones
@@ -101,6 +105,11 @@ class LifeEvents(Component):
         self.hmax = self.h.sum(axis=0)
         self.settle = np.float32(1.0 / p.settle_weeks)
         self.female = m.pop.sex == 1
+
+    def refresh(self, m: LifeEventsView, who: np.ndarray) -> None:
+        """Hazard cell and sex of residents whose age or sex changed (demography)."""
+        self.cell[who] = m.res.band[who].astype(np.int16) * 2 + m.pop.sex[who]
+        self.female[who] = m.pop.sex[who] == 1
 
     def _eligible(self, m: LifeEventsView, who: np.ndarray) -> np.ndarray:
         r, age = m.res, m.pop.age[who]

@@ -59,6 +59,10 @@ class Loneliness(Component):
         self.onset = weekly(p.onset_rate)
         self.per_meeting = np.float32(m.params.contacts.friend_weight) / m.res.need
 
+    def refresh(self, m: LonelinessView, who: np.ndarray) -> None:
+        """A meeting's contact relative to the need of residents whose age changed."""
+        self.per_meeting[who] = np.float32(m.params.contacts.friend_weight) / m.res.need[who]
+
     def step(self, m: LonelinessView) -> None:
         """Move every resident's latent loneliness one week."""
         r, p = m.res, m.params.loneliness

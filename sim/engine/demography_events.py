@@ -1,0 +1,210 @@
+"""Arrivals and new couples for the demography process (:mod:`sim.engine.processes.demography`).
+
+In-migrants arrive in each municipality at its measured rate, with the movers' age and sex
+profile (15 and over: children move with their family, which the model does not bring in). Each
+takes the attributes of a *donor*, a living resident of the same municipality, sex and nearest
+age (hot-deck imputation from the current population): zone, main activity, marital status,
+digital access, mobility and community activity. A married donor means the newcomer arrives as
+a couple. First marriages pair a never-married woman with a never-married man of the same
+municipality about two years older; the couple sets up a household in his zone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.core.codes import Activity, HouseholdType, Marital
+from sim.engine.processes._shared import poisson_from_uniform
+
+#: years by which a husband is older than his wife on average at first marriage (about 1.7 in
+#: the 2020 vital statistics: 31.0 and 29.4 years; MHLW 人口動態統計)
+AGE_GAP = 2
+#: the donor and partner indexes are rebuilt this often (weeks)
+INDEX_WEEKS = 13
+
+
+class Newcomers:
+    """In-migrants and their donors.
+
+    Args:
+        m: the model.
+        rates: the region's demographic rates.
+    """
+
+    def __init__(self, m: Any, rates: Any) -> None:
+        prof = np.asarray(rates.in_age_sex, dtype=float).copy()
+        prof[:15] = 0.0
+        self.cdf = np.cumsum(prof.ravel() / prof.sum())
+        self.built = -(10**9)
+
+    def _index(self, m: Any) -> None:
+        """Living residents sorted by (municipality, sex, age), with what a newcomer copies."""
+        pop, r = m.pop, m.res
+        alive = np.flatnonzero(pop.age >= 0)
+        key = _key(pop.municipality[alive], pop.sex[alive], pop.age[alive])
+        order = np.argsort(key, kind="stable")
+        who = alive[order]
+        self.keys = key[order]
+        self.donor = {
+            "zone": pop.zone[who].copy(),
+            "activity": r.activity[who].copy(),
+            "married": (r.marital[who] == Marital.MARRIED).copy(),
+            "never": (r.marital[who] == Marital.NEVER).copy(),
+            "digital": pop.digital[who].copy(),
+            "limited": r.limited[who].copy(),
+            "community": r.community[who].copy(),
+            "home_x": m.svc.home_x[who].copy(),
+            "home_y": m.svc.home_y[who].copy(),
+        }
+        eligible = (r.marital[who] == Marital.NEVER) & (pop.sex[who] == 0)
+        eligible &= (pop.age[who] >= 18) & (pop.age[who] < 60)
+        # expected share of arrivals who come as a couple (married donors 18+ by the profile)
+        married = np.zeros(self.cdf.size)
+        cell = np.clip(pop.age[who], 0, self.cdf.size // 2 - 1) * 2 + pop.sex[who]
+        adult = pop.age[who] >= 18
+        tot = np.bincount(cell, minlength=married.size)
+        wed = np.bincount(cell[adult], weights=self.donor["married"][adult], minlength=married.size)
+        share = np.where(tot > 0, wed / np.maximum(tot, 1), 0.0)
+        self.couples = float((np.diff(np.r_[0.0, self.cdf]) * share).sum())
+        self.men = who[eligible]
+        self.men_keys = self.keys[eligible]
+        self.built = m.week
+
+    def arrive(self, m: Any, demo: Any, rng: np.random.Generator) -> None:
+        """This week's in-migrants, one household each (a couple shares one)."""
+        if m.week - self.built >= INDEX_WEEKS:
+            self._index(m)
+        # arrivals are drawn as households (a single person or a couple) at the rate that
+        # brings the municipality's measured number of people
+        lam = (demo.in_per_week / (1.0 + self.couples)).astype(np.float32)
+        k = poisson_from_uniform(rng.random(lam.size, dtype=np.float32), lam, k_max=200)
+        total = int(k.sum())
+        if total == 0:
+            return
+        mun = np.repeat(np.arange(k.size), k).astype(np.int16)
+        u = rng.random((3, total))
+        cell = np.minimum(np.searchsorted(self.cdf, u[0]), self.cdf.size - 1)
+        age, sex = (cell // 2).astype(np.int16), (cell % 2).astype(np.int8)
+        pos = np.searchsorted(self.keys, _key(mun, sex, age))
+        pos = np.clip(pos, 0, self.keys.size - 1)
+        same = (self.keys[pos] // 1000) == (_key(mun, sex, age) // 1000)
+        pos, mun, age, sex, u = pos[same], mun[same], age[same], sex[same], u[:, same]
+        d = {name: v[pos] for name, v in self.donor.items()}
+        couple = d["married"] & (age >= 18)
+        self._settle(m, demo, mun, age, sex, d, couple, u)
+
+    def _settle(self, m: Any, demo: Any, mun, age, sex, d, couple, u) -> None:
+        pop, r = m.pop, m.res
+        # a newcomer moves into a home vacated in the municipality (and takes its zone and
+        # neighbours); only when none is free does a reserved slot take the donor's zone
+        slots, misplaced = demo.take(m, mun, by="municipality")
+        ok = slots >= 0
+        prev = np.where(ok, pop.zone[np.maximum(slots, 0)], -1)
+        vacated = prev >= 0
+        d["zone"] = np.where(vacated, prev, d["zone"]).astype(pop.zone.dtype)
+        for dim in ("home_x", "home_y"):
+            d[dim] = np.where(vacated, getattr(m.svc, dim)[np.maximum(slots, 0)], d[dim])
+        gap = np.where(sex == 1, AGE_GAP, -AGE_GAP)
+        want = np.flatnonzero(couple & ok)
+        mates, more = demo.take(m, d["zone"][want])
+        demo.counts["arrivals_without_slot"] += int((~ok).sum()) + int((mates < 0).sum())
+        demo.counts["misplaced"] += misplaced + more
+        spouse = np.full(slots.size, -1, np.int64)
+        spouse[want] = mates
+        keep = ok
+        slots, spouse = slots[keep], spouse[keep]
+        mun, age, sex, u = mun[keep], age[keep], sex[keep], u[:, keep]
+        d = {name: v[keep] for name, v in d.items()}
+        pair = spouse >= 0
+        pop.sex[slots] = sex
+        pop.sex[spouse[pair]] = 1 - sex[pair]
+        demo.activate(m, slots, age=age, zone=d["zone"], municipality=mun)
+        s_age = np.clip(age[pair] + gap[keep][pair], 18, 100)
+        demo.activate(m, spouse[pair], age=s_age, zone=d["zone"][pair], municipality=mun[pair])
+        everyone = np.concatenate([slots, spouse[pair]])
+        for name in ("digital",):
+            pop.digital[slots] = d[name]
+            pop.digital[spouse[pair]] = d[name][pair]
+        r.activity[slots] = d["activity"]
+        r.activity[spouse[pair]] = np.where(sex[pair] == 1, Activity.EMPLOYED, Activity.HOMEMAKER)
+        r.limited[slots] = d["limited"]
+        r.community[everyone] = np.concatenate([d["community"], d["community"][pair]])
+        working = everyone[r.activity[everyone] == Activity.EMPLOYED]
+        r.group[working] = m.new_workplace(working)
+        r.activity[
+            everyone[(r.activity[everyone] == Activity.STUDENT) & (pop.age[everyone] >= 25)]
+        ] = Activity.UNEMPLOYED
+        single_marital = np.where(d["never"], Marital.NEVER, Marital.WIDOWED_DIVORCED)
+        r.marital[slots] = np.where(pair, Marital.MARRIED, single_marital)
+        r.marital[spouse[pair]] = Marital.MARRIED
+        pop.partner[slots[pair]] = spouse[pair]
+        pop.partner[spouse[pair]] = slots[pair]
+        r.partner_home[slots[pair]] = True
+        r.partner_home[spouse[pair]] = True
+        for dim in ("home_x", "home_y"):
+            getattr(m.svc, dim)[slots] = d[dim]
+            getattr(m.svc, dim)[spouse[pair]] = d[dim][pair]
+        c = m.params.contacts
+        adult = everyone[pop.age[everyone] >= 16]
+        kin_u = m.stream("demography.kin").random(adult.size, dtype=np.float32)
+        r.kin[adult] = poisson_from_uniform(kin_u, np.float32(c.kin_mean), k_max=20).astype(np.int8)
+        r.rely_on[everyone] = r.partner_home[everyone] | (r.kin[everyone] > 0)
+        r.settled[everyone] = 0.0
+        r.shock[everyone] += np.float32(m.params.events.shock_moving)
+        homes = demo.households.new_households(pop, slots.size)
+        pop.household_institutional[homes] = False
+        pop.household_type[homes] = np.where(pair, HouseholdType.COUPLE, HouseholdType.SINGLE)
+        demo.households.join(pop, slots, homes)
+        demo.households.join(pop, spouse[pair], homes[pair])
+        demo.refresh(m, everyone)
+        demo.counts["in_migrants"] += everyone.size
+
+
+def first_marriages(m: Any, demo: Any, u: np.ndarray) -> None:
+    """Never-married women marry never-married men of their municipality; a new household."""
+    pop, r = m.pop, m.res
+    nc = demo.newcomers
+    if m.week - nc.built >= INDEX_WEEKS:
+        nc._index(m)
+    a = np.clip(pop.age, 0, demo.marry.size - 1)
+    lo = demo.leave_home[a]
+    woman = (pop.age >= 18) & (pop.sex == 1) & (r.marital == Marital.NEVER) & ~r.partner_home
+    women = np.flatnonzero(woman & (u >= lo) & (u < lo + demo.marry[a]))
+    if women.size == 0 or nc.men.size == 0:
+        return
+    target = _key(pop.municipality[women], np.zeros(women.size, np.int8), pop.age[women] + AGE_GAP)
+    pos = np.clip(np.searchsorted(nc.men_keys, target), 0, nc.men.size - 1)
+    man = nc.men[pos]
+    ok = (nc.men_keys[pos] // 1000 == target // 1000) & (pop.age[man] >= 18)
+    ok &= (r.marital[man] == Marital.NEVER) & ~r.partner_home[man]
+    ok &= np.abs(pop.age[man].astype(np.int32) - pop.age[women]) <= 10
+    women, man = women[ok], man[ok]
+    man, first = np.unique(man, return_index=True)
+    women = women[first]
+    if women.size == 0:
+        return
+    both = np.concatenate([women, man])
+    hh = demo.households
+    hh.leave(pop, both)
+    homes = hh.new_households(pop, women.size)
+    pop.household_institutional[homes] = False
+    pop.household_type[homes] = HouseholdType.COUPLE
+    hh.join(pop, women, homes)
+    hh.join(pop, man, homes)
+    pop.zone[women] = pop.zone[man]
+    m.svc.home_x[women] = m.svc.home_x[man]
+    m.svc.home_y[women] = m.svc.home_y[man]
+    pop.partner[women] = man
+    pop.partner[man] = women
+    r.marital[both] = Marital.MARRIED
+    r.partner_home[both] = True
+    r.rely_on[both] = True
+    r.settled[women] = 0.0
+    demo.counts["marriages"] += women.size
+
+
+def _key(mun: np.ndarray, sex: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Sort key (municipality, sex, age): ``(mun * 2 + sex) * 1000 + age``."""
+    return (mun.astype(np.int64) * 2 + sex) * 1000 + np.clip(age, 0, 999)

@@ -1,0 +1,367 @@
+"""Demographic change during a run (``demography=dynamic``): who dies, is born, moves and ages.
+
+Runs weekly from the policy start (the burn-in keeps the 2020 census population), on its own
+streams, before the life events. Rates come from :mod:`sim.world.demography_rates` (life table,
+fertility, municipal migration, leaving home and care entry); the slots and households it uses
+are kept by :mod:`sim.engine.demography_slots`. Nothing here depends on policy, so every arm of
+a comparison sees the same births, deaths and moves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.core.codes import Activity, HouseholdType, Marital
+from sim.engine.component import Component
+from sim.engine.demography_events import Newcomers, first_marriages
+from sim.engine.demography_slots import COOL_DOWN, Households, clear_residents, take_slots
+from sim.engine.processes._shared import poisson_from_uniform
+from sim.engine.state import age_band, contact_need, weekly
+from sim.world.layers import rank_spread
+
+#: highest single year of age in the rate tables (110 = 110 and over)
+MAX_AGE = 110
+#: never free (a slot in use)
+IN_USE = np.iinfo(np.int64).max // 2
+
+
+def alive_zone_order(pop: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Living residents sorted by (zone, age), positions, and each zone's start and size."""
+    alive = np.flatnonzero(pop.age >= 0)
+    key = pop.zone[alive].astype(np.int64) * 256 + pop.age[alive]
+    order = alive[np.argsort(key, kind="stable")].astype(np.int32)
+    pos = np.zeros(pop.n, dtype=np.int64)
+    pos[order] = np.arange(order.size)
+    counts = np.bincount(pop.zone[alive], minlength=pop.zones.n)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    return order, pos, start, counts
+
+
+class Demography(Component):
+    """Deaths, births, moves out of and into the region, new households, care, and birthdays.
+
+    Each week, for living residents: death by age, sex and municipality (a death ends the
+    resident's ties and is a shock to the partner, the household and friends, and widows the
+    partner); moving out of the region (a partner living with them moves too); births to
+    partnered women (the baby joins the mother's household); first marriages (two never-married
+    residents of one municipality set up a couple household); young adults leaving home; older
+    residents living alone moving into care; in-migrants, placed in vacated homes; and birthdays
+    (each resident ages one year in their birthday week; schooling starts at 6 and ends between
+    19 and 24). Households are re-typed from their living members.
+    """
+
+    name = "demography"
+    reads = ("params.demography", "params.events", "params.contacts", "region", "pop", "res",
+             "friends", "groups", "week")  # fmt: skip
+    writes = ("pop", "res", "svc", "friends", "alive", "zone_order", "zone_spread", "moved",
+              "counts.demography")  # fmt: skip
+
+    def init(self, m: Any) -> None:
+        """Weekly hazards by municipality, age and sex; slot and household bookkeeping."""
+        self.on = getattr(m, "alive", None) is not None
+        if not self.on:
+            return
+        pop = m.pop
+        rates = m.demography_rates
+        self.rates = rates
+        child = np.arange(MAX_AGE + 1) < 15  # children move only with their family
+        out = np.where(child[None, :, None], 0.0, rates.out_migration)
+        self.out = weekly(out)
+        self.leave_home = weekly(rates.leave_home)
+        self.care = weekly(rates.care_entry)
+        alive = pop.age >= 0
+        age = np.clip(pop.age, 0, MAX_AGE)
+        women = alive & (pop.sex == 1)
+        n_w = np.bincount(age[women], minlength=MAX_AGE + 1).astype(float)
+        never = women & (m.res.marital == Marital.NEVER)
+        self.marry = weekly(_first_marriage(np.bincount(age[never], minlength=MAX_AGE + 1), n_w))
+        self._yearly(m)
+        sim_census = np.bincount(pop.municipality[alive], minlength=len(m.region.municipalities))
+        # movers under 15 come with their family, which the model does not bring in
+        adult_share = 1.0  # children are counted as older movers (the model brings no families)
+        self.in_per_week = rates.in_migrants * sim_census * adult_share / 52.0
+        rng = m.streams.get("demography.setup")
+        self.birthday = rng.integers(0, 52, pop.n).astype(np.int8)
+        self.free_since = np.where(alive, IN_USE, -(10**6)).astype(np.int64)
+        self.households = Households(pop, m.holding_household)
+        self.newcomers = Newcomers(m, rates)
+        self.counts = m.counts.setdefault("demography", _zero_counts())
+
+    def _yearly(self, m: Any) -> None:
+        """Death hazards with the year's mortality improvement, and births per partnered woman.
+
+        Births follow the age-specific rates of all women: the rate per partnered woman is the
+        rate per woman over the current partnered share of her age (pooled over five years), so
+        marriages and arrivals do not change the number of births, only who has them.
+        """
+        pop, rates, p = m.pop, self.rates, m.params.demography
+        years = max(m.week, 0) / 52.0
+        self.death = weekly(
+            -np.expm1(np.log1p(-rates.death) * (1.0 - p.mortality_improvement) ** years)
+        )
+        alive = pop.age >= 0
+        age = np.clip(pop.age, 0, MAX_AGE)
+        women = alive & (pop.sex == 1)
+        partnered = women & m.res.partner_home
+        n_w = np.bincount(age[women], minlength=MAX_AGE + 1).astype(float)
+        n_p = np.bincount(age[partnered], minlength=MAX_AGE + 1).astype(float)
+        share = _smooth(n_p, n_w)
+        per = np.where(share > 0.02, rates.fertility / np.maximum(share, 0.02), 0.0)
+        self.birth = weekly(np.minimum(per, 0.6))
+
+    def step(self, m: Any) -> None:
+        """One week of demographic change."""
+        if not self.on or m.week < 0:
+            return
+        if m.week % 52 == 0:
+            self._yearly(m)
+        pop, r, p = m.pop, m.res, m.params
+        rng = m.stream(self.name)
+        u = rng.random((3, pop.n), dtype=np.float32)
+        alive = pop.age >= 0
+        a = np.clip(pop.age, 0, MAX_AGE)
+        mun, sex = pop.municipality, pop.sex
+        h_death = self.death[mun, a, sex]
+        die = alive & (u[0] < h_death)
+        # a partner who is not a resident (re-partnering) dies at the partner's own hazard
+        abstract = alive & r.partner_home & (pop.partner < 0) & ~die
+        widowed = abstract & (u[0] >= h_death) & (u[0] < h_death + self.death[mun, a, 1 - sex])
+        # a couple moves together when either partner moves: each partner's own hazard is
+        # halved so that partnered residents leave at their age's rate
+        h_out = self.out[mun, a, sex] * np.where(pop.partner >= 0, np.float32(0.5), np.float32(1))
+        out = alive & ~die & (u[1] < h_out)
+        dead = np.flatnonzero(die)
+        together = pop.partner[np.flatnonzero(out)]
+        together = together[(together >= 0)]
+        together = together[(pop.age[together] >= 0) & ~die[together]]
+        out[together] = True
+        # children move with a parent who moves: a partnered one, or a lone parent aged 25-59
+        parents = np.flatnonzero(out)
+        lone = (r.marital[parents] == Marital.WIDOWED_DIVORCED) & (pop.age[parents] >= 25)
+        lone &= pop.age[parents] < 60
+        family = np.zeros(pop.household_type.size, bool)
+        family[pop.household[together]] = True
+        family[pop.household[parents[lone]]] = True
+        out |= alive & ~die & (pop.age < 18) & family[pop.household]
+        left = np.flatnonzero(out)
+        self._widow(m, np.flatnonzero(widowed), p.events.shock_bereavement, resident=False)
+        self._remove(m, dead, died=True)
+        self._remove(m, left, died=False)
+        self._household_moves(m, u[2])
+        self._births(m, u[2])
+        first_marriages(m, self, u[2])
+        self.newcomers.arrive(m, self, rng)
+        self.households.apply(pop, r, np.concatenate([dead, left]))
+        self._birthdays(m, rng)
+        if m.week % 13 == 0:
+            m.zone_order = alive_zone_order(pop)
+            m.zone_spread = rank_spread(m.params_layers, m.zone_order[3])
+        self.counts["deaths"] += dead.size
+        self.counts["out_migrants"] += left.size
+
+    def _widow(self, m: Any, who: np.ndarray, shock: float, *, resident: bool) -> None:
+        """Partners widowed or left behind.
+
+        A partner who was a resident leaves the household count through the household
+        bookkeeping; one who was not (re-partnering) is taken off here.
+        """
+        r = m.res
+        r.marital[who] = Marital.WIDOWED_DIVORCED
+        r.partner_home[who] = False
+        if not resident:
+            r.cohabitants[who] = np.maximum(r.cohabitants[who] - 1, 0)
+        r.shock[who] += np.float32(shock)
+
+    def _remove(self, m: Any, who: np.ndarray, *, died: bool) -> None:
+        """Residents who die or move away: households, partners, ties, then an empty slot."""
+        if who.size == 0:
+            return
+        pop, r, d = m.pop, m.res, m.params.demography
+        self.households.leave(pop, who)
+        partner = pop.partner[who]
+        has = partner >= 0
+        partner = partner[has]
+        staying = partner[pop.age[partner] >= 0]
+        gone = np.zeros(pop.n, bool)
+        gone[who] = True
+        staying = staying[~gone[staying]]
+        pop.partner[staying] = -1
+        if died:
+            self._widow(m, staying, m.params.events.shock_bereavement, resident=True)
+            members = np.zeros(pop.household_type.size, bool)
+            members[pop.household[who]] = True
+            mates = np.flatnonzero(members[pop.household] & ~gone & (pop.age >= 0))
+            r.shock[mates] += np.float32(d.shock_household_death)
+        else:
+            self._widow(m, staying, 0.0, resident=True)
+        f = m.friends
+        touched = gone[f.src] | gone[f.dst]
+        if died:
+            friends = np.concatenate([f.src[touched], f.dst[touched]])
+            friends = friends[~gone[friends]]
+            np.add.at(r.shock, friends, np.float32(d.shock_friend_death))
+        m.counts["ties_lost"] += f.drop(who)
+        pop.partner[who] = -1
+        pop.household[who] = self.households.holding
+        pop.age[who] = -1
+        pop.activity[who] = Activity.CHILD
+        pop.marital[who] = Marital.NEVER
+        m.groups.of_resident[who] = -1
+        clear_residents(r, m.svc, who)
+        m.alive[who] = False
+        self.free_since[who] = m.week
+
+    def _household_moves(self, m: Any, u: np.ndarray) -> None:
+        """Young adults leave home; older residents living alone move into care."""
+        pop, r = m.pop, m.res
+        alive = pop.age >= 0
+        a = np.clip(pop.age, 0, MAX_AGE)
+        inst = pop.household_institutional[pop.household]
+        at_home = alive & ~inst & (r.cohabitants > 0) & ~r.partner_home
+        at_home &= r.marital == Marital.NEVER
+        leave = np.flatnonzero(at_home & (u < self.leave_home[a]))
+        alone = alive & ~inst & (r.cohabitants == 0)
+        care = np.flatnonzero(alone & (u < self.care[a]))
+        for who, institution in ((leave, False), (care, True)):
+            if who.size == 0:
+                continue
+            self.households.leave(pop, who)
+            hh = self.households.new_households(pop, who.size)
+            pop.household_institutional[hh] = institution
+            pop.household_type[hh] = HouseholdType.SINGLE
+            self.households.join(pop, who, hh)
+        ev = m.params.events
+        r.settled[care] = 0.0
+        r.shock[care] += np.float32(ev.shock_moving)
+        m.moved.append((care, 1.0 - ev.moving_tie_loss))
+        self.counts["left_home"] += leave.size
+        self.counts["into_care"] += care.size
+
+    def _births(self, m: Any, u: np.ndarray) -> None:
+        """Births to partnered women; the baby joins the mother's household."""
+        pop, r = m.pop, m.res
+        a = np.clip(pop.age, 0, MAX_AGE)
+        mother = (pop.age >= 0) & (pop.sex == 1) & r.partner_home & (pop.age < 50)
+        lo = self.leave_home[a]  # the same uniform: disjoint from leaving home
+        mothers = np.flatnonzero(mother & (u >= lo) & (u < lo + self.birth[pop.municipality, a]))
+        if mothers.size == 0:
+            return
+        slots, misplaced = self.take(m, pop.zone[mothers])
+        ok = slots >= 0
+        mothers, slots = mothers[ok], slots[ok]
+        self.counts["births_without_slot"] += int((~ok).sum())
+        self.counts["misplaced"] += misplaced
+        rng = m.stream("demography.births")
+        pop.sex[slots] = (rng.random(slots.size) < 1 / (1 + 1.05)).astype(pop.sex.dtype)
+        self.activate(
+            m, slots, age=0, zone=pop.zone[mothers], municipality=pop.municipality[mothers]
+        )
+        m.svc.home_x[slots] = m.svc.home_x[mothers]
+        m.svc.home_y[slots] = m.svc.home_y[mothers]
+        r.settled[slots] = 1.0
+        self.households.join(pop, slots, pop.household[mothers])
+        self.birthday[slots] = m.week % 52
+        self.counts["births"] += slots.size
+
+    def take(self, m: Any, wanted: np.ndarray, by: str = "zone") -> tuple[np.ndarray, int]:
+        """Free slots for newcomers in ``wanted`` zones or municipalities (:func:`take_slots`)."""
+        slots, misplaced = take_slots(m.pop, self.free_since, m.week, wanted, by=by)
+        self.free_since[slots[slots >= 0]] = IN_USE
+        return slots, misplaced
+
+    def activate(
+        self, m: Any, slots: np.ndarray, *, age: Any, zone: np.ndarray, municipality: np.ndarray
+    ) -> None:
+        """Bring slots to life with a fresh state (a new trait), before attributes are set."""
+        pop, r = m.pop, m.res
+        pop.age[slots] = age
+        pop.zone[slots] = zone
+        pop.municipality[slots] = municipality
+        pop.activity[slots] = Activity.CHILD
+        pop.marital[slots] = Marital.NEVER
+        pop.partner[slots] = -1
+        pop.digital[slots] = False
+        pop.has_confidant[slots] = False
+        clear_residents(r, m.svc, slots)
+        lp = m.params.loneliness
+        z = m.stream("demography.traits").standard_normal(slots.size, dtype=np.float32)
+        r.trait[slots] = np.float32(lp.baseline) + np.float32(lp.trait_sd) * z
+        r.latent[slots] = r.trait[slots]
+        r.marital[slots] = Marital.NEVER
+        r.activity[slots] = Activity.CHILD
+        r.group[slots] = -1
+        m.alive[slots] = True
+        self.refresh(m, slots)
+
+    def refresh(self, m: Any, who: np.ndarray) -> None:
+        """Age-dependent state of residents whose age or attributes changed."""
+        pop, r, c = m.pop, m.res, m.params.contacts
+        r.band[who] = age_band(pop.age[who])
+        r.need[who] = contact_need(pop.age[who], c.need_base, c.need_decline)
+        for comp in m.components.values():
+            hook = getattr(comp, "refresh", None)
+            if hook is not None and comp is not self:
+                hook(m, who)
+
+    def _birthdays(self, m: Any, rng: np.random.Generator) -> None:
+        """Residents whose birthday week it is age one year; school starts and ends."""
+        pop, r = m.pop, m.res
+        who = np.flatnonzero((self.birthday == m.week % 52) & (pop.age >= 0))
+        if m.week == 0 or who.size == 0:
+            return
+        pop.age[who] = np.minimum(pop.age[who] + 1, 120)
+        age = pop.age[who]
+        u = rng.random((2, who.size), dtype=np.float32)
+        start = who[(age == 6) & (r.activity[who] == Activity.CHILD)]
+        r.activity[start] = Activity.STUDENT
+        d = m.params.demography
+        study = (r.activity[who] == Activity.STUDENT) & (age >= 19)
+        leaving = study & ((u[0] < d.school_leaving) | (age >= 25))
+        done = who[leaving]
+        hired = done[u[1][leaving] < d.school_leaver_employment]
+        r.activity[done] = Activity.UNEMPLOYED
+        r.activity[hired] = Activity.EMPLOYED
+        r.group[done] = -1
+        r.group[hired] = m.new_workplace(hired)
+        at16 = age == 16
+        sixteen = who[at16]
+        c = m.params.contacts
+        kin = poisson_from_uniform(u[1][at16], np.float32(c.kin_mean))
+        r.kin[sixteen] = kin.astype(np.int8)
+        self.refresh(m, who)
+
+    def free_share(self) -> float:
+        """Share of slots free now (for reports)."""
+        return float((self.free_since < IN_USE).mean())
+
+
+def _smooth(num: np.ndarray, den: np.ndarray, width: int = 2) -> np.ndarray:
+    """Share ``num / den`` by single year, pooled over ``± width`` years (small populations)."""
+    k = np.ones(2 * width + 1)
+    a = np.convolve(num, k, mode="same")
+    b = np.convolve(den, k, mode="same")
+    return np.where(b > 0, a / np.maximum(b, 1), 0.0)
+
+
+def _first_marriage(never: np.ndarray, women: np.ndarray) -> np.ndarray:
+    """Annual first-marriage probability of never-married women by age, from the census.
+
+    The fall of the never-married share between ages (pooled over five years), read as the
+    cohort's first marriages (a synthetic-cohort estimate; 0 outside 18-49).
+    """
+    share = _smooth(never.astype(float), women.astype(float))
+    nxt = np.append(share[1:], share[-1])
+    rate = np.where(share > 0, 1 - nxt / np.maximum(share, 1e-9), 0.0)
+    ages = np.arange(rate.size)
+    return np.clip(np.where((ages >= 18) & (ages < 50), rate, 0.0), 0.0, 0.3)
+
+
+def _zero_counts() -> dict[str, int]:
+    keys = ("deaths", "out_migrants", "births", "in_migrants", "marriages", "left_home",
+            "into_care", "births_without_slot", "arrivals_without_slot", "misplaced")  # fmt: skip
+    return dict.fromkeys(keys, 0)
+
+
+__all__ = ["COOL_DOWN", "Demography", "alive_zone_order"]
