@@ -91,6 +91,7 @@ class UpdateLevers(Component):
     def step(self, m: ServiceView) -> None:
         """Update the active set."""
         m.services.rt.update(m.week)
+        m.services.rt.refresh_pool(m)
 
 
 class Outreach(_ServiceCall):

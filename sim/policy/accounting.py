@@ -20,19 +20,32 @@ from sim.policy.scope import Scope
 BILL_OTHERS = tuple(f for f in FUNDERS if f != "municipality")
 
 
+def _pool_kw(lever: Lever, hook: str, pool: np.ndarray | None) -> dict:
+    """The volunteer-pool factor for a lever hook that follows it (nothing when static)."""
+    return {"pool": pool} if pool is not None and hook in getattr(lever, "pool_hooks", ()) else {}
+
+
 def weekly_costs(
-    levers: Sequence[Lever], active: np.ndarray, scope: Scope, venues: Any
+    levers: Sequence[Lever],
+    active: np.ndarray,
+    scope: Scope,
+    venues: Any,
+    pool: np.ndarray | None = None,
 ) -> np.ndarray:
     """Running cost of each lever this week, yen at full population scale (0 if inactive)."""
     out = np.zeros(len(levers))
     for i, lv in enumerate(levers):
         if active[i]:
-            out[i] = lv.weekly_cost(scope, i, venues)
+            out[i] = lv.weekly_cost(scope, i, venues, **_pool_kw(lv, "weekly_cost", pool))
     return out
 
 
 def weekly_costs_by_municipality(
-    levers: Sequence[Lever], active: np.ndarray, scope: Scope, venues: Any
+    levers: Sequence[Lever],
+    active: np.ndarray,
+    scope: Scope,
+    venues: Any,
+    pool: np.ndarray | None = None,
 ) -> np.ndarray:
     """Running cost of each lever this week by the municipality where it runs (L x M, yen).
 
@@ -44,7 +57,9 @@ def weekly_costs_by_municipality(
     out = np.zeros((len(levers), scope.n_mun))
     for i, lv in enumerate(levers):
         if active[i]:
-            out[i] = lv.weekly_cost_by_municipality(scope, i, venues)
+            out[i] = lv.weekly_cost_by_municipality(
+                scope, i, venues, **_pool_kw(lv, "weekly_cost_by_municipality", pool)
+            )
     return out
 
 

@@ -21,6 +21,7 @@ from sim.policy.capacity import Pools
 from sim.policy.scenario import Scenario
 from sim.policy.scope import build_scope
 from sim.policy.venues import venue_reach
+from sim.policy.volunteer_pool import VolunteerPool
 
 __all__ = ["BILL_OTHERS", "LeverRuntime", "per_active_set"]
 
@@ -48,6 +49,26 @@ class LeverRuntime:
         self._week: int | None = None
         self._cache: dict[str, object] = {}
         self.drawn = {i: lv.draw(self.scope, i, m) for i, lv in enumerate(self.levers)}
+        #: volunteers and supporters available (demography=dynamic; static: always None)
+        self.volunteer_pool = VolunteerPool(m)
+        self.pool: np.ndarray | None = None
+        self._zone_municipality = m.pop.zones.municipality
+
+    def refresh_pool(self, m: Any) -> None:
+        """Take the volunteer-pool factor of this week; a recount empties the cache."""
+        if not self.volunteer_pool.dynamic:
+            return
+        factor = self.volunteer_pool.factor(m)
+        if factor is not self.pool:
+            self.pool, self._cache = factor, {}
+
+    def _pool_kw(self, lv: Any, hook: str) -> dict:
+        """The pool factor for a lever hook that follows it (nothing when static)."""
+        if self.pool is None or hook not in getattr(lv, "pool_hooks", ()):
+            return {}
+        if hook == "notice_hazard":  # per zone
+            return {"pool_zone": self.pool[self._zone_municipality]}
+        return {"pool": self.pool}
 
     # -- where and when ----------------------------------------------------------------------
     @property
@@ -102,7 +123,7 @@ class LeverRuntime:
         """Non-None answers of the active levers to ``hook``, in lever order."""
         for i, lv in enumerate(self.levers):
             if self.active[i]:
-                out = getattr(lv, hook)(self.scope, i, *args)
+                out = getattr(lv, hook)(self.scope, i, *args, **self._pool_kw(lv, hook))
                 if out is not None:
                     yield i, out
 
@@ -161,7 +182,11 @@ class LeverRuntime:
         """Weekly chance of a welfare volunteer's visit (older residents living alone)."""
         out = np.zeros(m.pop.n, np.float32)
         for i, lv in enumerate(self.levers):
-            got = lv.visit_probability(self.scope, i, m, self.drawn[i]) if self.active[i] else None
+            if not self.active[i]:
+                continue
+            got = lv.visit_probability(
+                self.scope, i, m, self.drawn[i], **self._pool_kw(lv, "visit_probability")
+            )
             if got is not None:
                 out = np.maximum(out, got)
         return out
@@ -243,12 +268,14 @@ class LeverRuntime:
     @per_active_set
     def weekly_costs(self, m: Any, venues: Any) -> np.ndarray:
         """Running cost of each lever this week, yen, at full population scale."""
-        return accounting.weekly_costs(self.levers, self.active, self.scope, venues)
+        return accounting.weekly_costs(self.levers, self.active, self.scope, venues, self.pool)
 
     @per_active_set
     def weekly_costs_by_municipality(self, m: Any, venues: Any) -> np.ndarray:
         """Running cost of each lever this week by municipality (L x M, yen)."""
-        return accounting.weekly_costs_by_municipality(self.levers, self.active, self.scope, venues)
+        return accounting.weekly_costs_by_municipality(
+            self.levers, self.active, self.scope, venues, self.pool
+        )
 
     def bills(self, cost_lm: np.ndarray, use: np.ndarray) -> np.ndarray:
         """Who pays this week's costs (:func:`sim.policy.accounting.bills`)."""
