@@ -46,6 +46,7 @@ class Newcomers:
         key = _key(pop.municipality[alive], pop.sex[alive], pop.age[alive])
         order = np.argsort(key, kind="stable")
         who = alive[order]
+        self.order = who
         self.keys = key[order]
         self.donor = {
             "zone": pop.zone[who].copy(),

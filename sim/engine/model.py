@@ -378,4 +378,6 @@ def run(
         "work_school_groups": model.groups.n,
         "burn_in": model.counts.get("burn_in", {"weeks": 0, "stationary": None}),
     }
+    if "demography" in model.counts:
+        counts["demography"] = {k: int(v) for k, v in model.counts["demography"].items()}
     return Results(table, cfg, model.region, model.pop.n, counts, model if keep_model else None)

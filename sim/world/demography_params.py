@@ -50,6 +50,11 @@ class DemographyParams:
         "81.58 / 87.72 (2020) to 85.89 / 91.94 (2070), about 0.09 years a year, which a "
         "decline of all death hazards by about 0.9 % a year reproduces",
         doc="yearly relative decline of every death hazard from the policy start")  # fmt: skip
+    family_share: float = param(
+        0.3, unit="share", low=0.0, high=0.7, uncertain=True,
+        source=f"{_A}: older people who give up living alone move in with a child's family or "
+        "into care; the split is not published by age in the shared data",
+        doc="share of those moves that go to a family household of the municipality")  # fmt: skip
     shock_friend_death: float = param(
         0.2, unit="latent", low=0.0, high=1.0, uncertain=True,
         source=f"{_A}: a friend's death raises loneliness for about a year (Liu et al. 2019, "

@@ -224,6 +224,10 @@ class Demography(Component):
         leave = np.flatnonzero(at_home & (u < self.leave_home[a]))
         alone = alive & ~inst & (r.cohabitants == 0)
         care = np.flatnonzero(alone & (u < self.care[a]))
+        # the event's own uniform, rescaled: a share moves in with family instead of care
+        v = u[care] / np.maximum(self.care[a[care]], np.float32(1e-12))
+        family, hosts = self._family_homes(m, care[v < m.params.demography.family_share])
+        care = np.setdiff1d(care, family)
         for who, institution in ((leave, False), (care, True)):
             if who.size == 0:
                 continue
@@ -232,12 +236,44 @@ class Demography(Component):
             pop.household_institutional[hh] = institution
             pop.household_type[hh] = HouseholdType.SINGLE
             self.households.join(pop, who, hh)
+        self.households.leave(pop, family)
+        self.households.join(pop, family, pop.household[hosts])
+        pop.zone[family] = pop.zone[hosts]
+        m.svc.home_x[family] = m.svc.home_x[hosts]
+        m.svc.home_y[family] = m.svc.home_y[hosts]
         ev = m.params.events
-        r.settled[care] = 0.0
-        r.shock[care] += np.float32(ev.shock_moving)
-        m.moved.append((care, 1.0 - ev.moving_tie_loss))
+        moved = np.concatenate([care, family])
+        r.settled[moved] = 0.0
+        r.shock[moved] += np.float32(ev.shock_moving)
+        m.moved.append((moved, 1.0 - ev.moving_tie_loss))
         self.counts["left_home"] += leave.size
         self.counts["into_care"] += care.size
+        self.counts["to_family"] += family.size
+
+    def _family_homes(self, m: Any, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A family household in the same municipality for each resident who moves in.
+
+        The host is a living resident aged 40-64 of the municipality (a child's generation) who
+        does not live alone or in an institution; residents with no such host go into care.
+        """
+        from sim.engine.demography_events import INDEX_WEEKS, _key
+
+        pop, r, nc = m.pop, m.res, self.newcomers
+        if who.size == 0:
+            return who, who
+        if m.week - nc.built >= INDEX_WEEKS:
+            nc._index(m)
+        rng = m.stream("demography.family")
+        u = rng.random((2, who.size))
+        age = (40 + np.floor(u[0] * 25)).astype(np.int16)
+        sex = (u[1] < 0.5).astype(np.int8)
+        target = _key(pop.municipality[who], sex, age)
+        pos = np.clip(np.searchsorted(nc.keys, target), 0, nc.keys.size - 1)
+        host = nc.order[pos]
+        ok = (nc.keys[pos] // 1000 == target // 1000) & (pop.age[host] >= 40)
+        ok &= (r.cohabitants[host] > 0) & ~pop.household_institutional[pop.household[host]]
+        ok &= pop.household[host] != pop.household[who]
+        return who[ok], host[ok]
 
     def _births(self, m: Any, u: np.ndarray) -> None:
         """Births to partnered women; the baby joins the mother's household."""
@@ -360,7 +396,8 @@ def _first_marriage(never: np.ndarray, women: np.ndarray) -> np.ndarray:
 
 def _zero_counts() -> dict[str, int]:
     keys = ("deaths", "out_migrants", "births", "in_migrants", "marriages", "left_home",
-            "into_care", "births_without_slot", "arrivals_without_slot", "misplaced")  # fmt: skip
+            "into_care", "to_family", "births_without_slot", "arrivals_without_slot",
+            "misplaced")  # fmt: skip
     return dict.fromkeys(keys, 0)
 
 
