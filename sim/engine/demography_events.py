@@ -1,7 +1,7 @@
 """Arrivals and new couples for the demography process (:mod:`sim.engine.processes.demography`).
 
-In-migrants arrive in each municipality at its measured rate, with the movers' age and sex
-profile (15 and over: children move with their family, which the model does not bring in). Each
+In-migrants arrive in each municipality at its measured rate, with the age and sex mix of the
+municipality's own leavers (children arrive with a couple of child-rearing age). Each
 takes the attributes of a *donor*, a living resident of the same municipality, sex and nearest
 age (hot-deck imputation from the current population): zone, main activity, marital status,
 digital access, mobility and community activity. A married donor means the newcomer arrives as
@@ -34,9 +34,32 @@ class Newcomers:
     """
 
     def __init__(self, m: Any, rates: Any) -> None:
-        prof = np.asarray(rates.in_age_sex, dtype=float).copy()
-        prof[:15] = 0.0
-        self.cdf = np.cumsum(prof.ravel() / prof.sum())
+        # arrivals have the age and sex mix of the municipality's own leavers (15 and over) at
+        # the start: gross flows by age are not in the data, and this keeps the age pattern of
+        # net migration that of the leavers (mostly young adults), with the measured totals
+        pop = m.pop
+        alive = pop.age >= 0
+        ages = rates.out_migration.shape[1]
+        n_m = rates.out_migration.shape[0]
+        a = np.clip(pop.age[alive], 0, ages - 1)
+        mun, sex = pop.municipality[alive], pop.sex[alive]
+        cells = (mun.astype(np.int64) * ages + a) * 2 + sex
+        counts = np.bincount(cells, minlength=n_m * ages * 2).reshape(n_m, ages, 2)
+        mix = counts * rates.out_migration
+        children = mix[:, :15].sum(axis=(1, 2))
+        #: children's share of each municipality's movers; they arrive with a family
+        self.child_share = children / np.maximum(mix.sum(axis=(1, 2)), 1e-12)
+        kids = mix[:, :15].sum(axis=(0, 2))
+        self.child_cdf = np.cumsum(kids / max(kids.sum(), 1e-12))
+        mix[:, :15] = 0.0
+        national = mix.sum(axis=0)
+        empty = mix.sum(axis=(1, 2)) <= 0
+        mix[empty] = national
+        mix = mix.reshape(n_m, -1) / mix.reshape(n_m, -1).sum(axis=1, keepdims=True)
+        self.cells = mix.shape[1]
+        self.mix = mix
+        #: cumulative mix of all municipalities, each offset by its index (one searchsorted)
+        self.cdf = (np.cumsum(mix, axis=1) + np.arange(n_m)[:, None]).ravel()
         self.built = -(10**9)
 
     def _index(self, m: Any) -> None:
@@ -62,13 +85,16 @@ class Newcomers:
         eligible = (r.marital[who] == Marital.NEVER) & (pop.sex[who] == 0)
         eligible &= (pop.age[who] >= 18) & (pop.age[who] < 60)
         # expected share of arrivals who come as a couple (married donors 18+ by the profile)
-        married = np.zeros(self.cdf.size)
-        cell = np.clip(pop.age[who], 0, self.cdf.size // 2 - 1) * 2 + pop.sex[who]
+        married = np.zeros(self.cells)
+        cell = np.clip(pop.age[who], 0, self.cells // 2 - 1) * 2 + pop.sex[who]
         adult = pop.age[who] >= 18
         tot = np.bincount(cell, minlength=married.size)
         wed = np.bincount(cell[adult], weights=self.donor["married"][adult], minlength=married.size)
         share = np.where(tot > 0, wed / np.maximum(tot, 1), 0.0)
-        self.couples = float((np.diff(np.r_[0.0, self.cdf]) * share).sum())
+        self.couples = float((self.mix.mean(axis=0) * share).sum())
+        # couples of child-rearing age (25-49) who may bring children
+        ages = np.arange(self.cells) // 2
+        self.families = (self.mix * (share * ((ages >= 25) & (ages < 50)))[None]).sum(axis=1)
         self.men = who[eligible]
         self.men_keys = self.keys[eligible]
         self.built = m.week
@@ -79,14 +105,22 @@ class Newcomers:
             self._index(m)
         # arrivals are drawn as households (a single person or a couple) at the rate that
         # brings the municipality's measured number of people
-        lam = (demo.in_per_week / (1.0 + self.couples)).astype(np.float32)
+        adults = demo.in_per_week * (1.0 - self.child_share)
+        lam = (adults / (1.0 + self.couples)).astype(np.float32)
+        #: children per arriving family of child-rearing age, so children arrive at their share
+        self.per_family = np.where(
+            self.families > 0,
+            demo.in_per_week * self.child_share / np.maximum(lam * self.families, 1e-12),
+            0.0,
+        )
         k = poisson_from_uniform(rng.random(lam.size, dtype=np.float32), lam, k_max=200)
         total = int(k.sum())
         if total == 0:
             return
         mun = np.repeat(np.arange(k.size), k).astype(np.int16)
         u = rng.random((3, total))
-        cell = np.minimum(np.searchsorted(self.cdf, u[0]), self.cdf.size - 1)
+        pick = np.searchsorted(self.cdf, u[0] + mun, side="right")
+        cell = np.minimum(pick - mun.astype(np.int64) * self.cells, self.cells - 1)
         age, sex = (cell // 2).astype(np.int16), (cell % 2).astype(np.int8)
         pos = np.searchsorted(self.keys, _key(mun, sex, age))
         pos = np.clip(pos, 0, self.keys.size - 1)
@@ -161,6 +195,39 @@ class Newcomers:
         demo.households.join(pop, spouse[pair], homes[pair])
         demo.refresh(m, everyone)
         demo.counts["in_migrants"] += everyone.size
+        wife_age = np.where(sex[pair] == 1, age[pair], np.clip(age[pair] + gap[keep][pair], 0, 120))
+        rearing = (wife_age >= 25) & (wife_age < 50)
+        family = slots[pair][rearing]
+        self._children(m, demo, family, mun[pair][rearing], d["zone"][pair][rearing])
+
+    def _children(self, m: Any, demo: Any, parents, mun, zone) -> None:
+        """Children who arrive with a family (ages from the leavers' children)."""
+        if parents.size == 0:
+            return
+        pop, r = m.pop, m.res
+        rng = m.stream("demography.children")
+        lam = self.per_family[mun].astype(np.float32)
+        k = poisson_from_uniform(rng.random(parents.size, dtype=np.float32), lam, k_max=6)
+        parent = np.repeat(parents, k)
+        if parent.size == 0:
+            return
+        mun, zone = np.repeat(mun, k), np.repeat(zone, k)
+        slots, misplaced = demo.take(m, zone)
+        ok = slots >= 0
+        demo.counts["arrivals_without_slot"] += int((~ok).sum())
+        demo.counts["misplaced"] += misplaced
+        slots, parent, mun, zone = slots[ok], parent[ok], mun[ok], zone[ok]
+        home = pop.household[parent]
+        u = rng.random((2, slots.size))
+        age = np.minimum(np.searchsorted(self.child_cdf, u[0]), 14).astype(np.int16)
+        pop.sex[slots] = (u[1] < 0.5).astype(pop.sex.dtype)
+        demo.activate(m, slots, age=age, zone=zone, municipality=mun)
+        r.activity[slots] = np.where(age >= 6, Activity.STUDENT, Activity.CHILD)
+        m.svc.home_x[slots] = m.svc.home_x[parent]
+        m.svc.home_y[slots] = m.svc.home_y[parent]
+        demo.households.join(pop, slots, home)
+        demo.refresh(m, slots)
+        demo.counts["in_migrants"] += slots.size
 
 
 def first_marriages(m: Any, demo: Any, u: np.ndarray) -> None:

@@ -234,7 +234,8 @@ class Demography(Component):
             self.households.leave(pop, who)
             hh = self.households.new_households(pop, who.size)
             pop.household_institutional[hh] = institution
-            pop.household_type[hh] = HouseholdType.SINGLE
+            # an institutional place is typed "other", like those of the census population
+            pop.household_type[hh] = HouseholdType.OTHER if institution else HouseholdType.SINGLE
             self.households.join(pop, who, hh)
         self.households.leave(pop, family)
         self.households.join(pop, family, pop.household[hosts])
