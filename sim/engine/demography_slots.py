@@ -212,9 +212,10 @@ class Households:
 def retype(pop: Any, households: np.ndarray, count: np.ndarray, holding: int) -> None:
     """Census family type of households whose members changed, from their living members.
 
-    Institutional places keep their type ("other"). One member: single. A couple (partners living together) and no one else: couple only; a
-    couple and others: couple and children (a three-generation household stays "other"). No
-    couple: a parent and children if the household was a family household, else "other".
+    Institutional places keep their type ("other"). One member: single. A couple (partners
+    living together) and no one else: couple only; a couple and others: couple and children (a
+    three-generation household stays "other"). No couple: a parent and children if the household
+    was a family household, else "other".
     """
     households = households[(households != holding) & (count[households] > 0)]
     households = households[~pop.household_institutional[households]]  # places stay "other"
