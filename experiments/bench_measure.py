@@ -302,6 +302,89 @@ def measure_memory(overrides: list[str]) -> dict[str, Any]:
         rows.append((f"year {year}", model.week, rss_mib(), peak_mib(), time.perf_counter() - t0))
     table = model.recorder.table(model.start_date)
     rows.append(("result table", model.week, rss_mib(), peak_mib(), time.perf_counter() - t0))
-    return {**info, "n": model.pop.n, "years": cfg.years, "burn_in": cfg.burn_in_weeks,
-            "rows": rows, "table_rows": len(table), "peak_mib": peak_mib(),
-            "seconds": time.perf_counter() - t0}  # fmt: skip
+    alive = int((model.pop.age >= 0).sum())  # living residents (slots reserved when dynamic)
+    return {**info, "n": model.pop.n, "alive": alive, "years": cfg.years,
+            "burn_in": cfg.burn_in_weeks, "rows": rows, "table_rows": len(table),
+            "peak_mib": peak_mib(), "seconds": time.perf_counter() - t0,
+            "cpu_s": time.process_time()}  # fmt: skip
+
+
+def measure_plan_rows(
+    overrides: list[str], warm: int, weeks: int, profile_row: str = "demography"
+) -> dict[str, Any]:
+    """Wall and CPU time of each row of the step plan over ``weeks`` weeks (runs in a child).
+
+    The model runs its burn-in and ``warm`` weeks after week 0 untimed (demography runs only from
+    week 0), then every row's step function is wrapped and ``weeks`` weeks are timed. Then, if
+    the plan has a row ``profile_row`` that ran, 8 more weeks profile that row alone (cProfile).
+
+    Args:
+        overrides: config overrides of the run.
+        warm: weeks stepped untimed after week 0.
+        weeks: weeks timed.
+        profile_row: plan row profiled after the timing ("" for none).
+
+    Returns:
+        Slots and living residents, set-up seconds, ``rows`` (row name -> wall and CPU seconds
+        per week), ``total_wall_s`` and ``total_cpu_s`` per week (``other``: the step outside
+        the rows), the profile text of ``profile_row`` (empty if it did not run), the CPU counts
+        and the peak RSS.
+    """
+    info = pin_one_core()
+    from sim.config import compose_config
+    from sim.engine.model import LonelinessModel, iter_weeks
+
+    cfg = compose_config(overrides)
+    t0 = time.perf_counter()
+    model = LonelinessModel(cfg)
+    setup = time.perf_counter() - t0
+    for _ in iter_weeks(model, until=warm):
+        pass
+    spent: dict[str, list[float]] = {}
+
+    def timed(name: str, fn: Callable) -> Callable:
+        def wrapper(*args, **kwargs):
+            t, c = time.perf_counter(), time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                acc = spent.setdefault(name, [0.0, 0.0])
+                acc[0] += time.perf_counter() - t
+                acc[1] += time.process_time() - c
+
+        return wrapper
+
+    steps = dict(model.processes)
+    for name, step in steps.items():
+        model.processes[name] = timed(name, step)
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in iter_weeks(model, weeks=weeks):
+        pass
+    wall, cpu = (time.perf_counter() - t0) / weeks, (time.process_time() - c0) / weeks
+    rows = {k: {"wall_s": v[0] / weeks, "cpu_s": v[1] / weeks} for k, v in spent.items()}
+    rows["other"] = {
+        "wall_s": wall - sum(r["wall_s"] for r in rows.values()),
+        "cpu_s": cpu - sum(r["cpu_s"] for r in rows.values()),
+    }
+    profile = ""
+    if profile_row in spent:
+        profs: list[cProfile.Profile] = []
+
+        def profiled(*args, **kwargs):
+            profs.append(cProfile.Profile())  # a fresh profiler per call, merged below
+            return profs[-1].runcall(steps[profile_row], *args, **kwargs)
+
+        model.processes[profile_row] = profiled
+        for _ in iter_weeks(model, weeks=8):
+            pass
+        buf = io.StringIO()
+        stats = pstats.Stats(profs[0], stream=buf)
+        stats.add(*profs[1:])
+        stats.strip_dirs().sort_stats("tottime").print_stats(20)
+        lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
+        start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls"))
+        profile = "\n".join(lines[start:])
+    alive = int((model.pop.age >= 0).sum())
+    return {**info, "slots": model.pop.n, "alive": alive, "setup_s": setup, "warm": warm,
+            "weeks": weeks, "rows": rows, "total_wall_s": wall, "total_cpu_s": cpu,
+            "profile": profile, "peak_mib": peak_mib()}  # fmt: skip

@@ -44,6 +44,7 @@ from experiments.bench_measure import (
     all_levers_scenario,
     measure_levers,
     measure_memory,
+    measure_plan_rows,
     measure_reference,
     measure_speed,
     peak_mib,
@@ -67,11 +68,13 @@ __all__ = [
     "_aim",
     "_git",
     "all_levers_scenario",
+    "demography_rows",
     "in_child",
     "machine",
     "main",
     "measure_levers",
     "measure_memory",
+    "measure_plan_rows",
     "measure_reference",
     "measure_speed",
     "overrides_for",
@@ -79,6 +82,7 @@ __all__ = [
     "pin_one_core",
     "profile_steps",
     "render",
+    "render_rows",
     "rss_mib",
     "run_benchmark",
     "scale_for",
@@ -216,6 +220,71 @@ def run_benchmark(quick: bool, log: Callable[[str], None]) -> dict[str, Any]:
     return res
 
 
+def demography_rows(overrides: list[str], weeks: int, log: Callable[[str], None]) -> dict:
+    """Time each plan row with dynamic and with static demography, each in its own child.
+
+    Args:
+        overrides: config overrides of the run (``demography`` is set here; give a short
+            ``burn_in_weeks``: demography runs only from week 0).
+        weeks: weeks timed after 4 untimed weeks past week 0 (:func:`measure_plan_rows`).
+        log: called with a line of progress text.
+
+    Returns:
+        ``overrides``, ``weeks`` and the results of ``dynamic`` and ``static``, each with the
+        1-minute load average before and after it.
+    """
+    res: dict[str, Any] = {"overrides": overrides, "weeks": weeks}
+    for mode in ("dynamic", "static"):
+        log(f"plan rows, demography={mode}: {' '.join(overrides)}")
+        before = os.getloadavg()[0]
+        out = in_child(measure_plan_rows, [*overrides, f"demography={mode}"], 4, weeks)
+        out["load"] = [before, os.getloadavg()[0]]
+        res[mode] = out
+        log(f"  {out['total_cpu_s']:.3f} CPU-s / week, load {before:.1f} -> {out['load'][1]:.1f}")
+    return res
+
+
+def render_rows(res: dict) -> str:
+    """Markdown table of :func:`demography_rows`: ms per week and share of the step by row."""
+    dyn, sta = res["dynamic"], res["static"]
+    head = (
+        "| row | dynamic CPU ms/week | share | dynamic wall ms/week | share "
+        "| static CPU ms/week | share |\n|---|---|---|---|---|---|---|"
+    )
+    lines = [head]
+    names = [*dyn["rows"], *(k for k in sta["rows"] if k not in dyn["rows"])]
+    names = [k for k in names if k != "other"] + ["other"]
+
+    def cell(r: dict, key: str, total: float, name: str) -> str:
+        if name not in r["rows"]:
+            return "- | -"
+        v = r["rows"][name][key]
+        return f"{1000 * v:.1f} | {100 * v / total:.1f} %"
+
+    for k in names:
+        lines.append(
+            f"| {k} | {cell(dyn, 'cpu_s', dyn['total_cpu_s'], k)} "
+            f"| {cell(dyn, 'wall_s', dyn['total_wall_s'], k)} "
+            f"| {cell(sta, 'cpu_s', sta['total_cpu_s'], k)} |"
+        )
+    lines.append(
+        f"| total | {1000 * dyn['total_cpu_s']:.1f} | 100 % | {1000 * dyn['total_wall_s']:.1f} "
+        f"| 100 % | {1000 * sta['total_cpu_s']:.1f} | 100 % |"
+    )
+    ratio_cpu = dyn["total_cpu_s"] / sta["total_cpu_s"]
+    ratio_wall = dyn["total_wall_s"] / sta["total_wall_s"]
+    lines.append(
+        f"\nResidents: {dyn['alive']:,} living in {dyn['slots']:,} slots (dynamic, after the "
+        f"timed weeks), {sta['alive']:,} (static). Step dynamic / static: {ratio_cpu:.2f}x CPU "
+        f"time, {ratio_wall:.2f}x wall time. 1-minute load average: dynamic "
+        f"{dyn['load'][0]:.1f} -> {dyn['load'][1]:.1f}, static {sta['load'][0]:.1f} -> "
+        f"{sta['load'][1]:.1f}. Peak RSS: {dyn['peak_mib']:.0f} / {sta['peak_mib']:.0f} MiB."
+    )
+    if dyn["profile"]:
+        lines.append(f"\nDemography row, cProfile over 8 more weeks:\n\n```\n{dyn['profile']}\n```")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point.
 
@@ -230,7 +299,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--out", type=Path, default=None, help="report file (default docs/benchmarks.md)"
     )
+    ap.add_argument(
+        "--rows",
+        type=int,
+        default=0,
+        metavar="WEEKS",
+        help="only time each plan row over WEEKS weeks after week 0, dynamic and static demography",
+    )
+    ap.add_argument(
+        "--memory-of", action="store_true", help="only the peak memory of a run of OVERRIDES"
+    )
+    ap.add_argument("overrides", nargs="*", help="config overrides for --rows and --memory-of")
     args = ap.parse_args(argv)
+    if args.rows or args.memory_of:
+        return _single(args.rows, args.overrides)
     out = args.out
     if out is None and not args.quick:
         out = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -247,6 +329,32 @@ def main(argv: list[str] | None = None) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(report, encoding="utf-8")
         print(f"wrote {out}")
+    return 0
+
+
+def _single(rows: int, overrides: list[str]) -> int:
+    """``--rows`` (:func:`demography_rows`) or ``--memory-of`` (:func:`measure_memory`): print it.
+
+    Args:
+        rows: weeks timed per plan row, or 0 for the memory of a complete run.
+        overrides: config overrides of the run.
+
+    Returns:
+        The exit status (0).
+    """
+    import json
+
+    for var in THREAD_VARS:
+        os.environ[var] = "1"
+    load = os.getloadavg()[0]
+    if rows:
+        res = demography_rows(overrides, rows, lambda s: print(s, flush=True))
+        print(render_rows(res))
+    else:
+        res = in_child(measure_memory, overrides)
+        res["overrides"] = overrides
+    res["load"] = [load, os.getloadavg()[0]]
+    print(json.dumps(res, ensure_ascii=False, default=str), flush=True)
     return 0
 
 
