@@ -13,6 +13,13 @@ national survey's month) for the survey, network and mechanism patterns; the sam
 configured (calibrated) thresholds: nothing is refitted here. Targets of the patterns, with their
 sources, are in ``calibration/patterns.csv``; survey targets get a band of ±max(1 point, 15%)
 around the published value.
+
+Demography (issue 17 item 5; :mod:`calibration.validate_demography`): Tottori and Kochi are
+projected from the 2020 census with ``demography=dynamic`` and compared with the IPSS projections
+(totals as change since 2020 within 3 points, shares within 2 points). Their rows join
+``patterns.csv`` (rows without a target keep an empty band and verdict) and get a page of their
+own, ``demography.md``. ``check_demography=false`` skips them, ``only=demography`` runs only them
+(and leaves ``patterns.csv`` and ``patterns.md`` alone).
 """
 
 from __future__ import annotations
@@ -192,9 +199,19 @@ def run_validation(
     return pattern_table(values, rows)
 
 
+#: options of the demography check (``tsunagari validate check_demography=false`` skips it)
+DEMOGRAPHY_OPTIONS = {
+    "check_demography": "true",
+    "demography_scale": "0.03",
+    "demography_years": "15",
+    "demography_seeds": "3",
+    "only": "all",
+}
+
+
 def parse_options(options: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Split ``out=`` and ``years=`` from the model overrides."""
-    mine = {"out": "validation", "years": "10"}
+    """Split ``out=``, ``years=`` and the demography options from the model overrides."""
+    mine = {"out": "validation", "years": "10", **DEMOGRAPHY_OPTIONS}
     rest = []
     for opt in options:
         key, sep, value = opt.partition("=")
@@ -208,23 +225,122 @@ def parse_options(options: list[str]) -> tuple[dict[str, str], list[str]]:
         )
     if not mine["out"].strip():
         raise ConfigError("out: empty path")
+    _check_demography_options(mine)
     return mine, rest
 
 
-def main(options: list[str]) -> int:
-    """``tsunagari validate [out=DIR] [years=N] [OVERRIDES...]``: write the patterns table."""
-    mine, overrides = parse_options(options)
-    table = run_validation(overrides, years=int(mine["years"]))
-    out = Path(mine["out"])
-    from calibration.validate_page import write_page
+def _check_demography_options(mine: dict[str, str]) -> None:
+    if mine["check_demography"] not in ("true", "false"):
+        raise ConfigError(f"check_demography: true or false, got '{mine['check_demography']}'")
+    if mine["only"] not in ("all", "patterns", "demography"):
+        raise ConfigError(f"only: all, patterns or demography, got '{mine['only']}'")
+    try:
+        scale = float(mine["demography_scale"])
+    except ValueError:
+        scale = float("nan")
+    if not 0.0001 <= scale <= 1.0:
+        raise ConfigError(
+            "demography_scale: a population scale from 0.0001 to 1, "
+            f"got '{mine['demography_scale']}'"
+        )
+    for key, high in (("demography_years", 30), ("demography_seeds", 20)):
+        if not mine[key].isdigit() or not 1 <= int(mine[key]) <= high:
+            raise ConfigError(f"{key}: a whole number from 1 to {high}, got '{mine[key]}'")
 
-    paths = write_page(table, out, overrides, int(mine["years"]))
+
+def run_demography(
+    mine: dict[str, str], overrides: list[str], log: Callable[[str], None] = print
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Project Tottori and Kochi from 2020 and compare them with the IPSS projections.
+
+    Only ``dynamics.demography.*`` and ``calibration=`` overrides reach these runs (their region,
+    scale, horizon and start are the check's own). Returns the rows of
+    :func:`calibration.validate_demography.demography_patterns` and the projections.
+    """
+    from calibration import validate_demography as vd
+
+    keep = [o for o in overrides if o.startswith(("dynamics.demography.", "calibration="))]
+    seeds = list(range(1, int(mine["demography_seeds"]) + 1))
+    t0 = time.perf_counter()
+    projections = [
+        vd.project(
+            key, float(mine["demography_scale"]), int(mine["demography_years"]), seeds, keep, log
+        )
+        for key in vd.REGIONS
+    ]
+    flows = [f for p in projections for f in p.attrs["flows"]]
+    both = pd.concat(projections, ignore_index=True)
+    both.attrs["flows"] = flows
+    log(f"validate: demography done in {time.perf_counter() - t0:.0f} s")
+    return vd.demography_patterns(both), both
+
+
+def write_demography(
+    demo: pd.DataFrame, projections: pd.DataFrame, out: Path, mine: dict[str, str]
+) -> list[Path]:
+    """Write ``demography.csv``, ``demography.png`` and ``demography.md`` into ``out``."""
+    from calibration import validate_demography as vd
+    from sim.core.files import write_csv
+
+    out.mkdir(parents=True, exist_ok=True)
+    csv, png, md = out / "demography.csv", out / "demography.png", out / "demography.md"
+    write_csv(csv, demo, float_format="%.6g")
+    vd.write_figure(projections, vd.load_targets(), png)
+    opts = [f"{k}={mine[k]}" for k in ("demography_scale", "demography_years", "demography_seeds")]
+    command = " ".join(["tsunagari validate", "only=demography", *opts])
+    scored = demo[demo["target_low"].notna()]
+    gaps = vd.gaps(demo)
+    text = (
+        "# Demographic validation (Tottori, Kochi)\n\n"
+        f"Made by `{command}`: seeds 1 to {mine['demography_seeds']}, start {vd.START_DATE}, "
+        f"burn-in {vd.BURN_IN_WEEKS} weeks (the population is fixed during it). "
+        f"{int(scored['pass'].astype(bool).sum())} of {len(scored)} rows with a target pass; "
+        f"{len(gaps)} rows have no target.\n\n![demography](demography.png)\n\n"
+        + vd.markdown(demo, projections.attrs.get("flows"))
+        + "\nNo target (gaps): "
+        + "; ".join(gaps)
+        + "\n"
+    )
+    md.write_text(text, encoding="utf-8")
+    return [csv, png, md]
+
+
+def main(options: list[str]) -> int:
+    """``tsunagari validate [out=DIR] [years=N] [only=...] [OVERRIDES...]``: write the tables."""
+    mine, overrides = parse_options(options)
+    out = Path(mine["out"])
+    patterns = mine["only"] != "demography"
+    demography = mine["only"] == "demography" or (
+        mine["only"] == "all" and mine["check_demography"] == "true"
+    )
+    table = run_validation(overrides, years=int(mine["years"])) if patterns else None
+    paths: list[Path] = []
+    demo = None
+    if demography:
+        demo, projections = run_demography(mine, overrides)
+        paths += write_demography(demo, projections, out, mine)
+    if patterns:
+        from calibration.validate_page import write_page
+        from sim.core.files import write_csv
+
+        scored = table if demo is None else pd.concat([table, demo[demo["pass"].notna()][COLUMNS]])
+        scored = scored.astype({"pass": bool}).reset_index(drop=True)
+        paths = write_page(scored, out, overrides, int(mine["years"])) + paths
+        if demo is not None:  # every row, gaps too (empty band and verdict), in patterns.csv
+            write_csv(out / "patterns.csv", pd.concat([table, demo[COLUMNS]]), float_format="%.6g")
+            with (out / "patterns.md").open("a", encoding="utf-8") as f:
+                f.write("\n## Demography\n\nSee [demography.md](demography.md).\n")
+        table = scored
+    else:
+        table = demo[demo["pass"].notna()].astype({"pass": bool})
     n_pass = int(table["pass"].sum())
     print(f"{n_pass} of {len(table)} patterns within their target band")
     for row in table[~table["pass"]].itertuples():
         print(
-            f"  miss: {row.pattern:<40} model {row.model:>9.3f}  "
+            f"  miss: {row.pattern:<40} {row.group:<16} model {row.model:>9.3f}  "
             f"target [{row.target_low:.3f}, {row.target_high:.3f}]"
         )
+    if demo is not None:
+        print(f"demography: {int(demo['pass'].isna().sum())} rows without a target (gaps)")
     print(f"output: {out}/ ({', '.join(p.name for p in paths)})")
     return 0
