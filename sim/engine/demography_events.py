@@ -122,9 +122,13 @@ class Newcomers:
         pick = np.searchsorted(self.cdf, u[0] + mun, side="right")
         cell = np.minimum(pick - mun.astype(np.int64) * self.cells, self.cells - 1)
         age, sex = (cell // 2).astype(np.int16), (cell % 2).astype(np.int8)
-        pos = np.searchsorted(self.keys, _key(mun, sex, age))
+        # a random donor of the (municipality, sex, age) cell, or the nearest older one
+        key = _key(mun, sex, age)
+        lo = np.searchsorted(self.keys, key, side="left")
+        hi = np.searchsorted(self.keys, key, side="right")
+        pos = lo + np.floor(u[1] * (hi - lo)).astype(np.int64)
         pos = np.clip(pos, 0, self.keys.size - 1)
-        same = (self.keys[pos] // 1000) == (_key(mun, sex, age) // 1000)
+        same = (self.keys[pos] // 1000) == (key // 1000)
         pos, mun, age, sex, u = pos[same], mun[same], age[same], sex[same], u[:, same]
         d = {name: v[pos] for name, v in self.donor.items()}
         couple = d["married"] & (age >= 18)

@@ -82,8 +82,8 @@ def test_cohabitants_follow_household_counts_and_partners(recorded):
     ``cohabitants`` counts the other living members of the household, plus one for a partner
     who is not a resident (``partner_home`` with ``pop.partner < 0``: a life-event re-partnering),
     minus one for a resident partner who still lives there but is no longer "at home" for this
-    resident (``partner_home`` False with ``pop.partner >= 0``: a separation drawn by the life
-    events, see the xfail test below).
+    resident (``partner_home`` False with ``pop.partner >= 0``; with demography a separation
+    moves the partner out, so this term is now always zero).
     """
     m, _ = recorded
     pop, r = m.pop, m.res
@@ -97,13 +97,6 @@ def test_cohabitants_follow_household_counts_and_partners(recorded):
     assert abstract.sum() > 0  # the relation is exercised
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="life_events.py _apply: a separation (bereavement event under 60) of a resident "
-    "whose partner is a resident sets partner_home False and cohabitants -1 but keeps "
-    "pop.partner and the partner's partner_home; measured 25-26 of about 16000 living "
-    "residents (Tottori 0.03, seed 42, week 153)",
-)
 def test_resident_partners_live_at_home_with_each_other(recorded):
     """Without a non-resident partner, ``cohabitants == count[household] - 1`` exactly."""
     m, _ = recorded
@@ -117,12 +110,6 @@ def test_resident_partners_live_at_home_with_each_other(recorded):
     np.testing.assert_array_equal(r.cohabitants[who], count[pop.household[who]] - 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a separated resident whose ex-partner then dies loses that cohabitant twice: "
-    "life_events.py _apply already took 1 off, Households.apply takes the death off again "
-    "(cohabitants -1 in a one-person household)",
-)
 def test_death_of_a_separated_partner_is_counted_once():
     m = LonelinessModel(_cfg())
     pop, r = m.pop, m.res
@@ -250,13 +237,6 @@ def test_weighted_pick_order_does_not_depend_on_the_partition():
     assert np.array_equal(got, by_key) or np.array_equal(got, np.sort(got))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="demography_events.py Newcomers.arrive: pos = np.searchsorted(self.keys, key) "
-    "always takes the first resident of the (municipality, sex, age) cell as donor, not a "
-    "random one; singles come first in the index, so 25 % of arriving households are couples "
-    "(31 % without AVX2) where the rate assumes 43 %, and in-migrants fall 11-17 % short",
-)
 def test_arriving_couples_come_at_the_assumed_share(recorded):
     m, _ = recorded
     a = np.array(m.arrivals, dtype=float)
@@ -269,13 +249,6 @@ def test_arriving_couples_come_at_the_assumed_share(recorded):
 # -- births: the weekly hazard -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="processes/demography.py _yearly: self.birth = weekly(per) treats births per "
-    "partnered woman a year (a rate, 0.2-0.3 at 25-34) as an annual probability; "
-    "52 x hazard = -ln(1 - per) > per, so births run 9.5 % above rates.fertility "
-    "(124.7 vs 113.9 a year at Tottori 0.03, seed 42); per / 52 would be right",
-)
 def test_birth_hazard_gives_the_fertility_of_all_women():
     m = LonelinessModel(compose_config(["population.scale=0.03", "years=1", "burn_in_weeks=0"]))
     pop, r = m.pop, m.res
@@ -300,10 +273,9 @@ def test_five_years_of_deaths_births_and_migration_follow_the_rates():
     improvement; births at the annual fertility of all women / 52); in-migrants at the municipal
     rate times the census population (the process brings a fixed flow). About 1150 deaths,
     550 births, 2200 out- and 2100 in-migrants: the tolerances are 3-7 standard deviations of
-    the counts. Measured at seed 42 (commit ff5d655): deaths 0.99, births 1.06, out 1.01, in
-    0.89 of the expectation. Births run about 9 % high (xfail test of the birth hazard) and
-    in-migrants about 11 % low (xfail test of the arriving couples), which narrows the margin
-    of those two checks; at commit eee8361 seeds 1 and 7 gave births 1.15 and 1.13.
+    the counts. Before the birth hazard was taken as a rate (a 52nd a week) and donors were
+    drawn at random within their cell, births ran about 9 % high and in-migrants 11 % low;
+    both are fixed, and their own tests above check them.
     """
     cfg = compose_config(["population.scale=0.03", "years=5", "burn_in_weeks=0"])
     m = LonelinessModel(cfg)

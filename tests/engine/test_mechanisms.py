@@ -77,7 +77,15 @@ def test_rely_on_follows_its_sources(result):
 
 
 def test_bereavement_ends_a_partners_household_contact():
-    cfg = compose_config([*BASE, "dynamics.events.bereavement=[0,0,0.2,0.2,0.2,0.2,0.2,0.2,0.2]"])
+    # the hazard-driven bereavement of the static population (with demography, widowhood at 60+
+    # comes from deaths and separations move a partner out: tests/engine/test_demography.py)
+    cfg = compose_config(
+        [
+            *BASE,
+            "demography=static",
+            "dynamics.events.bereavement=[0,0,0.2,0.2,0.2,0.2,0.2,0.2,0.2]",
+        ]
+    )
     m = LonelinessModel(cfg)
     before = m.res.cohabitants.copy()
     home = m.res.partner_home.copy()

@@ -109,7 +109,8 @@ class Demography(Component):
         n_p = np.bincount(age[partnered], minlength=MAX_AGE + 1).astype(float)
         share = _smooth(n_p, n_w)
         per = np.where(share > 0.02, rates.fertility / np.maximum(share, 0.02), 0.0)
-        self.birth = weekly(np.minimum(per, 0.6))
+        # births per partnered woman a year are a rate (not a probability): a 52nd each week
+        self.birth = (np.minimum(per, 0.6) / 52.0).astype(np.float32)
 
     def step(self, m: Any) -> None:
         """One week of demographic change."""
@@ -173,6 +174,35 @@ class Demography(Component):
         if not resident:
             r.cohabitants[who] = np.maximum(r.cohabitants[who] - 1, 0)
         r.shock[who] += np.float32(shock)
+
+    def separate(self, m: Any, who: np.ndarray) -> None:
+        """Couples who separate (life events under 60): the partner moves to a home of their own.
+
+        Both lose the partner link and count as separated; the partner gets the same shock.
+        """
+        pop, r = m.pop, m.res
+        partner = pop.partner[who]
+        ok = partner >= 0
+        who, partner = who[ok], partner[ok]
+        first = who < partner  # a couple drawn from both sides separates once
+        pair_seen = np.isin(who, partner) & ~first
+        who, partner = who[~pair_seen], partner[~pair_seen]
+        if who.size == 0:
+            return
+        both = np.concatenate([who, partner])
+        pop.partner[both] = -1
+        r.marital[both] = Marital.WIDOWED_DIVORCED
+        r.partner_home[both] = False
+        r.shock[partner] += np.float32(m.params.events.shock_bereavement)
+        hh = self.households
+        hh.leave(pop, partner)
+        homes = hh.new_households(pop, partner.size)
+        pop.household_institutional[homes] = False
+        pop.household_type[homes] = HouseholdType.SINGLE
+        hh.join(pop, partner, homes)
+        r.settled[partner] = 0.0
+        hh.apply(pop, r, np.zeros(0, np.int64))
+        self.counts["separations"] += who.size
 
     def _remove(self, m: Any, who: np.ndarray, *, died: bool) -> None:
         """Residents who die or move away: households, partners, ties, then an empty slot."""
@@ -397,8 +427,8 @@ def _first_marriage(never: np.ndarray, women: np.ndarray) -> np.ndarray:
 
 def _zero_counts() -> dict[str, int]:
     keys = ("deaths", "out_migrants", "births", "in_migrants", "marriages", "left_home",
-            "into_care", "to_family", "births_without_slot", "arrivals_without_slot",
-            "misplaced")  # fmt: skip
+            "into_care", "to_family", "separations", "births_without_slot",
+            "arrivals_without_slot", "misplaced")  # fmt: skip
     return dict.fromkeys(keys, 0)
 
 

@@ -54,7 +54,8 @@ class LifeEvents(Component):
     reads = ("params.events", "params.contacts", "pop.age", "pop.sex", "res")
     writes = ("res.marital", "res.activity", "res.group", "res.settled", "res.shock",
               "res.limited", "res.community", "res.cohabitants", "res.partner_home", "moved",
-              "counts.events")  # fmt: skip
+              "counts.events",
+              "pop.partner and households (separations, demography=dynamic)")  # fmt: skip
 
     def init(self, m: LifeEventsView) -> None:
         """Compute weekly hazards per cell (age band x sex) and event."""
@@ -151,8 +152,14 @@ class LifeEvents(Component):
         r, p = m.res, m.params.events
         sel = lambda k: who[event == k]  # noqa: E731
         bereaved = sel(0)
-        r.marital[bereaved] = Marital.WIDOWED_DIVORCED
         r.shock[bereaved] += p.shock_bereavement
+        if getattr(m, "alive", None) is not None:
+            # with demography a partner who is a resident really leaves: they separate, and
+            # the ex-partner moves out (the household bookkeeping updates both counts)
+            real = bereaved[m.pop.partner[bereaved] >= 0]
+            m.components["demography"].separate(m, real)
+            bereaved = bereaved[m.pop.partner[bereaved] < 0]
+        r.marital[bereaved] = Marital.WIDOWED_DIVORCED
         r.cohabitants[bereaved] -= r.partner_home[bereaved]  # the partner's contact ends
         r.partner_home[bereaved] = False
         partnered = sel(1)
