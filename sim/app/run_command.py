@@ -257,11 +257,21 @@ def _write(results, out: Path, shown: Path | None = None) -> dict[str, Path]:
     from sim.io.output import write_run
     from sim.report.plots import write_prevalence_figure
 
+    drawn = {"figure": write_prevalence_figure}
+    if getattr(getattr(results, "config", None), "demography", None) == "dynamic":
+        drawn["pyramid"] = _write_pyramid  # static: the start and end pyramids are the same
     try:
-        return write_run(results, out, figure=write_prevalence_figure)
+        return write_run(results, out, **drawn)
     except OSError as exc:
         where = _shown(exc.filename, out, shown) or shown or out
         raise OutputError(f"cannot write '{where}': {exc.strerror or exc}") from None
+
+
+def _write_pyramid(results, path: Path) -> Path:
+    """``pyramid.png``: the age pyramid at the first and the last record, in the run's language."""
+    from sim.report.pyramid import write_pyramid_figure
+
+    return write_pyramid_figure(results.table, path, results.config.lang)
 
 
 def _shown(filename, staged: Path, shown: Path | None) -> str | None:
@@ -324,7 +334,13 @@ def summary_lines(results) -> list[str]:
 
 
 def _print_summary(results) -> None:
-    print("\n".join(summary_lines(results)))
+    lines = summary_lines(results)
+    if getattr(results.config, "demography", None) == "dynamic":
+        from sim.report.demography import population_line
+
+        line = population_line(results.table, results.config.lang)
+        lines += ["", line] if line else []  # apart from the table above
+    print("\n".join(lines))
 
 
 def _warn_unrecorded(cfg) -> None:

@@ -27,7 +27,9 @@ Layers:
 Node attributes: ``age`` (int), ``sex``, ``activity`` and ``household_type`` (English labels of
 :data:`sim.core.codes.LABELS`), ``municipality`` (name), ``zone`` (int), ``lonely`` (bool) and
 ``latent`` (float). Activity, loneliness and work or school groups are the model's current
-state; households, ages and zones are fixed during a run.
+state. Nodes are the living residents only (``pop.age >= 0``): with ``demography=dynamic`` an
+inactive slot (a resident who died or moved away, or capacity not used yet) is left out with
+its ties, and ``n_residents`` counts the living.
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ def layer_graph(
             depend on it, so a sample is always an induced subgraph of the full graph.
 
     Returns:
-        The graph; ``graph.graph`` holds ``layer``, ``n_residents``, ``sample`` and ``seed``.
+        The graph of living residents; ``graph.graph`` holds ``layer``, ``n_residents`` (living),
+        ``sample`` and ``seed``.
 
     Raises:
         ValueError: for an unknown layer or a sample size outside ``0..n``.
@@ -76,10 +79,13 @@ def layer_graph(
     if layer not in LAYERS:
         raise ValueError(f"unknown layer {layer!r}; choose one of {', '.join(LAYERS)}")
     n = model.pop.n
-    nodes = _sample_nodes(n, sample, seed)
+    living = np.flatnonzero(model.pop.age >= 0)  # inactive slots (age -1) are nobody
+    nodes = _sample_nodes(living, n, sample, seed)
     keep = np.zeros(n, dtype=bool)
     keep[nodes] = True
-    graph = nx.Graph(layer=layer, n_residents=n, sample=-1 if sample is None else sample, seed=seed)
+    graph = nx.Graph(
+        layer=layer, n_residents=living.size, sample=-1 if sample is None else sample, seed=seed
+    )
     graph.add_nodes_from(zip(nodes.tolist(), _node_attributes(model, nodes), strict=True))
     if layer == "all":
         _add_union(graph, model, nodes, keep)
@@ -107,8 +113,10 @@ def layer_edges(model: LonelinessModel, layer: str, nodes: np.ndarray, keep: np.
     Returns:
         Source and destination of each edge.
     """
-    if layer == "household":
-        return _clique_edges(nodes, model.pop.household[nodes])
+    if layer == "household":  # reused slots (dynamic) put members apart: group them first
+        hh = model.pop.household[nodes]
+        order = np.argsort(hh, kind="stable")
+        return _clique_edges(nodes[order], hh[order])
     if layer == "work_school":
         return _work_school_edges(model, nodes, keep)
     if layer == "neighbourhood":
@@ -152,14 +160,21 @@ def _graphml_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _sample_nodes(n: int, sample: int | None, seed: int) -> np.ndarray:
-    """Sorted resident indices kept: all of them, or a uniform sample of ``sample``."""
+def _sample_nodes(living: np.ndarray, n: int, sample: int | None, seed: int) -> np.ndarray:
+    """Sorted resident indices kept: every living resident, or a uniform sample of ``sample``.
+
+    With every slot living (``demography=static``) the sample is the one drawn before slots
+    could be inactive, so static exports are unchanged.
+    """
     if sample is None:
-        return np.arange(n, dtype=np.int64)
-    if not 0 <= sample <= n:
-        raise ValueError(f"sample must be between 0 and the {n} residents, got {sample}")
+        return living.astype(np.int64)
+    if not 0 <= sample <= living.size:
+        raise ValueError(
+            f"sample must be between 0 and the {living.size} living residents, got {sample}"
+        )
     rng = np.random.Generator(np.random.PCG64(seed))
-    return np.sort(rng.choice(n, size=sample, replace=False)).astype(np.int64)
+    pool = n if living.size == n else living
+    return np.sort(rng.choice(pool, size=sample, replace=False)).astype(np.int64)
 
 
 def _node_attributes(model: LonelinessModel, nodes: np.ndarray) -> Iterable[dict[str, Any]]:

@@ -148,11 +148,37 @@ def manifest(results: Results, files: dict[str, str]) -> dict:
         "config": to_dict(results.config),
         "data_files_sha256": dict(sorted(results.region.data_files.items())),
         "outputs_sha256": files,
+        "demography": demography(results),
         "counts": results.counts,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "machine": machine(),
     }
+
+
+def demography(results: Results) -> dict:
+    """The manifest's demography: mode, living population at the first and last record, events.
+
+    Returns:
+        ``mode`` (``dynamic`` or ``static``), ``population`` (``start`` and ``end``: date and
+        real-population equivalent of the living residents, from the table's ``population``
+        rows; absent when the table has none) and ``events`` (the run's demographic counts:
+        deaths, births, migrants, ...: simulated residents, not scaled to the real population;
+        absent for static runs), with ``events_unit`` saying so.
+    """
+    out: dict = {"mode": getattr(results.config, "demography", "static")}
+    t = results.table
+    rows = t[(t["measure"] == "population") & (t["dimension"] == "all")]
+    if len(rows):
+        first, last = rows.loc[rows["week"].idxmin()], rows.loc[rows["week"].idxmax()]
+        out["population"] = {
+            k: {"date": str(r["date"]), "week": int(r["week"]), "value": float(r["value"])}
+            for k, r in (("start", first), ("end", last))
+        }
+    if "demography" in results.counts:
+        out["events"] = dict(results.counts["demography"])
+        out["events_unit"] = "simulated residents (divide by population.scale for real equivalent)"
+    return out
 
 
 #: SIMD features named in the manifest, by architecture (``platform.machine()``).
@@ -250,7 +276,10 @@ def add_outputs(out_dir: Path, files: dict[str, Path]) -> None:
 
 
 def write_run(
-    results: Results, out_dir: Path, figure: FigureWriter | None = None
+    results: Results,
+    out_dir: Path,
+    figure: FigureWriter | None = None,
+    pyramid: FigureWriter | None = None,
 ) -> dict[str, Path]:
     """Write the output folder of one run and return the paths written.
 
@@ -265,6 +294,9 @@ def write_run(
             :func:`sim.report.plots.write_prevalence_figure`); None writes no figure. A figure
             that fails with ValueError or RuntimeError is recorded in the manifest as
             ``figure_error`` and the tables are kept.
+        pyramid: writes ``pyramid.png``, the age pyramid at the start and the end (the app
+            passes one for ``demography=dynamic`` runs only); None writes none. A failure is
+            recorded as ``pyramid_error``, like the figure's.
 
     Returns:
         Output name -> path of every file written.
@@ -276,6 +308,7 @@ def write_run(
         "timeseries_csv": out_dir / "timeseries.csv",
         "summary_csv": out_dir / "summary.csv",
         "figure": out_dir / "prevalence.png",
+        "pyramid": out_dir / "pyramid.png",
         "manifest": out_dir / "manifest.json",
     }
     atomic_write(
@@ -286,18 +319,21 @@ def write_run(
     )
     write_csv(paths["timeseries_csv"], table, float_format="%.6g")
     write_csv(paths["summary_csv"], summary(table), float_format="%.6g")
-    hashes = {k: sha256(v) for k, v in paths.items() if k not in ("manifest", "figure")}
+    drawn = {"figure": figure, "pyramid": pyramid}
+    hashes = {k: sha256(v) for k, v in paths.items() if k != "manifest" and k not in drawn}
     _write_manifest(results, hashes, paths["manifest"])  # tables are safe before plotting
-    if figure is None:
-        del paths["figure"]
-        return paths
-    try:
-        atomic_write(paths["figure"], lambda p: figure(results, p))
-        hashes["figure"] = sha256(paths["figure"])
-    except (ValueError, RuntimeError) as exc:  # a plotting failure must not lose the tables
-        hashes["figure_error"] = f"{type(exc).__name__}: {exc}"
-        del paths["figure"]
-    _write_manifest(results, hashes, paths["manifest"])
+    for key, writer in drawn.items():
+        if writer is None:
+            del paths[key]
+            continue
+        try:
+            atomic_write(paths[key], lambda p, w=writer: w(results, p))
+            hashes[key] = sha256(paths[key])
+        except (ValueError, RuntimeError) as exc:  # a plotting failure must not lose the tables
+            hashes[f"{key}_error"] = f"{type(exc).__name__}: {exc}"
+            del paths[key]
+    if figure is not None or pyramid is not None:
+        _write_manifest(results, hashes, paths["manifest"])
     return paths
 
 

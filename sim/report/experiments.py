@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.report import demography as rd
 from sim.report import figures as rp
 from sim.report import text as rt
 from sim.report.data import (
@@ -87,6 +88,9 @@ def _compare(doc: _Doc) -> None:
             decision=decision, baseline=baseline, uncertainty=info,
         )  # fmt: skip
     series = _read_parquet_folder(doc.folder / "series")
+    note = rd.compare_sentence(man.get("model"), series, runs, baseline, lang)
+    if note:
+        doc.findings.insert(1, note)
 
     def arms_fig() -> str:
         if series.empty or runs.empty:

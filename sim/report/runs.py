@@ -10,6 +10,7 @@ from sim.analysis.compare import signed_rows
 from sim.core.i18n import group_label, measure_label
 from sim.core.i18n import t as i18n_t
 from sim.report import breakdown_figures as bf
+from sim.report import demography as rd
 from sim.report import figures as rp
 from sim.report import text as rt
 from sim.report.data import (
@@ -228,6 +229,7 @@ def _single_run(doc: _Doc) -> None:
         years=years,
         lang=lang,
     )
+    rd.add_findings(doc, man, table)
 
     doc.section(
         "prevalence",
@@ -264,6 +266,7 @@ def _single_run(doc: _Doc) -> None:
         )
 
     doc.section("groups", doc.t("sec.groups"), groups)
+    rd.add_section(doc, man, table)
     _common_run_sections(doc, {arm_name: table})
 
 
@@ -318,6 +321,7 @@ def _paired_run(doc: _Doc) -> None:
         mechanisms=mech,
         lang=lang,
     )
+    rd.add_findings(doc, man, table, base=base)
 
     def arms_fig() -> str:
         s = pd.concat(
@@ -383,6 +387,7 @@ def _paired_run(doc: _Doc) -> None:
         SURVEY_KPI_TITLE[lang],
         lambda: survey_kpi_section(doc, base, {doc.t("difference"): table}),
     )
+    rd.add_section(doc, man, table)
     _common_run_sections(doc, {base_name: base, title: table})
 
 

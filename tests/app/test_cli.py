@@ -24,7 +24,14 @@ from sim.policy.scenario import scenario_dir
 EXE = Path(sys.executable).with_name("tsunagari")
 TSUNAGARI = str(EXE) if EXE.exists() else shutil.which("tsunagari")
 TINY = ["population.scale=0.01", "years=1", "burn_in_weeks=4"]
-OUTPUTS = ("timeseries.parquet", "timeseries.csv", "summary.csv", "manifest.json", "prevalence.png")
+OUTPUTS = (
+    "timeseries.parquet",
+    "timeseries.csv",
+    "summary.csv",
+    "manifest.json",
+    "prevalence.png",
+    "pyramid.png",
+)  # fmt: skip  (demography=dynamic, the default, draws the pyramid)
 
 # (arguments after `tsunagari`, text the one stderr line must contain)
 BAD_INPUTS = {
@@ -95,6 +102,7 @@ def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     args["en"] = [*TINY, "lang=en", "output_dir=out"]
     args["paired"] = ["population.scale=0.01", "years=2", "burn_in_weeks=4",
                       "scenario=people_first", "output_dir=out"]  # fmt: skip
+    args["static"] = [*TINY, "demography=static", "output_dir=out"]
     for name in args:
         (base / name).mkdir()
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -174,6 +182,66 @@ def test_english_run(tiny_runs: dict[str, Path]) -> None:
     stdout = (tiny_runs["en"] / "stdout.txt").read_text(encoding="utf-8")
     assert "Tottori" in stdout and "aged 16+" in stdout
     assert _sha256(out / "prevalence.png") != _sha256(tiny_runs["a"] / "out" / "prevalence.png")
+
+
+def test_dynamic_run_records_demography_and_draws_the_pyramid(
+    tiny_runs: dict[str, Path],
+) -> None:
+    out = tiny_runs["a"] / "out"
+    assert (out / "pyramid.png").stat().st_size > 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    demo = manifest["demography"]
+    assert demo["mode"] == manifest["config"]["demography"] == "dynamic"
+    assert demo["population"]["start"]["week"] < demo["population"]["end"]["week"]
+    assert demo["population"]["start"]["value"] > 0
+    assert demo["events"] == manifest["counts"]["demography"]
+    assert {"deaths", "births", "in_migrants", "out_migrants"} <= set(demo["events"])
+    assert manifest["outputs_sha256"]["pyramid"] == _sha256(out / "pyramid.png")
+    stdout = (tiny_runs["a"] / "stdout.txt").read_text(encoding="utf-8")
+    line = next(x for x in stdout.splitlines() if x.startswith("人口（実人口換算）: "))
+    assert f"{demo['population']['end']['value']:,.0f}人" in line
+    english = (tiny_runs["en"] / "stdout.txt").read_text(encoding="utf-8")
+    assert "population (real equivalent): 2025-04-06 " in english
+
+
+def test_static_run_has_no_pyramid_and_no_changing_baseline(
+    tiny_runs: dict[str, Path], tmp_path: Path
+) -> None:
+    from sim.report import build_report
+    from sim.report.demography import CHANGING_BASELINE
+
+    out = shutil.copytree(tiny_runs["static"] / "out", tmp_path / "static")
+    assert not (out / "pyramid.png").exists()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["demography"]["mode"] == "static" and "events" not in manifest["demography"]
+    assert "pyramid" not in manifest["outputs_sha256"]
+    assert "人口（実人口換算）" not in (tiny_runs["static"] / "stdout.txt").read_text("utf-8")
+    for lang in ("ja", "en"):
+        page = build_report(out, lang).read_text(encoding="utf-8")
+        assert CHANGING_BASELINE[lang] not in page
+        assert 'id="population"' not in page
+        assert ("16歳以上の住民約" if lang == "ja" else "residents aged 16+ (real") in page
+
+
+@pytest.mark.parametrize("run", ["a", "paired"])
+def test_dynamic_report_says_the_baseline_changes(
+    run: str, tiny_runs: dict[str, Path], tmp_path: Path
+) -> None:
+    from sim.report import build_report
+    from sim.report.demography import CHANGING_BASELINE
+
+    out = shutil.copytree(tiny_runs[run] / "out", tmp_path / run)
+    for lang in ("ja", "en"):
+        page = build_report(out, lang).read_text(encoding="utf-8")
+        assert CHANGING_BASELINE[lang] in page
+        assert 'id="population"' in page and "data:image/png;base64," in page
+        caption = "人口ピラミッド" if lang == "ja" else "Population pyramid"
+        assert f"<figcaption>{caption}" in page
+        per_capita = "孤独な住民は約" if lang == "ja" else "lonely residents aged 16+"
+        if run == "paired":
+            assert per_capita in page
+    tables = out / "tables.en" / "population.csv"
+    assert tables.read_text(encoding="utf-8-sig").startswith("Indicator,Population,")
 
 
 def test_config_command_prints_the_composed_config(work: Path) -> None:

@@ -20,7 +20,10 @@ NODE_ATTRS = {
 
 @pytest.fixture(scope="module")
 def model():
-    cfg = compose_config(["population.scale=0.01", "years=1", "burn_in_weeks=0"])
+    # static: every slot is a living resident, so the counts below read the arrays directly
+    cfg = compose_config(
+        ["population.scale=0.01", "years=1", "burn_in_weeks=0", "demography=static"]
+    )
     m = LonelinessModel(cfg)
     for _ in range(6):  # past a compaction, so the friendship arrays have changed
         m.step()
@@ -141,3 +144,23 @@ def test_graphml_round_trip(model, tmp_path, layer):
         assert back.edges[a, b]["layers"] == ",".join(d["layers"])
     else:
         assert back.edges[a, b]["strength"] == pytest.approx(d["strength"])
+
+
+def test_dynamic_export_keeps_only_living_residents():
+    cfg = compose_config(["population.scale=0.005", "years=1", "burn_in_weeks=0"])
+    m = LonelinessModel(cfg)
+    for _ in range(8):  # some die or move away: their slots are inactive (age -1)
+        m.step()
+    living = np.flatnonzero(m.pop.age >= 0)
+    assert 0 < living.size < m.pop.n  # inactive slots exist (deaths, moves, reserved capacity)
+    for layer in ("household", "all"):
+        g = layer_graph(m, layer)
+        assert sorted(g.nodes) == living.tolist() and g.graph["n_residents"] == living.size
+        assert all(d["age"] >= 0 for _, d in g.nodes(data=True))
+    hh = m.pop.household[living]
+    sizes = np.bincount(hh).astype(np.int64)
+    assert layer_graph(m, "household").number_of_edges() == int((sizes * (sizes - 1) // 2).sum())
+    sampled = layer_graph(m, "friendship", sample=100, seed=2)
+    assert set(sampled.nodes) <= set(living.tolist()) and sampled.number_of_nodes() == 100
+    with pytest.raises(ValueError, match="living residents"):
+        layer_graph(m, "friendship", sample=living.size + 1)

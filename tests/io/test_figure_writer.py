@@ -46,3 +46,27 @@ def test_io_does_not_import_report() -> None:
     for path in root.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "from sim.report" not in text and "import sim.report" not in text, path
+
+
+def test_a_failing_pyramid_keeps_the_figure_and_tables(results, tmp_path: Path) -> None:
+    from sim.report.plots import write_prevalence_figure
+
+    def broken(_results, _path) -> None:
+        raise ValueError("no pyramid rows")
+
+    paths = write_run(results, tmp_path, figure=write_prevalence_figure, pyramid=broken)
+    assert "pyramid" not in paths and not (tmp_path / "pyramid.png").exists()
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["outputs_sha256"]["pyramid_error"] == "ValueError: no pyramid rows"
+    assert manifest["outputs_sha256"]["figure"]  # the prevalence figure is still written
+
+
+def test_the_manifest_records_the_demography(results, tmp_path: Path) -> None:
+    write_run(results, tmp_path)
+    demo = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["demography"]
+    assert demo["mode"] == results.config.demography == "dynamic"
+    t = results.table
+    pop = t[(t["measure"] == "population") & (t["dimension"] == "all")]
+    assert demo["population"]["start"]["value"] == pop.loc[pop["week"].idxmin(), "value"]
+    assert demo["population"]["end"]["date"] == str(pop.loc[pop["week"].idxmax(), "date"])
+    assert demo["events"] == results.counts["demography"]

@@ -142,7 +142,14 @@ def test_overwrite_replaces_a_paired_run_as_a_whole(copy) -> None:
     assert not (folder / "baseline").exists() and not (folder / "comparison.csv").exists()
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(
-        ["manifest.json", "prevalence.png", "summary.csv", "timeseries.csv", "timeseries.parquet"]
+        [
+            "manifest.json",
+            "prevalence.png",
+            "pyramid.png",
+            "summary.csv",
+            "timeseries.csv",
+            "timeseries.parquet",
+        ]
     )
     man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert man["seed"] == 3 and man["config"]["scenario"] == "baseline"
@@ -158,7 +165,7 @@ def test_failed_write_leaves_the_old_folder_intact(
     before = _digest(folder)
     written = []
 
-    def half_then_full_disk(results: object, out: Path, figure: object = None) -> None:
+    def half_then_full_disk(results: object, out: Path, **figures: object) -> None:
         (out / "timeseries.parquet").write_bytes(b"half a file")
         written.append(out)
         raise OSError(28, "No space left on device", str(out / "timeseries.csv"))

@@ -370,3 +370,26 @@ def test_report_tables_are_written_as_a_whole_with_formulas_as_text(tmp_path: Pa
     for name in ("comparison.xlsx", "all_tables.xlsx"):
         cell = openpyxl.load_workbook(out / name).worksheets[0]["A2"]
         assert (cell.value, cell.data_type) == ('=WEBSERVICE("http://x")', "s")
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "static"])
+def test_compare_report_says_when_the_baseline_changes(tmp_path: Path, mode: str) -> None:
+    """demography=dynamic: the comparison says effects are measured against a changing baseline,
+    with the baseline runs' population when the series holds it; static says nothing of it."""
+    from sim.report.demography import CHANGING_BASELINE
+
+    pytest.importorskip("experiments.compare")
+    folder = _fake_compare(tmp_path / "cmp")
+    man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    man["model"]["demography"] = mode
+    (folder / "manifest.json").write_text(json.dumps(man), encoding="utf-8")
+    for path in (folder / "series").glob("baseline-*.parquet"):  # population rows: 1000 -> 950
+        s = pd.read_parquet(path)
+        weeks = s.drop_duplicates("week")[["week", "date", "run_id"]]
+        pop = weeks.assign(measure="population", value=np.linspace(1000.0, 950.0, len(weeks)))
+        pd.concat([s, pop], ignore_index=True).to_parquet(path)
+    for lang in ("ja", "en"):
+        findings = _findings(build_report(folder, lang).read_text(encoding="utf-8"))
+        assert (CHANGING_BASELINE[lang] in findings) == (mode == "dynamic")
+        if mode == "dynamic":
+            assert "1,000" in findings and "950" in findings and "-5.0%" in findings
