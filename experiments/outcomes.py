@@ -58,6 +58,7 @@ SERIES_MEASURES = (
     "no_social_activity",
     "chronic_loneliness",
     "mean_friends",
+    "population",  # real-equivalent living residents (changes with demography=dynamic)
 )
 
 

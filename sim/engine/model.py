@@ -116,6 +116,8 @@ class LonelinessModel(mesa.Model):
             else synthesize(self.region, cfg.population, self.streams)
         )
         self._build_layers()
+        #: simulated residents at the start (the census population at ``population.scale``)
+        self.n_start = self.pop.n
         #: living residents (``demography=dynamic``; None when the population is held fixed)
         self.alive: np.ndarray | None = None
         self.holding_household = -1
@@ -335,7 +337,7 @@ class Results:
         table: tidy long time series (week, date, measure, dimension, group, value, n).
         config: the configuration that produced it.
         region: the region simulated.
-        n_residents: number of simulated residents.
+        n_residents: number of simulated residents at the start.
         counts: event and tie-turnover counts over the run.
         model: the finished model (kept only when asked for).
     """
@@ -380,4 +382,5 @@ def run(
     }
     if "demography" in model.counts:
         counts["demography"] = {k: int(v) for k, v in model.counts["demography"].items()}
-    return Results(table, cfg, model.region, model.pop.n, counts, model if keep_model else None)
+    n = model.n_start  # residents at the start (with demography, slots include inactive ones)
+    return Results(table, cfg, model.region, n, counts, model if keep_model else None)
