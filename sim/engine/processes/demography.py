@@ -79,10 +79,6 @@ class Demography(Component):
         never = women & (m.res.marital == Marital.NEVER)
         self.marry = weekly(_first_marriage(np.bincount(age[never], minlength=MAX_AGE + 1), n_w))
         self._yearly(m)
-        sim_census = np.bincount(pop.municipality[alive], minlength=len(m.region.municipalities))
-        # movers under 15 come with their family, which the model does not bring in
-        adult_share = 1.0  # children are counted as older movers (the model brings no families)
-        self.in_per_week = rates.in_migrants * sim_census * adult_share / 52.0
         rng = m.streams.get("demography.setup")
         self.birthday = rng.integers(0, 52, pop.n).astype(np.int8)
         self.free_since = np.where(alive, IN_USE, -(10**6)).astype(np.int64)
@@ -98,6 +94,10 @@ class Demography(Component):
         marriages and arrivals do not change the number of births, only who has them.
         """
         pop, rates, p = m.pop, self.rates, m.params.demography
+        # arrivals a week: the municipality's measured in-migration rate times its living
+        # residents now (a shrinking town draws fewer arrivals, as leavers fall with it)
+        living = np.bincount(pop.municipality[pop.age >= 0], minlength=len(m.region.municipalities))
+        self.in_per_week = rates.in_migrants * living / 52.0
         years = max(m.week, 0) / 52.0
         self.death = weekly(
             -np.expm1(np.log1p(-rates.death) * (1.0 - p.mortality_improvement) ** years)
