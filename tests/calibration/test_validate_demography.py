@@ -103,16 +103,24 @@ def test_totals_to_2035_within_three_percent():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured (tsunagari validate only=demography demography_years=30, seeds 1-3): "
-    "2050 change -18.7% Tottori (IPSS -26.7%), -23.3% Kochi (IPSS -34.8%); 65+ share 35.3% "
-    "(40.9%) and 37.0% (45.6%): net migration and the 65+ count are off (docs/demography.md)",
-)
-def test_totals_and_65plus_share_to_2050():
+def test_totals_to_2050_within_three_percent():
     t = _slow_rows(30).set_index(["pattern", "group"])
     for region in ("Tottori", "Kochi"):
-        for pattern in ("population_change_2050", "share_65plus_2050"):
-            row = t.loc[(pattern, region)]
-            assert np.isfinite(row["model"])
-            assert row["target_low"] <= row["model"] <= row["target_high"], (pattern, region)
+        row = t.loc[("population_change_2050", region)]
+        assert row["target_low"] <= row["model"] <= row["target_high"], (region, row["model"])
+    kochi = t.loc[("share_65plus_2050", "Kochi")]
+    assert np.isfinite(kochi["model"]) and kochi["model"] > 35.5  # the share rises (2020: 35.5)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured at 188dd34 (tsunagari validate only=demography demography_years=30, seeds "
+    "1-3): Kochi 65+ share 36.9% in 2035 (IPSS 39.7%) and 41.3% in 2050 (IPSS 45.6%): the 65+ "
+    "count falls about twice as fast as IPSS (docs/validation.md, Demography)",
+)
+def test_kochi_65plus_share_within_two_points():
+    t = _slow_rows(30).set_index(["pattern", "group"])
+    for pattern in ("share_65plus_2035", "share_65plus_2050"):
+        row = t.loc[(pattern, "Kochi")]
+        assert row["target_low"] <= row["model"] <= row["target_high"], (pattern, row["model"])
