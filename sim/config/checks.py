@@ -121,19 +121,32 @@ def load_configured_region(cfg: RunConfig) -> Region:
 #   docs/benchmarks.md: 1,000,000 residents (Nara), 10 years: 756 MiB
 # The constants below round these up (by 15-25 % on every measured run), so the estimate errs
 # on the generous side of memory and refuses only runs that could not fit.
+# demography=dynamic (docs/benchmarks.md, "Demography: time and memory"; measured with
+# `python experiments/benchmark.py --memory-of OVERRIDES demography=dynamic`):
+#   1,000,000 residents (Nara), 10 years: 1,066 MiB (the static estimate was 872 MiB)
+#   region=kochi population.scale=1.0 (691,527 residents), 10 years: 798 MiB (estimate 690 MiB)
+#   region=japan population.scale=0.008 years=1 burn_in_weeks=4, 38 weeks, no result table:
+#     1,123-1,132 MiB dynamic against 980-1,004 MiB static (+128 to +143 MiB a million)
+# RSS rises by ~170-230 MiB in the first year after week 0, when demography starts: 1 % more
+# slots (reserve_size), per-slot arrays (birthday, free_since, household bookkeeping), weekly
+# hazard tables, and the step's temporaries over every slot (three random floats, hazard
+# lookups, masks). BYTES_PER_RESIDENT_DYNAMIC is added per resident to cover the two 10-year
+# runs by 18-20 %.
 BASE_BYTES = 250 * 2**20
 BYTES_PER_RESIDENT = 600
+BYTES_PER_RESIDENT_DYNAMIC = 400
 BYTES_PER_MUNICIPALITY = 200 * 2**10
 BYTES_PER_TABLE_ROW = 250
 
 
-def estimate_memory(residents: int, municipalities: int, years: int) -> int:
+def estimate_memory(residents: int, municipalities: int, years: int, dynamic: bool = False) -> int:
     """Estimated peak memory of one run, in bytes (constants measured: see above).
 
     Args:
         residents: simulated residents.
         municipalities: municipalities of the region.
         years: horizon in years (the monthly result table grows with it).
+        dynamic: ``demography=dynamic`` (adds :data:`BYTES_PER_RESIDENT_DYNAMIC` a resident).
 
     Returns:
         Bytes: interpreter and libraries, plus per resident, per municipality and per row of
@@ -142,7 +155,7 @@ def estimate_memory(residents: int, municipalities: int, years: int) -> int:
     rows = (12 * years + 1) * (31 * municipalities + 250)
     return int(
         BASE_BYTES
-        + BYTES_PER_RESIDENT * residents
+        + (BYTES_PER_RESIDENT + (BYTES_PER_RESIDENT_DYNAMIC if dynamic else 0)) * residents
         + BYTES_PER_MUNICIPALITY * municipalities
         + BYTES_PER_TABLE_ROW * rows
     )
@@ -233,11 +246,13 @@ def check_size(cfg: RunConfig, region: Region, available: int | None = -1) -> No
     if available is None:
         return
     m = len(region.municipalities)
-    need = estimate_memory(residents, m, cfg.years)
+    dynamic = cfg.demography == "dynamic"
+    need = estimate_memory(residents, m, cfg.years, dynamic)
     if need <= available:
         return
-    room = available - estimate_memory(0, m, cfg.years)
-    most = room / BYTES_PER_RESIDENT / census
+    room = available - estimate_memory(0, m, cfg.years, dynamic)
+    per = BYTES_PER_RESIDENT + (BYTES_PER_RESIDENT_DYNAMIC if dynamic else 0)
+    most = room / per / census
     digits = 1 - math.floor(math.log10(most)) if most > 0 else 0
     most = math.floor(most * 10**digits) / 10**digits  # two significant digits, rounded down
     hint = (
