@@ -240,10 +240,12 @@ def first_marriages(m: Any, demo: Any, u: np.ndarray) -> None:
     nc = demo.newcomers
     if m.week - nc.built >= INDEX_WEEKS:
         nc._index(m)
-    a = np.clip(pop.age, 0, demo.marry.size - 1)
+    c = np.flatnonzero(u < demo.leave_home.max() + demo.marry.max())
+    c = c[(pop.age[c] >= 18) & (pop.sex[c] == 1) & (r.marital[c] == Marital.NEVER)]
+    c = c[~r.partner_home[c]]
+    a, uc = np.clip(pop.age[c], 0, demo.marry.size - 1), u[c]
     lo = demo.leave_home[a]
-    woman = (pop.age >= 18) & (pop.sex == 1) & (r.marital == Marital.NEVER) & ~r.partner_home
-    women = np.flatnonzero(woman & (u >= lo) & (u < lo + demo.marry[a]))
+    women = c[(uc >= lo) & (uc < lo + demo.marry[a])]
     if women.size == 0 or nc.men.size == 0:
         return
     target = _key(pop.municipality[women], np.zeros(women.size, np.int8), pop.age[women] + AGE_GAP)

@@ -71,11 +71,16 @@ class Municipality(mesa.Agent):
         self.surveyed = 0
         self.figures: dict[str, float] = {}
 
-    def update(self, recorder: Recorder) -> None:
-        """Take this municipality's figures from the recorder's latest record."""
+    def update(self, recorder: Recorder, residents: int | None = None) -> None:
+        """Take this municipality's figures from the recorder's latest record.
+
+        Args:
+            recorder: the model's recorder.
+            residents: living simulated residents now (they change with demography).
+        """
         self.surveyed, self.figures = recorder.latest_group("municipality", self.index)
-        pop = self.model.pop
-        self.residents = int(((pop.municipality == self.index) & (pop.age >= 0)).sum())
+        if residents is not None:
+            self.residents = residents
 
 
 class LonelinessModel(mesa.Model):

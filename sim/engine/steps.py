@@ -204,9 +204,11 @@ class MunicipalFigures(Component):
     writes = ("agents (Municipality figures)",)
 
     def step(self, m: Any) -> None:
-        """Update every municipality agent."""
+        """Update every municipality agent (living residents counted once for all)."""
+        pop = m.pop
+        living = np.bincount(pop.municipality[pop.age >= 0], minlength=len(m.municipality_agents))
         for agent in m.municipality_agents:
-            agent.update(m.recorder)
+            agent.update(m.recorder, int(living[agent.index]))
 
 
 class ClockView(Protocol):

@@ -174,6 +174,25 @@ class FriendshipNetwork:
         self.degree = self._degree()
         return removed
 
+    def drop_edges(self, edges: np.ndarray) -> int:
+        """Remove the ties at the given edge positions (ascending); degrees follow.
+
+        Returns:
+            Number of ties removed.
+        """
+        if edges.size == 0:
+            return 0
+        np.subtract.at(self.degree, self.src[edges], 1)
+        np.subtract.at(self.degree, self.dst[edges], 1)
+        keep = np.ones(self.key.size, bool)
+        keep[edges] = False
+        self.n_sorted -= int(np.count_nonzero(edges < self.n_sorted))
+        self.key = self.key[keep]
+        self.src = self.src[keep]
+        self.dst = self.dst[keep]
+        self.strength = self.strength[keep]
+        return int(edges.size)
+
     def drop(self, residents: np.ndarray) -> int:
         """End every tie of the given residents (they died or left the region).
 

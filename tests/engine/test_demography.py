@@ -123,9 +123,9 @@ def test_death_of_a_separated_partner_is_counted_once():
     j = int(pop.partner[i])
     m.components["life_events"]._apply(m, np.array([j]), np.array([0]))  # j separates
     assert r.marital[j] == Marital.WIDOWED_DIVORCED and not r.partner_home[j]
-    demo._remove(m, np.array([i]), died=True)  # then i dies
+    demo._remove(m, np.array([i]), np.zeros(0, np.int64))  # then i dies
     demo.households.apply(pop, r, np.array([i]))
-    assert count[pop.household[j]] == 1
+    assert demo.households.count[pop.household[j]] == 1
     assert r.cohabitants[j] == 0  # alone now: measured -1
 
 

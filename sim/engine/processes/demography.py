@@ -102,6 +102,9 @@ class Demography(Component):
         self.death = weekly(
             -np.expm1(np.log1p(-rates.death) * (1.0 - p.mortality_improvement) ** years)
         )
+        #: bounds for drawing only candidates (own death plus a non-resident partner's)
+        self.death_max = np.float32(2 * self.death.max() + 1e-6)
+        self.out_max = np.float32(self.out.max() + 1e-6)
         alive = pop.age >= 0
         age = np.clip(pop.age, 0, MAX_AGE)
         women = alive & (pop.sex == 1)
@@ -123,18 +126,29 @@ class Demography(Component):
         rng = m.stream(self.name)
         u = rng.random((3, pop.n), dtype=np.float32)
         alive = pop.age >= 0
-        a = np.clip(pop.age, 0, MAX_AGE)
-        mun, sex = pop.municipality, pop.sex
-        h_death = self.death[mun, a, sex]
-        die = alive & (u[0] < h_death)
+        # hazards are looked up only for residents whose uniform is below the largest hazard
+        # (the same residents are drawn as with a whole-population lookup, far fewer lookups)
+        c0 = np.flatnonzero(u[0] < self.death_max)
+        c0 = c0[alive[c0]]
+        a0 = np.clip(pop.age[c0], 0, MAX_AGE)
+        m0, s0, u0 = pop.municipality[c0], pop.sex[c0], u[0][c0]
+        h_death = self.death[m0, a0, s0]
+        die_c = u0 < h_death
+        dead = c0[die_c]
+        die = np.zeros(pop.n, bool)
+        die[dead] = True
         # a partner who is not a resident (re-partnering) dies at the partner's own hazard
-        abstract = alive & r.partner_home & (pop.partner < 0) & ~die
-        widowed = abstract & (u[0] >= h_death) & (u[0] < h_death + self.death[mun, a, 1 - sex])
+        abstract = r.partner_home[c0] & (pop.partner[c0] < 0) & ~die_c
+        widowed = c0[abstract & (u0 >= h_death) & (u0 < h_death + self.death[m0, a0, 1 - s0])]
         # a couple moves together when either partner moves: each partner's own hazard is
         # halved so that partnered residents leave at their age's rate
-        h_out = self.out[mun, a, sex] * np.where(pop.partner >= 0, np.float32(0.5), np.float32(1))
-        out = alive & ~die & (u[1] < h_out)
-        dead = np.flatnonzero(die)
+        c1 = np.flatnonzero(u[1] < self.out_max)
+        c1 = c1[alive[c1] & ~die[c1]]
+        a1 = np.clip(pop.age[c1], 0, MAX_AGE)
+        h_out = self.out[pop.municipality[c1], a1, pop.sex[c1]]
+        h_out = h_out * np.where(pop.partner[c1] >= 0, np.float32(0.5), np.float32(1))
+        out = np.zeros(pop.n, bool)
+        out[c1[u[1][c1] < h_out]] = True
         together = pop.partner[np.flatnonzero(out)]
         together = together[(together >= 0)]
         together = together[(pop.age[together] >= 0) & ~die[together]]
@@ -148,9 +162,8 @@ class Demography(Component):
         family[pop.household[parents[lone]]] = True
         out |= alive & ~die & (pop.age < 18) & family[pop.household]
         left = np.flatnonzero(out)
-        self._widow(m, np.flatnonzero(widowed), p.events.shock_bereavement, resident=False)
-        self._remove(m, dead, died=True)
-        self._remove(m, left, died=False)
+        self._widow(m, widowed, p.events.shock_bereavement, resident=False)
+        self._remove(m, dead, left)
         self._household_moves(m, u[2])
         self._births(m, u[2])
         first_marriages(m, self, u[2])
@@ -180,35 +193,40 @@ class Demography(Component):
         """Couples who separate (life events under 60): see :func:`separate`."""
         separate(m, self, who)
 
-    def _remove(self, m: Any, who: np.ndarray, *, died: bool) -> None:
-        """Residents who die or move away: households, partners, ties, then an empty slot."""
+    def _remove(self, m: Any, dead: np.ndarray, left: np.ndarray) -> None:
+        """Residents who die or move away: households, partners, ties, then an empty slot.
+
+        A death widows the partner and is a shock to the partner, the household and friends;
+        a partner left behind by a move (rare: couples move together) is separated.
+        """
+        who = np.concatenate([dead, left])
         if who.size == 0:
             return
         pop, r, d = m.pop, m.res, m.params.demography
         self.households.leave(pop, who)
-        partner = pop.partner[who]
-        has = partner >= 0
-        partner = partner[has]
-        staying = partner[pop.age[partner] >= 0]
         gone = np.zeros(pop.n, bool)
         gone[who] = True
-        staying = staying[~gone[staying]]
-        pop.partner[staying] = -1
-        if died:
-            self._widow(m, staying, m.params.events.shock_bereavement, resident=True)
-            members = np.zeros(pop.household_type.size, bool)
-            members[pop.household[who]] = True
-            mates = np.flatnonzero(members[pop.household] & ~gone & (pop.age >= 0))
-            r.shock[mates] += np.float32(d.shock_household_death)
-        else:
-            self._widow(m, staying, 0.0, resident=True)
+        for group, shock in ((dead, m.params.events.shock_bereavement), (left, 0.0)):
+            partner = pop.partner[group]
+            partner = partner[partner >= 0]
+            staying = partner[(pop.age[partner] >= 0) & ~gone[partner]]
+            pop.partner[staying] = -1
+            self._widow(m, staying, shock, resident=True)
+            if shock and dead.size:
+                members = np.zeros(pop.household_type.size, bool)
+                members[pop.household[dead]] = True
+                mates = np.flatnonzero(members[pop.household] & ~gone & (pop.age >= 0))
+                r.shock[mates] += np.float32(d.shock_household_death)
         f = m.friends
-        touched = gone[f.src] | gone[f.dst]
-        if died:
-            friends = np.concatenate([f.src[touched], f.dst[touched]])
+        touched = np.flatnonzero(gone[f.src] | gone[f.dst])
+        if dead.size:
+            died = np.zeros(pop.n, bool)
+            died[dead] = True
+            src, dst = f.src[touched], f.dst[touched]
+            friends = np.concatenate([src[died[dst]], dst[died[src]]])
             friends = friends[~gone[friends]]
             np.add.at(r.shock, friends, np.float32(d.shock_friend_death))
-        m.counts["ties_lost"] += f.drop(who)
+        m.counts["ties_lost"] += f.drop_edges(touched)
         pop.partner[who] = -1
         pop.household[who] = self.households.holding
         pop.age[who] = -1
@@ -222,16 +240,18 @@ class Demography(Component):
     def _household_moves(self, m: Any, u: np.ndarray) -> None:
         """Young adults leave home; older residents living alone move into care."""
         pop, r = m.pop, m.res
-        alive = pop.age >= 0
-        a = np.clip(pop.age, 0, MAX_AGE)
-        inst = pop.household_institutional[pop.household]
-        at_home = alive & ~inst & (r.cohabitants > 0) & ~r.partner_home
-        at_home &= r.marital == Marital.NEVER
-        leave = np.flatnonzero(at_home & (u < self.leave_home[a]))
-        alone = alive & ~inst & (r.cohabitants == 0)
-        care = np.flatnonzero(alone & (u < self.care[a]))
+        c = np.flatnonzero(u < max(self.leave_home.max(), self.care.max()))
+        c = c[pop.age[c] >= 0]
+        a, uc = np.clip(pop.age[c], 0, MAX_AGE), u[c]
+        inst = pop.household_institutional[pop.household[c]]
+        at_home = ~inst & (r.cohabitants[c] > 0) & ~r.partner_home[c]
+        at_home &= r.marital[c] == Marital.NEVER
+        leave = c[at_home & (uc < self.leave_home[a])]
+        alone = ~inst & (r.cohabitants[c] == 0)
+        hit = alone & (uc < self.care[a])
+        care = c[hit]
         # the event's own uniform, rescaled: a share moves in with family instead of care
-        v = u[care] / np.maximum(self.care[a[care]], np.float32(1e-12))
+        v = uc[hit] / np.maximum(self.care[a[hit]], np.float32(1e-12))
         family, hosts = self._family_homes(m, care[v < m.params.demography.family_share])
         care = np.setdiff1d(care, family)
         for who, institution in ((leave, False), (care, True)):
@@ -264,10 +284,12 @@ class Demography(Component):
     def _births(self, m: Any, u: np.ndarray) -> None:
         """Births to partnered women; the baby joins the mother's household."""
         pop, r = m.pop, m.res
-        a = np.clip(pop.age, 0, MAX_AGE)
-        mother = (pop.age >= 0) & (pop.sex == 1) & r.partner_home & (pop.age < 50)
+        c = np.flatnonzero(u < self.leave_home.max() + self.birth.max())
+        age = pop.age[c]
+        c = c[(age >= 0) & (age < 50) & (pop.sex[c] == 1) & r.partner_home[c]]
+        a, uc = np.clip(pop.age[c], 0, MAX_AGE), u[c]
         lo = self.leave_home[a]  # the same uniform: disjoint from leaving home
-        mothers = np.flatnonzero(mother & (u >= lo) & (u < lo + self.birth[pop.municipality, a]))
+        mothers = c[(uc >= lo) & (uc < lo + self.birth[pop.municipality[c], a])]
         if mothers.size == 0:
             return
         slots, misplaced = self.take(m, pop.zone[mothers])
