@@ -123,8 +123,9 @@ def load_configured_region(cfg: RunConfig) -> Region:
 # on the generous side of memory and refuses only runs that could not fit.
 # demography=dynamic (docs/benchmarks.md, "Demography: time and memory"; measured with
 # `python experiments/benchmark.py --memory-of OVERRIDES demography=dynamic`):
-#   1,000,000 residents (Nara), 10 years: 1,066 MiB (the static estimate was 872 MiB)
-#   region=kochi population.scale=1.0 (691,527 residents), 10 years: 798 MiB (estimate 690 MiB)
+#   1,000,000 residents (Nara), 10 years: 1,066 MiB (static run: 823 MiB; estimate 872 MiB)
+#   region=kochi population.scale=1.0 (691,527 residents), 10 years: 798 MiB (static: 633 MiB;
+#     estimate 690 MiB): ~250 B a resident more than static in both
 #   region=japan population.scale=0.008 years=1 burn_in_weeks=4, 38 weeks, no result table:
 #     1,123-1,132 MiB dynamic against 980-1,004 MiB static (+128 to +143 MiB a million)
 # RSS rises by ~170-230 MiB in the first year after week 0, when demography starts: 1 % more
