@@ -198,18 +198,28 @@ class Households:
         if not self.touched:
             return
         self.delta[self.holding] = 0
-        alive = pop.age >= 0
-        res.cohabitants += np.where(alive, self.delta[pop.household], 0).astype(np.int16)
+        touched = np.unique(np.concatenate(self.touched))
+        hit = np.zeros(self.count.size, bool)
+        hit[touched] = True
+        members = np.flatnonzero(hit[pop.household])
+        members = members[pop.age[members] >= 0]  # living members of the households touched
+        res.cohabitants[members] += self.delta[pop.household[members]].astype(np.int16)
         if self.movers:
             movers = np.concatenate(self.movers)
             movers = movers[pop.age[movers] >= 0]
             res.cohabitants[movers] = self.count[pop.household[movers]] - 1
         res.cohabitants[gone] = 0
-        retype(pop, np.unique(np.concatenate(self.touched)), self.count, self.holding)
+        retype(pop, touched, self.count, self.holding, members)
         self._reset_week()
 
 
-def retype(pop: Any, households: np.ndarray, count: np.ndarray, holding: int) -> None:
+def retype(
+    pop: Any,
+    households: np.ndarray,
+    count: np.ndarray,
+    holding: int,
+    members: np.ndarray | None = None,
+) -> None:
     """Census family type of households whose members changed, from their living members.
 
     Institutional places keep their type ("other"). One member: single. A couple (partners
@@ -223,7 +233,10 @@ def retype(pop: Any, households: np.ndarray, count: np.ndarray, holding: int) ->
         return
     hit = np.zeros(pop.household_type.size, bool)
     hit[households] = True
-    members = np.flatnonzero(hit[pop.household] & (pop.age >= 0))
+    if members is None:  # the living members of ``households`` (or of a superset of them)
+        members = np.flatnonzero(hit[pop.household] & (pop.age >= 0))
+    else:
+        members = members[hit[pop.household[members]]]
     hh = pop.household[members]
     partner = pop.partner[members]
     coupled = (partner >= 0) & (pop.household[np.maximum(partner, 0)] == hh)

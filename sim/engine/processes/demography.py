@@ -125,43 +125,41 @@ class Demography(Component):
         pop, r, p = m.pop, m.res, m.params
         rng = m.stream(self.name)
         u = rng.random((3, pop.n), dtype=np.float32)
-        alive = pop.age >= 0
         # hazards are looked up only for residents whose uniform is below the largest hazard
         # (the same residents are drawn as with a whole-population lookup, far fewer lookups)
         c0 = np.flatnonzero(u[0] < self.death_max)
-        c0 = c0[alive[c0]]
+        c0 = c0[pop.age[c0] >= 0]
         a0 = np.clip(pop.age[c0], 0, MAX_AGE)
         m0, s0, u0 = pop.municipality[c0], pop.sex[c0], u[0][c0]
         h_death = self.death[m0, a0, s0]
         die_c = u0 < h_death
         dead = c0[die_c]
-        die = np.zeros(pop.n, bool)
-        die[dead] = True
         # a partner who is not a resident (re-partnering) dies at the partner's own hazard
         abstract = r.partner_home[c0] & (pop.partner[c0] < 0) & ~die_c
         widowed = c0[abstract & (u0 >= h_death) & (u0 < h_death + self.death[m0, a0, 1 - s0])]
         # a couple moves together when either partner moves: each partner's own hazard is
         # halved so that partnered residents leave at their age's rate
         c1 = np.flatnonzero(u[1] < self.out_max)
-        c1 = c1[alive[c1] & ~die[c1]]
+        c1 = c1[(pop.age[c1] >= 0) & ~np.isin(c1, dead)]
         a1 = np.clip(pop.age[c1], 0, MAX_AGE)
         h_out = self.out[pop.municipality[c1], a1, pop.sex[c1]]
         h_out = h_out * np.where(pop.partner[c1] >= 0, np.float32(0.5), np.float32(1))
-        out = np.zeros(pop.n, bool)
-        out[c1[u[1][c1] < h_out]] = True
-        together = pop.partner[np.flatnonzero(out)]
+        movers = c1[u[1][c1] < h_out]
+        together = pop.partner[movers]
         together = together[(together >= 0)]
-        together = together[(pop.age[together] >= 0) & ~die[together]]
-        out[together] = True
+        together = together[(pop.age[together] >= 0) & ~np.isin(together, dead)]
         # children move with a parent who moves: a partnered one, or a lone parent aged 25-59
-        parents = np.flatnonzero(out)
+        parents = np.union1d(movers, together)
         lone = (r.marital[parents] == Marital.WIDOWED_DIVORCED) & (pop.age[parents] >= 25)
         lone &= pop.age[parents] < 60
-        family = np.zeros(pop.household_type.size, bool)
-        family[pop.household[together]] = True
-        family[pop.household[parents[lone]]] = True
-        out |= alive & ~die & (pop.age < 18) & family[pop.household]
-        left = np.flatnonzero(out)
+        homes = np.concatenate([pop.household[together], pop.household[parents[lone]]])
+        left = parents
+        if homes.size:
+            family = np.zeros(pop.household_type.size, bool)
+            family[homes] = True
+            kids = np.flatnonzero(family[pop.household])
+            kids = kids[(pop.age[kids] >= 0) & (pop.age[kids] < 18) & ~np.isin(kids, dead)]
+            left = np.union1d(parents, kids)
         self._widow(m, widowed, p.events.shock_bereavement, resident=False)
         self._remove(m, dead, left)
         self._household_moves(m, u[2])
