@@ -174,10 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
         "mechanisms, the age, sex and living-alone gradients, ten-year stationarity and every "
         "survey target, each against its band and source; writes patterns.csv and a page into "
         "out=DIR (default validation).\n\n"
-        "Keys: out=DIR years=N (drift run, 1-50, default 10); any other KEY=VALUE is a run "
-        "override (default region=japan population.scale=0.001).\n\n"
+        "Keys: out=DIR years=N (drift run, 1-50, default 10); only=all|patterns|demography; "
+        "check_demography=true|false (default true: Tottori and Kochi projected from the 2020 "
+        "census against the IPSS projections), demography_scale=S (default 0.03), "
+        "demography_years=N (default 15; 30 reaches 2050), demography_seeds=N (default 3); "
+        "any other KEY=VALUE is a run override (default region=japan population.scale=0.001).\n\n"
         "Example: tsunagari validate population.scale=0.0005 years=4 out=outputs/validation\n"
-        "Guide: docs/calibration.md",
+        "         tsunagari validate only=demography out=outputs/validation\n"
+        "Guide: docs/calibration.md, docs/demography.md",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     validate.add_argument("overrides", **overrides)

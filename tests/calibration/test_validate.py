@@ -62,7 +62,9 @@ def test_bad_options_name_the_key(opt):
 
 def test_command_writes_the_table_and_page(tmp_path, capsys):
     out = tmp_path / "v"
-    status = main([f"out={out}", "years=1", "population.scale=0.0001", "burn_in_weeks=26"])
+    status = main(
+        [f"out={out}", "years=1", "population.scale=0.0001", "burn_in_weeks=26", "only=patterns"]
+    )
     assert status == 0
     table = pd.read_csv(out / "patterns.csv")
     assert list(table.columns) == COLUMNS
