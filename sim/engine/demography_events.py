@@ -67,7 +67,12 @@ class Newcomers:
         pop, r = m.pop, m.res
         alive = np.flatnonzero(pop.age >= 0)
         key = _key(pop.municipality[alive], pop.sex[alive], pop.age[alive])
-        order = np.argsort(key, kind="stable")
+        # the stable order of the key, as two stable passes (age, then municipality and sex)
+        # that numpy sorts by radix when the values fit 16 bits
+        group = pop.municipality[alive].astype(np.int32) * 2 + pop.sex[alive]
+        group = group.astype(np.int16) if group.max(initial=0) < 2**15 else group
+        by_age = np.argsort(pop.age[alive], kind="stable")
+        order = by_age[np.argsort(group[by_age], kind="stable")]
         who = alive[order]
         self.order = who
         self.keys = key[order]
@@ -234,13 +239,13 @@ class Newcomers:
         demo.counts["in_migrants"] += slots.size
 
 
-def first_marriages(m: Any, demo: Any, u: np.ndarray) -> None:
+def first_marriages(m: Any, demo: Any, u: np.ndarray, cand: np.ndarray) -> None:
     """Never-married women marry never-married men of their municipality; a new household."""
     pop, r = m.pop, m.res
     nc = demo.newcomers
     if m.week - nc.built >= INDEX_WEEKS:
         nc._index(m)
-    c = np.flatnonzero(u < demo.leave_home.max() + demo.marry.max())
+    c = cand[u[cand] < demo.leave_home.max() + demo.marry.max()]
     c = c[(pop.age[c] >= 18) & (pop.sex[c] == 1) & (r.marital[c] == Marital.NEVER)]
     c = c[~r.partner_home[c]]
     a, uc = np.clip(pop.age[c], 0, demo.marry.size - 1), u[c]

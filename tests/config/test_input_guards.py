@@ -76,11 +76,14 @@ def test_runs_declared_minimum_scale_on_tottori(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "tiny"
-    status, _, err = _cli(capsys, "run", "population.scale=0.0001", *TINY, f"output_dir={out}")
+    status, _, err = _cli(
+        capsys, "run", "population.scale=0.0001", *TINY, "demography=static", f"output_dir={out}"
+    )
     assert status == 0, err
     table = pd.read_csv(out / "summary.csv")
     n = int(table.loc[table["dimension"] == "all", "n"].iloc[0])
-    assert 0 < n <= 56  # 16+ of the 55 residents: 0.0001 x 553,407 rounded
+    # 16+ of the 55 residents (0.0001 x 553,407 rounded; held fixed, nobody arrives)
+    assert 0 < n <= 56
     assert (table.filter(like="any_loneliness").to_numpy() <= 1).all()
 
 
@@ -164,7 +167,7 @@ def test_memory_guard_refuses_what_does_not_fit() -> None:
         check_size(cfg, region, available=300 * 2**20)
     message = str(err.value)
     assert message.startswith("population.scale=0.2: a run of 110,681 residents needs about")
-    need = estimate_memory(110_681, 19, 5) / 2**20
+    need = estimate_memory(110_681, 19, 5, dynamic=True) / 2**20  # runs are dynamic by default
     assert f"about {need:,.0f} MiB of memory, more than the 300 MiB available" in message
     assert "\n" not in message
     # the largest scale it suggests does fit

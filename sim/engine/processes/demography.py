@@ -162,9 +162,14 @@ class Demography(Component):
             left = np.union1d(parents, kids)
         self._widow(m, widowed, p.events.shock_bereavement, resident=False)
         self._remove(m, dead, left)
-        self._household_moves(m, u[2])
-        self._births(m, u[2])
-        first_marriages(m, self, u[2])
+        # one pass finds every resident the third uniform could touch this week
+        lh = float(self.leave_home.max())
+        bound = max(lh, float(self.care.max()), lh + float(self.birth.max()))
+        bound = max(bound, lh + float(self.marry.max()))
+        c2 = np.flatnonzero(u[2] < np.float32(bound))
+        self._household_moves(m, u[2], c2)
+        self._births(m, u[2], c2)
+        first_marriages(m, self, u[2], c2)
         self.newcomers.arrive(m, self, rng)
         self.households.apply(pop, r, np.concatenate([dead, left]))
         self._birthdays(m, rng)
@@ -235,10 +240,10 @@ class Demography(Component):
         m.alive[who] = False
         self.free_since[who] = m.week
 
-    def _household_moves(self, m: Any, u: np.ndarray) -> None:
+    def _household_moves(self, m: Any, u: np.ndarray, cand: np.ndarray) -> None:
         """Young adults leave home; older residents living alone move into care."""
         pop, r = m.pop, m.res
-        c = np.flatnonzero(u < max(self.leave_home.max(), self.care.max()))
+        c = cand[u[cand] < max(self.leave_home.max(), self.care.max())]
         c = c[pop.age[c] >= 0]
         a, uc = np.clip(pop.age[c], 0, MAX_AGE), u[c]
         inst = pop.household_institutional[pop.household[c]]
@@ -279,10 +284,10 @@ class Demography(Component):
         """A family household for each older resident who moves in (:func:`family_homes`)."""
         return family_homes(m, self, who)
 
-    def _births(self, m: Any, u: np.ndarray) -> None:
+    def _births(self, m: Any, u: np.ndarray, cand: np.ndarray) -> None:
         """Births to partnered women; the baby joins the mother's household."""
         pop, r = m.pop, m.res
-        c = np.flatnonzero(u < self.leave_home.max() + self.birth.max())
+        c = cand[u[cand] < self.leave_home.max() + self.birth.max()]
         age = pop.age[c]
         c = c[(age >= 0) & (age < 50) & (pop.sex[c] == 1) & r.partner_home[c]]
         a, uc = np.clip(pop.age[c], 0, MAX_AGE), u[c]
