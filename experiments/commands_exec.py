@@ -44,7 +44,8 @@ def check_memory(sweep: Sweep, workers: int, available: int | None = -1) -> None
         return
     base, region = sweep.ctx.base, sweep.ctx.region
     residents = int(simulated_residents(region.municipalities, base.population).sum())
-    one = sc.estimate_memory(residents, len(region.municipalities), base.years)
+    dynamic = base.demography == "dynamic"
+    one = sc.estimate_memory(residents, len(region.municipalities), base.years, dynamic)
     if workers * one <= available:
         return
     fit = available // one

@@ -305,7 +305,8 @@ def check_memory(cfg, region, workers: int, available: int | None = -1) -> None:
     if available is None:
         return
     residents = int(simulated_residents(region.municipalities, cfg.population).sum())
-    one = sc.estimate_memory(residents, len(region.municipalities), cfg.years)
+    dynamic = cfg.demography == "dynamic"
+    one = sc.estimate_memory(residents, len(region.municipalities), cfg.years, dynamic)
     if workers * one <= available:
         return
     fit = available // one
