@@ -31,8 +31,11 @@ IN_USE = np.iinfo(np.int64).max // 2
 def alive_zone_order(pop: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Living residents sorted by (zone, age), positions, and each zone's start and size."""
     alive = np.flatnonzero(pop.age >= 0)
-    key = pop.zone[alive].astype(np.int64) * 256 + pop.age[alive]
-    order = alive[np.argsort(key, kind="stable")].astype(np.int32)
+    # the stable order of (zone, age) as two stable passes, radix sorts when 16 bits suffice
+    zone = pop.zone[alive]
+    zone = zone.astype(np.int16) if pop.zones.n < 2**15 else zone
+    by_age = np.argsort(pop.age[alive], kind="stable")
+    order = alive[by_age[np.argsort(zone[by_age], kind="stable")]].astype(np.int32)
     pos = np.zeros(pop.n, dtype=np.int64)
     pos[order] = np.arange(order.size)
     counts = np.bincount(pop.zone[alive], minlength=pop.zones.n)
@@ -218,7 +221,8 @@ class Demography(Component):
             if shock and dead.size:
                 members = np.zeros(pop.household_type.size, bool)
                 members[pop.household[dead]] = True
-                mates = np.flatnonzero(members[pop.household] & ~gone & (pop.age >= 0))
+                mates = np.flatnonzero(members[pop.household])
+                mates = mates[~gone[mates] & (pop.age[mates] >= 0)]
                 r.shock[mates] += np.float32(d.shock_household_death)
         f = m.friends
         touched = np.flatnonzero(gone[f.src] | gone[f.dst])
