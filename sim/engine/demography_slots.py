@@ -263,7 +263,13 @@ def retype(
 
 
 def take_slots(
-    pop: Any, free_since: np.ndarray, week: int, wanted: np.ndarray, *, by: str = "zone"
+    pop: Any,
+    free_since: np.ndarray,
+    week: int,
+    wanted: np.ndarray,
+    *,
+    by: str = "zone",
+    free: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Free slots for newcomers, one each, in the same zone (or municipality) first.
 
@@ -279,6 +285,7 @@ def take_slots(
         week: the current week.
         wanted: zone (or municipality) of each newcomer.
         by: ``zone`` or ``municipality``.
+        free: the free slots in ascending order, if the caller already has them.
 
     Returns:
         The slots (``-1`` where none was left) and the number placed in a slot whose last
@@ -288,7 +295,8 @@ def take_slots(
     out = np.full(k, -1, np.int64)
     if k == 0:
         return out, 0
-    free = np.flatnonzero(free_since <= week - COOL_DOWN)
+    if free is None:  # the free slots, ascending (a caller may pass them, found once)
+        free = np.flatnonzero(free_since <= week - COOL_DOWN)
     reserved = pop.zone[free] < 0
     where = np.where(reserved, -1, getattr(pop, by)[free].astype(np.int64))
     used = np.zeros(free.size, bool)

@@ -318,7 +318,14 @@ class Demography(Component):
 
     def take(self, m: Any, wanted: np.ndarray, by: str = "zone") -> tuple[np.ndarray, int]:
         """Free slots for newcomers in ``wanted`` zones or municipalities (:func:`take_slots`)."""
-        slots, misplaced = take_slots(m.pop, self.free_since, m.week, wanted, by=by)
+        if getattr(self, "_free_week", None) != m.week:  # the week's free slots, found once
+            self._free = np.flatnonzero(self.free_since <= m.week - COOL_DOWN)
+            self._free_week = m.week
+        else:  # less those taken since
+            self._free = self._free[self.free_since[self._free] <= m.week - COOL_DOWN]
+        slots, misplaced = take_slots(
+            m.pop, self.free_since, m.week, wanted, by=by, free=self._free
+        )
         self.free_since[slots[slots >= 0]] = IN_USE
         return slots, misplaced
 
