@@ -135,7 +135,7 @@ def survey_run(overrides: list[str], targets: pd.DataFrame) -> dict[str, float]:
     from sim.core.rng import Streams
     from sim.world.population import synthesize
 
-    cfg = compose_config(overrides, check_region=False)
+    cfg = compose_config(["demography=static", *overrides], check_region=False)
     region = load_configured_region(cfg)
     pop = synthesize(region, cfg.population, Streams(cfg.seed))
     model = run_to_december(cfg, region, pop)

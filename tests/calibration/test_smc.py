@@ -136,7 +136,7 @@ def test_options_are_checked_in_one_line():
     check_options({"replicates": "3", "distance": "adaptive"})
 
 
-TINY = ["region=tottori", "population.scale=0.003", "burn_in_weeks=8"]
+TINY = ["region=tottori", "population.scale=0.003", "burn_in_weeks=8", "demography=static"]
 
 
 def test_replicates_average_fixed_seeds(tmp_path):
