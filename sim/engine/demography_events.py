@@ -197,9 +197,8 @@ class Newcomers:
         r.rely_on[everyone] = r.partner_home[everyone] | (r.kin[everyone] > 0)
         r.settled[everyone] = 0.0
         r.shock[everyone] += np.float32(m.params.events.shock_moving)
-        homes = demo.households.new_households(pop, slots.size)
-        pop.household_institutional[homes] = False
-        pop.household_type[homes] = np.where(pair, HouseholdType.COUPLE, HouseholdType.SINGLE)
+        kind = np.where(pair, HouseholdType.COUPLE, HouseholdType.SINGLE)
+        homes = demo.households.new_households(pop, slots.size, kind)
         demo.households.join(pop, slots, homes)
         demo.households.join(pop, spouse[pair], homes[pair])
         demo.refresh(m, everyone)
@@ -267,9 +266,7 @@ def first_marriages(m: Any, demo: Any, u: np.ndarray, cand: np.ndarray) -> None:
     both = np.concatenate([women, man])
     hh = demo.households
     hh.leave(pop, both)
-    homes = hh.new_households(pop, women.size)
-    pop.household_institutional[homes] = False
-    pop.household_type[homes] = HouseholdType.COUPLE
+    homes = hh.new_households(pop, women.size, HouseholdType.COUPLE)
     hh.join(pop, women, homes)
     hh.join(pop, man, homes)
     pop.zone[women] = pop.zone[man]

@@ -35,9 +35,7 @@ def separate(m: Any, demo: Any, who: np.ndarray) -> None:
     r.shock[partner] += np.float32(m.params.events.shock_bereavement)
     hh = demo.households
     hh.leave(pop, partner)
-    homes = hh.new_households(pop, partner.size)
-    pop.household_institutional[homes] = False
-    pop.household_type[homes] = HouseholdType.SINGLE
+    homes = hh.new_households(pop, partner.size, HouseholdType.SINGLE)
     hh.join(pop, partner, homes)
     r.settled[partner] = 0.0
     hh.apply(pop, r, np.zeros(0, np.int64))

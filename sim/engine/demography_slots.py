@@ -157,8 +157,17 @@ class Households:
         self.movers.append(who)
         self.touched.append(households)
 
-    def new_households(self, pop: Any, k: int) -> np.ndarray:
-        """``k`` empty household ids: spare ones, then emptied ones, then newly appended ones."""
+    def new_households(
+        self, pop: Any, k: int, kind: Any = HouseholdType.SINGLE, institutional: bool = False
+    ) -> np.ndarray:
+        """``k`` empty household ids (spare, then emptied, then newly appended), typed ``kind``.
+
+        Args:
+            pop: the population.
+            k: how many.
+            kind: their census family type (one value, or one per household).
+            institutional: whether they are institutional places.
+        """
         free = np.flatnonzero(self.spare)
         if free.size < k:
             empty = np.flatnonzero(self.count == 0)
@@ -169,6 +178,8 @@ class Households:
             free = np.concatenate([free, self._grow(pop, grow)])
         out = free[:k]
         self.spare[out] = False
+        pop.household_institutional[out] = institutional
+        pop.household_type[out] = kind
         return out
 
     def _grow(self, pop: Any, k: int) -> np.ndarray:

@@ -265,10 +265,9 @@ class Demography(Component):
             if who.size == 0:
                 continue
             self.households.leave(pop, who)
-            hh = self.households.new_households(pop, who.size)
-            pop.household_institutional[hh] = institution
             # an institutional place is typed "other", like those of the census population
-            pop.household_type[hh] = HouseholdType.OTHER if institution else HouseholdType.SINGLE
+            kind = HouseholdType.OTHER if institution else HouseholdType.SINGLE
+            hh = self.households.new_households(pop, who.size, kind, institution)
             self.households.join(pop, who, hh)
         self.households.leave(pop, family)
         self.households.join(pop, family, pop.household[hosts])
