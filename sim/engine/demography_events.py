@@ -203,6 +203,7 @@ class Newcomers:
         demo.households.join(pop, spouse[pair], homes[pair])
         demo.refresh(m, everyone)
         demo.counts["in_migrants"] += everyone.size
+        demo.counts["in_migrants_65plus"] += int((pop.age[everyone] >= 65).sum())
         wife_age = np.where(sex[pair] == 1, age[pair], np.clip(age[pair] + gap[keep][pair], 0, 120))
         rearing = (wife_age >= 25) & (wife_age < 50)
         family = slots[pair][rearing]

@@ -164,6 +164,9 @@ class Demography(Component):
             kids = kids[(pop.age[kids] >= 0) & (pop.age[kids] < 18) & ~np.isin(kids, dead)]
             left = np.union1d(parents, kids)
         self._widow(m, widowed, p.events.shock_bereavement, resident=False)
+        # 65+ shares of the flows (the validation of the 65+ population reads them)
+        self.counts["deaths_65plus"] += int((pop.age[dead] >= 65).sum())
+        self.counts["out_migrants_65plus"] += int((pop.age[left] >= 65).sum())
         self._remove(m, dead, left)
         # one pass finds every resident the third uniform could touch this week
         lh = float(self.leave_home.max())
@@ -374,7 +377,8 @@ class Demography(Component):
 def _zero_counts() -> dict[str, int]:
     keys = ("deaths", "out_migrants", "births", "in_migrants", "marriages", "left_home",
             "into_care", "to_family", "separations", "births_without_slot",
-            "arrivals_without_slot", "misplaced")  # fmt: skip
+            "arrivals_without_slot", "misplaced", "deaths_65plus", "out_migrants_65plus",
+            "in_migrants_65plus")  # fmt: skip
     return dict.fromkeys(keys, 0)
 
 
