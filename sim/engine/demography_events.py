@@ -168,9 +168,8 @@ class Newcomers:
         s_age = np.clip(age[pair] + gap[keep][pair], 18, 100)
         demo.activate(m, spouse[pair], age=s_age, zone=d["zone"][pair], municipality=mun[pair])
         everyone = np.concatenate([slots, spouse[pair]])
-        for name in ("digital",):
-            pop.digital[slots] = d[name]
-            pop.digital[spouse[pair]] = d[name][pair]
+        pop.digital[slots] = d["digital"]
+        pop.digital[spouse[pair]] = d["digital"][pair]
         r.activity[slots] = d["activity"]
         r.activity[spouse[pair]] = np.where(sex[pair] == 1, Activity.EMPLOYED, Activity.HOMEMAKER)
         r.limited[slots] = d["limited"]

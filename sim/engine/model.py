@@ -24,7 +24,6 @@ from sim.engine.component import Component
 from sim.engine.demography_slots import clear_residents, extend_population, reserve_size
 from sim.engine.plan import PLAN, STEP_ORDER
 from sim.engine.processes._shared import poisson_from_uniform
-from sim.engine.processes.demography import alive_zone_order
 from sim.engine.recorder import Recorder
 from sim.engine.state import Residents, age_band, contact_need
 from sim.policy.scenario import Scenario, check_horizon, load_scenario
@@ -199,7 +198,7 @@ class LonelinessModel(mesa.Model):
         )
         self.friends.n = pop.n
         self.friends.degree = self.friends._degree()
-        self.zone_order = alive_zone_order(pop)
+        self.zone_order = zone_age_order(pop)
         self.alive = pop.age >= 0
         return np.arange(n0, pop.n)
 

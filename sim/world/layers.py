@@ -229,11 +229,20 @@ def _dest_chunked(u: np.ndarray, cum: np.ndarray, home: np.ndarray) -> np.ndarra
 
 
 def zone_age_order(pop) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Residents sorted by (zone, age), each resident's position, and each zone's start and size."""
-    order = np.lexsort((pop.age, pop.zone)).astype(np.int32)
-    pos = np.empty(pop.n, dtype=np.int64)
-    pos[order] = np.arange(pop.n)
-    counts = np.bincount(pop.zone, minlength=pop.zones.n)
+    """Living residents sorted by (zone, age), each one's position, each zone's start and size.
+
+    Living residents are ``pop.age >= 0`` (inactive demography slots have age -1). The order is
+    the stable one of (zone, age), found by two stable passes, by age then by zone, which numpy
+    sorts by radix when the values fit 16 bits.
+    """
+    alive = np.flatnonzero(pop.age >= 0)
+    zone = pop.zone[alive]
+    zone = zone.astype(np.int16) if pop.zones.n < 2**15 else zone
+    by_age = np.argsort(pop.age[alive], kind="stable")
+    order = alive[by_age[np.argsort(zone[by_age], kind="stable")]].astype(np.int32)
+    pos = np.zeros(pop.n, dtype=np.int64)
+    pos[order] = np.arange(order.size)
+    counts = np.bincount(pop.zone[alive], minlength=pop.zones.n)
     start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     return order, pos, start, counts
 

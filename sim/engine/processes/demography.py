@@ -20,27 +20,12 @@ from sim.engine.demography_events import Newcomers, first_marriages
 from sim.engine.demography_moves import family_homes, separate
 from sim.engine.demography_slots import COOL_DOWN, Households, clear_residents, take_slots
 from sim.engine.state import age_band, contact_need, weekly
-from sim.world.layers import rank_spread
+from sim.world.layers import rank_spread, zone_age_order
 
 #: highest single year of age in the rate tables (110 = 110 and over)
 MAX_AGE = 110
 #: never free (a slot in use)
 IN_USE = np.iinfo(np.int64).max // 2
-
-
-def alive_zone_order(pop: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Living residents sorted by (zone, age), positions, and each zone's start and size."""
-    alive = np.flatnonzero(pop.age >= 0)
-    # the stable order of (zone, age) as two stable passes, radix sorts when 16 bits suffice
-    zone = pop.zone[alive]
-    zone = zone.astype(np.int16) if pop.zones.n < 2**15 else zone
-    by_age = np.argsort(pop.age[alive], kind="stable")
-    order = alive[by_age[np.argsort(zone[by_age], kind="stable")]].astype(np.int32)
-    pos = np.zeros(pop.n, dtype=np.int64)
-    pos[order] = np.arange(order.size)
-    counts = np.bincount(pop.zone[alive], minlength=pop.zones.n)
-    start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    return order, pos, start, counts
 
 
 class Demography(Component):
@@ -180,7 +165,7 @@ class Demography(Component):
         self.households.apply(pop, r, np.concatenate([dead, left]))
         self._birthdays(m, rng)
         if m.week % 13 == 0:
-            m.zone_order = alive_zone_order(pop)
+            m.zone_order = zone_age_order(pop)
             m.zone_spread = rank_spread(m.params_layers, m.zone_order[3])
         self.counts["deaths"] += dead.size
         self.counts["out_migrants"] += left.size
@@ -262,7 +247,7 @@ class Demography(Component):
         care = c[hit]
         # the event's own uniform, rescaled: a share moves in with family instead of care
         v = uc[hit] / np.maximum(self.care[a[hit]], np.float32(1e-12))
-        family, hosts = self._family_homes(m, care[v < m.params.demography.family_share])
+        family, hosts = family_homes(m, self, care[v < m.params.demography.family_share])
         care = np.setdiff1d(care, family)
         for who, institution in ((leave, False), (care, True)):
             if who.size == 0:
@@ -285,10 +270,6 @@ class Demography(Component):
         self.counts["left_home"] += leave.size
         self.counts["into_care"] += care.size
         self.counts["to_family"] += family.size
-
-    def _family_homes(self, m: Any, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A family household for each older resident who moves in (:func:`family_homes`)."""
-        return family_homes(m, self, who)
 
     def _births(self, m: Any, u: np.ndarray, cand: np.ndarray) -> None:
         """Births to partnered women; the baby joins the mother's household."""
@@ -369,10 +350,6 @@ class Demography(Component):
         """Residents whose birthday week it is age one year (:func:`birthdays`)."""
         birthdays(m, self, rng)
 
-    def free_share(self) -> float:
-        """Share of slots free now (for reports)."""
-        return float((self.free_since < IN_USE).mean())
-
 
 def _zero_counts() -> dict[str, int]:
     keys = ("deaths", "out_migrants", "births", "in_migrants", "marriages", "left_home",
@@ -382,4 +359,4 @@ def _zero_counts() -> dict[str, int]:
     return dict.fromkeys(keys, 0)
 
 
-__all__ = ["COOL_DOWN", "Demography", "alive_zone_order"]
+__all__ = ["COOL_DOWN", "Demography"]
