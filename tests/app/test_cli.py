@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from sim.app import cli
-from sim.config import RegionConfig, RunConfig, compose_config, config_dir
+from sim.config import RegionConfig, RunConfig, config_dir
 from sim.core.params import describe
 from sim.policy.scenario import scenario_dir
 
@@ -393,50 +393,6 @@ def test_run_checks_the_scenario_before_reading_the_region(
     assert cli.main(["run", "scenario=no_such_package", "population.scale=1.0"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no_such_package" in err
-
-
-# --- in-process: failures after the run (nothing computed is lost) ---------------------------
-
-
-def test_write_failure_is_one_line_naming_the_path(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import sim.engine.model
-    import sim.io.output
-
-    def no_space(results: object, out: Path, figure: object = None) -> None:
-        raise OSError(28, "No space left on device", str(out / "timeseries.csv"))
-
-    monkeypatch.setattr(sim.engine.model, "run", lambda cfg, region=None: object())
-    monkeypatch.setattr(sim.io.output, "write_run", no_space)
-    status = cli.main(["run", f"output_dir={tmp_path / 'out'}"])
-    err = capsys.readouterr().err
-    assert status == 1
-    assert err.splitlines() == [
-        f"tsunagari: error: cannot write '{tmp_path / 'out' / 'timeseries.csv'}': "
-        "No space left on device"
-    ]
-
-
-def test_plot_failure_still_leaves_the_tables(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    import sim.report.plots
-    from sim.engine.model import run
-    from sim.io.output import write_run
-
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("no font")
-
-    results = run(compose_config([*TINY, "years=1"]))
-    monkeypatch.setattr(sim.report.plots, "save_figure", broken)
-    paths = write_run(results, tmp_path, figure=sim.report.plots.write_prevalence_figure)
-    assert "figure" not in paths
-    for name in ("timeseries.parquet", "timeseries.csv", "summary.csv", "manifest.json"):
-        assert (tmp_path / name).stat().st_size > 0, name
-    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["outputs_sha256"]["figure_error"] == "RuntimeError: no font"
-    assert not (tmp_path / "prevalence.png").exists()
 
 
 def _sha256(path: Path) -> str:
