@@ -43,6 +43,7 @@ class ExecutorConfig:
     address: str | None = None  # dask: scheduler address; None starts a LocalCluster
     processes: bool = True  # dask LocalCluster: worker processes (True) or threads
     batch_seconds: float = 2.0  # target duration of one batch of runs (>= 1 s)
+    memory: float | None = None  # national, dask LocalCluster: GiB per worker (default: share)
 
 
 @dataclass
@@ -279,6 +280,12 @@ def check(cfg: ExperimentConfig) -> None:
         )
     if cfg.executor.workers is not None and cfg.executor.workers < 1:
         raise ConfigError(f"executor.workers: must be at least 1, got {cfg.executor.workers}")
+    if cfg.executor.memory is not None and not (
+        math.isfinite(cfg.executor.memory) and cfg.executor.memory > 0
+    ):
+        raise ConfigError(
+            f"executor.memory: must be a positive number of GiB, got {cfg.executor.memory}"
+        )
     if not (math.isfinite(cfg.executor.batch_seconds) and cfg.executor.batch_seconds > 0):
         raise ConfigError(
             f"executor.batch_seconds: must be a positive number of seconds, "

@@ -178,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         from experiments.wide_area import main as wide_area
 
         return _guard(lambda: wide_area(args.overrides))
+    if args.command in ("national", "plan-run"):
+        from experiments import national
+
+        action = national.main if args.command == "national" else national.plan_main
+        return _guard(lambda: action(args.overrides))
     if args.command == "calibrate":
         from calibration.fit import calibrate
 

@@ -314,3 +314,29 @@ def _add_experiment_commands(sub, overrides: dict) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     wide.add_argument("overrides", **overrides)
+    nat = sub.add_parser(
+        "national",
+        help="a national or multi-prefecture run in partitions (commuting areas) on Dask",
+        description="Split region=japan (or region.prefectures=[...]) into commuting areas that "
+        "share no ties, run each as one task (serially, in a process pool or on Dask), keep "
+        "each finished partition in OUT/partitions (a rerun resumes) and write the merged "
+        "tables, results by prefecture and for Japan, and a manifest.\n\n"
+        "Keys: out=DIR; lang=ja|en; executor=serial|process|dask; executor.workers=N; "
+        "executor.address=tcp://HOST:8786; executor.memory=GiB (per LocalCluster worker). "
+        "Any other KEY=VALUE goes to the model (scenario=..., population.scale=..., years=...)."
+        "\n\nExamples: tsunagari national region=japan population.scale=0.01 years=10\n"
+        "          tsunagari national region=japan region.prefectures=[31,32,39] "
+        "scenario=awareness_campaign executor=dask\nGuide: docs/national.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    nat.add_argument("overrides", **overrides)
+    plan = sub.add_parser(
+        "plan-run",
+        help="print the partition plan of a national run (residents, memory, time, workers)",
+        description="Print how a national run splits into partitions: residents, estimated "
+        "memory and time of each task, the memory a worker needs and how many workers the run "
+        "can use. Takes the keys of tsunagari national.\n\n"
+        "Example: tsunagari plan-run region=japan population.scale=1.0\nGuide: docs/national.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    plan.add_argument("overrides", **overrides)
