@@ -44,7 +44,10 @@ from experiments.backends import Evaluator
 from sim.core.params import ConfigError
 from sim.core.progress import Progress, plan_line
 
-BASE = ["region=japan", "population.scale=0.0005", "calibration=none", "demography=static"]
+BASE = [
+    "region=japan", "population.scale=0.0005", "calibration=none", "demography=static",
+    "layers.commuting_areas=prefecture",
+]  # fmt: skip
 OPTIONS = {
     "targets": None,
     "parameters": None,

@@ -37,7 +37,7 @@ from sim.core.params import ConfigError
 #: the cheap configuration of the recovery runs (Tottori, tiny scale, short burn-in)
 BASE = [
     "region=tottori", "population.scale=0.01", "burn_in_weeks=8", "calibration=none",
-    "demography=static",
+    "demography=static", "layers.commuting_areas=prefecture",
 ]  # fmt: skip
 #: the fitted parameters of the recovery runs
 PARAMETERS = {

@@ -36,7 +36,10 @@ from calibration.survey import group_masks, load_targets, measure, run_to_decemb
 from sim.core.params import ConfigError
 
 #: default model of the validation: the calibration's base region, at a larger scale
-BASE = ["region=japan", "population.scale=0.001", "demography=static"]
+BASE = [
+    "region=japan", "population.scale=0.001", "demography=static",
+    "layers.commuting_areas=prefecture",
+]  # fmt: skip
 #: columns of ``patterns.csv`` (the first seven are the contract; ``role`` and ``unit`` follow)
 COLUMNS = [
     "pattern",

@@ -36,7 +36,9 @@ class RegionConfig:
 
     key: str = field(
         default="tottori",
-        metadata={"doc": "tottori | kochi | prefecture | custom | pref-NN (prefecture code)"},
+        metadata={
+            "doc": "tottori | kochi | prefecture | custom | japan | pref-NN (prefecture code)"
+        },
     )
     prefecture: str | None = field(
         default=None, metadata={"doc": "with region=prefecture: name or code (高知, kochi, 39)"}
@@ -46,6 +48,10 @@ class RegionConfig:
     )
     municipalities: list[str] | None = field(
         default=None, metadata={"doc": "subset by code or name, e.g. [鳥取市,米子市]"}
+    )
+    prefectures: list[str] | None = field(
+        default=None,
+        metadata={"doc": "with region=japan: subset of prefectures by code or name, e.g. [31,39]"},
     )
 
 

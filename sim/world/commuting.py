@@ -6,11 +6,20 @@ municipality with a ratio above 100 draws commuters in), and equal to origins ot
 decay exponentially with the distance between municipal centres. A single factor on the diagonal
 (working in one's own municipality) is found by bisection so that the region-wide share of
 commuters leaving their municipality equals the declared national figure (40.2% in 2015).
+
+A region spanning several prefectures gets one model per commuting block: with
+``layers.commuting_areas=metro`` (default) a block is a commuting area of
+``sim/data/commuting_areas.csv`` (首都圏, 中京圏, 関西圏 span several prefectures, so commuting
+crosses prefecture lines inside them), with ``prefecture`` a block is a prefecture. No commuter
+crosses a block border. In a block of several prefectures, a municipality whose day/night ratio
+is unknown takes its prefecture's (2015 census), so that commuting flows into 東京, 大阪 and
+愛知 on balance.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def _furness(f: np.ndarray, origins: np.ndarray, dests: np.ndarray, iters: int = 60) -> np.ndarray:
@@ -23,17 +32,60 @@ def _furness(f: np.ndarray, origins: np.ndarray, dests: np.ndarray, iters: int =
     return f * a[:, None] * b[None, :]
 
 
-def commuting_flows(region, outside_share: float, distance_km: float) -> np.ndarray:
-    """Expected commuter flows; for a multi-prefecture region, one block per prefecture."""
+def commuting_flows(
+    region, outside_share: float, distance_km: float, areas: str = "metro"
+) -> np.ndarray:
+    """Expected commuter flows; for a multi-prefecture region, one block per commuting block.
+
+    Args:
+        region: the region (its ``prefecture_code`` column, if any, defines the blocks).
+        outside_share: target share of commuters working outside their own municipality, met
+            inside each block.
+        distance_km: distance-decay scale of the gravity model.
+        areas: "metro" (one block per commuting area) or "prefecture" (one per prefecture).
+
+    Raises:
+        ConfigError: naming ``layers.commuting_areas`` for an unknown ``areas``.
+    """
     mun = region.municipalities
-    if "prefecture_code" not in mun or mun["prefecture_code"].nunique() < 2:
+    blocks = _blocks(mun, areas)
+    if blocks is None or blocks.nunique() < 2:
         return _flows(mun, outside_share, distance_km)
     m = len(mun)
     flows = np.zeros((m, m))
-    for _, idx in mun.groupby("prefecture_code").indices.items():
+    for _, idx in blocks.groupby(blocks).indices.items():
         sub = mun.iloc[idx].reset_index(drop=True)
+        if sub["prefecture_code"].nunique() > 1:
+            sub = _with_prefecture_ratios(sub)
         flows[np.ix_(idx, idx)] = _flows(sub, outside_share, distance_km)
     return flows
+
+
+def _with_prefecture_ratios(sub):
+    """Fill unknown day/night ratios of a multi-prefecture block with the prefecture's (2015).
+
+    Without them the destinations equal the origins and a symmetric gravity model sends as many
+    commuters from 東京 to 埼玉 as from 埼玉 to 東京; a block of one prefecture is left as is.
+    """
+    from sim.world.partitions import commuting_areas
+
+    table = commuting_areas().set_index("prefecture_code")["day_night_ratio_2015"]
+    sub = sub.copy()
+    known = sub["day_night_ratio"] if "day_night_ratio" in sub else np.nan
+    sub["day_night_ratio"] = pd.Series(known, index=sub.index).fillna(
+        sub["prefecture_code"].map(table)
+    )
+    return sub
+
+
+def _blocks(mun, areas: str):
+    """The commuting block of each municipality (None for a region without prefecture codes)."""
+    from sim.world.partitions import area_of
+
+    area_of([], areas)  # checks the value even for a one-prefecture region
+    if "prefecture_code" not in mun:
+        return None
+    return pd.Series(area_of(mun["prefecture_code"], areas), index=mun.index)
 
 
 def _flows(mun, outside_share: float, distance_km: float) -> np.ndarray:
@@ -81,7 +133,9 @@ def _flows(mun, outside_share: float, distance_km: float) -> np.ndarray:
     return flows
 
 
-def commuting_matrix(region, outside_share: float, distance_km: float) -> np.ndarray:
+def commuting_matrix(
+    region, outside_share: float, distance_km: float, areas: str = "metro"
+) -> np.ndarray:
     """Row-stochastic destination probabilities for a commuter living in each municipality."""
-    flows = commuting_flows(region, outside_share, distance_km)
+    flows = commuting_flows(region, outside_share, distance_km, areas)
     return flows / flows.sum(axis=1, keepdims=True)

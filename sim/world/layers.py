@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.codes import Activity
-from sim.core.params import param
+from sim.core.params import ConfigError, param
 from sim.world.commuting import commuting_matrix
 
 
@@ -59,6 +59,14 @@ class LayerParams:
         source="assumption: gravity-model distance decay scale for regional commuting",
         doc="distance scale of the exponential decay in the commuting gravity model",
     )
+    commuting_areas: str = param(
+        "metro",
+        unit="-",
+        source="sim/data/commuting_areas.csv (census 大都市圏 and 2015 従業地・通学地 figures; "
+        "sim/data/SOURCES.md)",
+        doc="metro: one commuting block per commuting area (sim/data/commuting_areas.csv); "
+        "prefecture: one per prefecture",
+    )
     neighbour_ties: float = param(
         4.0,
         unit="ties/person",
@@ -103,6 +111,14 @@ class LayerParams:
         doc="gamma shape of sociability (mean 1); smaller means more residents with few ties",
         uncertain=True,
     )
+
+    def __post_init__(self) -> None:
+        """Refuse an unknown ``layers.commuting_areas`` with a one-line ConfigError."""
+        if self.commuting_areas not in ("metro", "prefecture"):
+            raise ConfigError(
+                "layers.commuting_areas: must be 'metro' or 'prefecture', "
+                f"got {self.commuting_areas!r}"
+            )
 
 
 @dataclass
@@ -169,7 +185,9 @@ def build_groups(pop, region, params: LayerParams, rng: np.random.Generator) -> 
     zone. Workplaces have lognormal sizes; classes are same-age groups of ``class_size``.
     """
     m = len(region.municipalities)
-    commute = commuting_matrix(region, params.outside_commute_share, params.commute_distance_km)
+    commute = commuting_matrix(
+        region, params.outside_commute_share, params.commute_distance_km, params.commuting_areas
+    )
     cum = np.cumsum(commute, axis=1)
     cum[:, -1] = 1.0
     u = rng.random(pop.n)

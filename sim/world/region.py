@@ -76,7 +76,7 @@ class Region:
     """The municipalities of a simulated region.
 
     Attributes:
-        key: "tottori", "kochi", "pref-NN" (two-digit prefecture code) or "custom:<file stem>".
+        key: "tottori", "kochi", "pref-NN", "japan", "japan:31-39" or "custom:<file stem>".
         name_ja: Japanese name, e.g. "鳥取県".
         name_en: romanised name, e.g. "Tottori".
         municipalities: one row per municipality, index 0..M-1 in code order, columns
@@ -189,18 +189,22 @@ def load_region(
     prefecture: str | None = None,
     csv: str | None = None,
     municipalities: list[str] | None = None,
+    prefectures: list[str] | None = None,
 ) -> Region:
     """Load a region: a named one, any prefecture, or a user CSV.
 
     Args:
         key: "tottori", "kochi", "prefecture" (with ``prefecture``), "pref-NN", "custom"
             (with ``csv``), or "japan" (all 1,741 municipalities, each prefecture laid out around
-            its office; commuting stays inside prefectures; used for national calibration).
+            its office; commuting stays inside commuting areas, see :mod:`sim.world.partitions`;
+            used for national calibration).
         prefecture: Japanese name, romanised name or two-digit code, for key "prefecture".
         csv: path of a user CSV, for key "custom". Required columns: ``code, name, pop_male,
             pop_female``. Any column of :data:`COLUMNS` (and ``pop_65plus_male/female``) may be
             given; missing ones are filled from national shares scaled to each municipality.
         municipalities: optional subset, by code, Japanese name or romanised name.
+        prefectures: for key "japan", a subset of prefectures by code or name (key and names
+            from :func:`sim.world.partitions.subset_names`, e.g. ``japan:31-32-39``).
 
     Returns:
         The :class:`Region`.
@@ -211,6 +215,8 @@ def load_region(
     k = str(key).strip().lower()
     if (prefecture is not None and k != "prefecture") or (csv is not None and k != "custom"):
         raise ConfigError(f"region.key: {key!r} takes no prefecture/csv argument")
+    if prefectures is not None and k != "japan":
+        raise ConfigError(f"region.prefectures: only used with region=japan (region is {k})")
     files: dict[str, str] = {}
     if k in NAMED_REGIONS or k == "prefecture" or k.startswith("pref-"):
         if k == "prefecture" and prefecture is None:
@@ -224,7 +230,10 @@ def load_region(
         else:
             k = f"pref-{pcode}"
     elif k == "japan":
+        from sim.world.partitions import resolve_prefectures, subset_names
+
         prefs = _read_data("prefectures.csv", files)
+        prefs = prefs[prefs["code"].isin(resolve_prefectures(prefectures))]
         parts = [
             _census_region(row.code, (row.office_lat, row.office_lon), files).assign(
                 prefecture_code=row.code
@@ -232,7 +241,7 @@ def load_region(
             for row in prefs.itertuples()
         ]
         frame = pd.concat(parts, ignore_index=True)
-        name_ja, name_en = "全国", "Japan"
+        k, name_ja, name_en = subset_names(list(prefs["code"]))
     elif k == "custom":
         if csv is None:
             raise ConfigError("region.csv: key 'custom' needs a csv path")
@@ -245,7 +254,8 @@ def load_region(
         raise ConfigError(f"region.key: unknown region {key!r}; valid keys: {list(VALID_KEYS)}")
     if municipalities is not None:
         frame = _subset(frame, municipalities)
-    for name in ("national_age_sex_2020.csv", "national_profiles.csv"):  # used by synthesiser
+    areas = ("commuting_areas.csv",) if "prefecture_code" in frame else ()  # used by commuting
+    for name in ("national_age_sex_2020.csv", "national_profiles.csv", *areas):  # synthesiser
         files[name] = hashlib.sha256(_data_bytes(name)).hexdigest()
     return Region(k, name_ja, name_en, _with_xy(frame), files)
 
@@ -384,5 +394,6 @@ def _largest_remainder(totals: np.ndarray, shares: np.ndarray) -> np.ndarray:
 
 
 def load_configured(r: Any) -> Region:
-    """The region a run configuration's ``region`` section names (key, prefecture, csv, list)."""
-    return load_region(r.key, prefecture=r.prefecture, csv=r.csv, municipalities=r.municipalities)
+    """The region a run configuration's ``region`` section names (key, prefecture, csv, lists)."""
+    opts = {"prefecture": r.prefecture, "csv": r.csv, "municipalities": r.municipalities}
+    return load_region(r.key, **opts, prefectures=getattr(r, "prefectures", None))
