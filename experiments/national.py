@@ -61,7 +61,7 @@ def prepare(overrides: list[str]) -> Plan:
         )
     check_scenario(cfg)
     region = load_configured(cfg.region)  # each partition's size is checked by the executor
-    check_scenario_scope(cfg, region)
+    masks = check_scenario_scope(cfg, region)
     mun = region.municipalities
     parts = plan_partitions(
         sorted(mun["prefecture_code"].unique()), areas=cfg.layers.commuting_areas
@@ -77,28 +77,40 @@ def prepare(overrides: list[str]) -> Plan:
         n, m = int(sim_res[inside].sum()), int(inside.sum())
         memory = estimate_memory(n, m, cfg.years, cfg.demography == "dynamic")
         seconds = arms * estimate_seconds(n, m, weeks)
-        tasks.append(PartitionTask(p.key, tuple(p.prefectures), kept, cfg.seed, memory, seconds))
+        shares = tuple(_share(mask, inside, mun["pop_total"].to_numpy(float)) for mask in masks)
+        tasks.append(
+            PartitionTask(p.key, tuple(p.prefectures), kept, cfg.seed, memory, seconds, shares)
+        )
     tasks.sort(key=lambda t: (-t.seconds, t.key))  # largest first: the shortest wall time
     label = f"{region.key.replace(':', '-')}-{cfg.scenario}-seed{cfg.seed}"
     out = Path(xcfg.out or f"outputs/national-{label}")
     return Plan(xcfg, cfg, region, parts, tasks, out)
 
 
-def check_scenario_scope(cfg, region) -> None:
-    """Every municipality a lever names is in the region; levers name no zones.
+def _share(mask, inside, pop) -> float:
+    """The partition's share of the real residents a lever covers."""
+    covered = float(pop[mask].sum())
+    return float(pop[mask & inside].sum()) / covered if covered > 0 else 0.0
 
-    Zones are numbered per partition, so a national scenario places levers by municipality.
+
+def check_scenario_scope(cfg, region) -> list:
+    """Each lever's municipalities (a mask over the region); every one named must exist.
+
+    Levers name no zones: zones are numbered per partition, so a national scenario places levers
+    by municipality.
     """
     from sim.policy.scenario import lever_municipalities, load_scenario
 
     scenario = load_scenario(cfg.scenario)
+    masks = []
     for i, lever in enumerate(scenario.levers):
-        lever_municipalities(lever, region.municipalities, scenario.where(i))
+        masks.append(lever_municipalities(lever, region.municipalities, scenario.where(i)))
         if getattr(lever, "zones", None):
             raise ConfigError(
                 f"{scenario.where(i)}.zones: a partitioned run places levers by municipality; "
                 "zones are numbered per partition"
             )
+    return masks
 
 
 def wall_seconds(tasks: list[PartitionTask], workers: int) -> float:

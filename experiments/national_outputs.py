@@ -81,7 +81,10 @@ def by_prefecture(plan, table: pd.DataFrame, base: pd.DataFrame | None) -> pd.Da
             )
             row["added_cost_yen"] = row["cost_yen"] - row["baseline_cost_yen"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    counted = [c for c in out.columns if "cost" in c or "population_" in c or "person_years" in c]
+    out.attrs["decimals"] = {c: (1 if "person_years" in c else 0) for c in counted}
+    return out
 
 
 def _levels(t: pd.DataFrame, dim: str, group: str, prefix: str, cfg) -> dict:

@@ -56,6 +56,9 @@ class PartitionTask:
         seed: the run's seed (the partition's own is :func:`partition_seed`).
         memory: estimated peak memory of the task, in bytes (declared to Dask).
         seconds: estimated seconds on one core.
+        shares: per lever of the scenario, the partition's share of the real residents the
+            lever covers (its fixed weekly costs are paid in that proportion, so a lever's
+            fixed cost is paid once by the whole run, as in a single-process run).
     """
 
     key: str
@@ -64,6 +67,7 @@ class PartitionTask:
     seed: int
     memory: int = 0
     seconds: float = 0.0
+    shares: tuple[float, ...] = ()
 
     @property
     def own_seed(self) -> int:
@@ -80,7 +84,8 @@ class PartitionTask:
         """What the partition's result depends on (the store keeps a result only if it matches)."""
         text = json.dumps(
             {"key": self.key, "prefectures": list(self.prefectures),
-             "overrides": list(self.overrides), "seed": self.seed},
+             "overrides": list(self.overrides), "seed": self.seed,
+             "shares": [round(x, 12) for x in self.shares]},
             sort_keys=True, ensure_ascii=False,
         )  # fmt: skip
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -123,7 +128,7 @@ def run_partition(task: PartitionTask) -> PartitionResult:
     t0 = time.perf_counter()
     cfg = compose_config(task.model_overrides(), check_region=False)
     region = load_configured_region(cfg)
-    scenario = scenario_for(cfg, region)
+    scenario = scenario_for(cfg, region, task.shares)
     results = run(cfg, region=region, scenario=scenario)
     base = None
     if cfg.scenario != "baseline":
@@ -137,12 +142,17 @@ def run_partition(task: PartitionTask) -> PartitionResult:
     )  # fmt: skip
 
 
-def scenario_for(cfg, region):
+#: Fields of a lever that are a fixed cost for everything it covers (yen/week).
+FIXED_COSTS = ("cost_per_week", "cost_fixed_per_week")
+
+
+def scenario_for(cfg, region, shares: tuple[float, ...] = ()):
     """The run's scenario restricted to the partition's municipalities (None: as configured).
 
     Levers that name municipalities keep the names found in this partition; a lever with none
     here is dropped. :func:`experiments.national.check_scenario_scope` checked beforehand that
-    every named municipality is in some partition.
+    every named municipality is in some partition. A lever covering several partitions pays its
+    fixed weekly costs (:data:`FIXED_COSTS`) in each in proportion to ``shares``.
     """
     import dataclasses
 
@@ -157,7 +167,13 @@ def scenario_for(cfg, region):
         here = [m for m in lever.municipalities if str(m) in names or str(m).lower() in names]
         changed |= len(here) != len(lever.municipalities)
         if here or not lever.municipalities:
-            kept.append(dataclasses.replace(lever, municipalities=here) if here else lever)
+            lever = dataclasses.replace(lever, municipalities=here) if here else lever
+            share = shares[i] if i < len(shares) else 1.0
+            fixed = {f: getattr(lever, f) * share for f in FIXED_COSTS if hasattr(lever, f)}
+            if share != 1.0 and fixed:
+                lever = dataclasses.replace(lever, **fixed)
+                changed = True
+            kept.append(lever)
             kept_origins.extend(origins[i : i + 1])
     if not changed:
         return None

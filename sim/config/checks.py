@@ -81,6 +81,8 @@ def check_region_keys(region: RegionConfig) -> None:
         raise ConfigError("region.csv: region=custom needs region.csv=PATH")
     if key != "custom" and region.csv is not None:
         raise ConfigError(f"region.csv: only used with region=custom (region is {key})")
+    if key != "japan" and getattr(region, "prefectures", None) is not None:
+        raise ConfigError(f"region.prefectures: only used with region=japan (region is {key})")
     if region.municipalities is not None:
         items = region.municipalities
         if not items or any(not str(m).strip() or isinstance(m, list) for m in items):

@@ -17,7 +17,7 @@ from experiments.national_tasks import PartitionTask, partition_seed, scenario_f
 from sim.core.params import ConfigError
 
 THREE = ["region=japan", "region.prefectures=[31,32,39]", "population.scale=0.002", "years=1",
-         "burn_in_weeks=4", "lang=en"]  # fmt: skip
+         "burn_in_weeks=4", "lang=en", "start_date=2026-01-04"]  # fmt: skip
 FILES = ("timeseries.parquet", "timeseries.csv", "by_prefecture.csv", "baseline/timeseries.csv",
          "manifest.json")  # fmt: skip
 
@@ -187,3 +187,21 @@ def test_plan_run_prints_every_partition(capsys):
     out = capsys.readouterr().out
     assert "37 partitions, 126,146,099 simulated residents" in out
     assert "shutoken" in out and "memory a worker needs" in out
+
+
+def test_a_fixed_cost_is_paid_once_by_the_whole_run(serial):
+    """The campaign's fixed weekly cost, split by population, sums to a single run's."""
+    from sim.config import compose_config
+    from sim.engine.model import run
+
+    _, plan, _ = serial
+    t = pd.read_parquet(plan.out / "timeseries.parquet")
+    lever = t[(t.measure == "cost_yen") & (t.dimension == "lever") & (t.group == "campaign_fy2026")]
+    one = run(compose_config([*THREE, "scenario=awareness_campaign"])).table
+    want = one[(one.measure == "cost_yen") & (one.dimension == "lever")
+               & (one.group == "campaign_fy2026")]  # fmt: skip
+    assert want.value.sum() > 0
+    assert lever.value.sum() == pytest.approx(want.value.sum(), rel=1e-5)  # float32 records
+    shares = [t.shares for t in plan.tasks]
+    assert all(len(s) == len(shares[0]) for s in shares)
+    assert sum(s[-1] for s in shares) == pytest.approx(1.0)
