@@ -205,3 +205,46 @@ def test_a_fixed_cost_is_paid_once_by_the_whole_run(serial):
     shares = [t.shares for t in plan.tasks]
     assert all(len(s) == len(shares[0]) for s in shares)
     assert sum(s[-1] for s in shares) == pytest.approx(1.0)
+
+
+def test_a_killed_worker_loses_only_its_task(serial, tmp_path):
+    """SIGKILL the only worker of a cluster mid-task: the task reruns, the bytes are the same."""
+    import os
+    import signal
+    import threading
+    import time
+
+    distributed = pytest.importorskip("distributed")
+    _, plan, _ = serial
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  resources={"MEMORY": 2**33}, dashboard_address=None,
+                                  memory_limit=0) as cluster:  # fmt: skip
+        client = distributed.Client(cluster)
+        pids = client.run(os.getpid)
+        done = {}
+        run = threading.Thread(
+            target=lambda: done.update(
+                out=_run(
+                    tmp_path,
+                    "killed",
+                    "executor=dask",
+                    f"executor.address={cluster.scheduler_address}",
+                )
+            )
+        )
+        run.start()
+        killed = False
+        deadline = time.monotonic() + 120
+        while not killed and time.monotonic() < deadline:
+            if any(client.processing().values()):
+                time.sleep(0.5)  # inside the task
+                for pid in pids.values():
+                    os.kill(pid, signal.SIGKILL)
+                killed = True
+            time.sleep(0.05)
+        run.join(timeout=300)
+        restarted = set(client.run(os.getpid).values())
+        client.close()
+    assert killed and "out" in done
+    assert restarted and not restarted & set(pids.values())  # the nanny started a new worker
+    assert _digest(done["out"][0].out) == _digest(plan.out)
