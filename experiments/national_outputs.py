@@ -48,7 +48,34 @@ def write_outputs(plan, store: Store) -> list[Path]:
     timings = {k: results[k].timing for k in sorted(results)}
     atomic_write_text(out / "timings.json", json.dumps(timings, indent=1) + "\n")
     paths.append(out / "timings.json")
+    print("\n".join(summary_lines(by_pref, plan.xcfg.lang)))
     return paths
+
+
+def summary_lines(by_pref: pd.DataFrame, lang: str, shown: int = 10) -> list[str]:
+    """Japan and the prefectures (all if at most ``shown``, else the first ``shown``)."""
+    from sim.core.progress import table_lines
+
+    ja = lang == "ja"
+    paired = "lonely_person_years_averted" in by_pref
+    head = (["", "人口（最終）", "孤独感あり", "しばしば・常に"] if ja
+            else ["", "population (last)", "any loneliness", "often/always"])  # fmt: skip
+    if paired:
+        head += (["孤独な人年の減少", "追加費用（円）"] if ja
+                 else ["lonely person-years averted", "added cost (yen)"])  # fmt: skip
+    rows = []
+    for r in by_pref.head(1 + shown).itertuples():
+        cells = [str(r.prefecture), f"{r.population_last:,.0f}", f"{r.any_loneliness:.1%}",
+                 f"{r.often_always:.1%}"]  # fmt: skip
+        if paired:
+            cells += [f"{r.lonely_person_years_averted:,.0f}", f"{r.added_cost_yen:,.0f}"]
+        rows.append(cells)
+    lines = table_lines(head, rows, "<" + ">" * (len(head) - 1))
+    if len(by_pref) > 1 + shown:
+        rest = len(by_pref) - 1 - shown
+        lines.append(f"  …ほか{rest}都道府県は by_prefecture.csv" if ja
+                     else f"  ... {rest} more prefectures in by_prefecture.csv")  # fmt: skip
+    return lines
 
 
 def _write_table(folder: Path, table: pd.DataFrame) -> list[Path]:

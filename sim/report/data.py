@@ -120,6 +120,11 @@ def _run_files(folder: Path) -> tuple[dict, dict, pd.DataFrame]:
     path = folder / "manifest.json"
     man = _load_json(path)
     sums = man.get("outputs_sha256")
+    if man.get("kind") == "national":
+        raise ConfigError(
+            f"report: '{folder}' holds a national run (tsunagari national); its results are in "
+            "by_prefecture.csv and timeseries.csv (docs/national.md)"
+        )
     if not isinstance(sums, dict):
         raise ConfigError(f"report: '{path}' has no outputs_sha256 (not a tsunagari run manifest)")
     table = _read(_verified(folder / "timeseries.parquet", sums.get("timeseries_parquet"), path))
