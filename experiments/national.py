@@ -69,6 +69,7 @@ def prepare(overrides: list[str]) -> Plan:
     kept = tuple(m for m in model if m.split("=", 1)[0].lstrip("+~").split(".")[0]
                  not in PARTITION_KEYS)  # fmt: skip
     sim_res = simulated_residents(mun, cfg.population)
+    code = _code_version()
     weeks = cfg.burn_in_weeks + 52 * cfg.years
     arms = 1 if cfg.scenario == "baseline" else 2
     tasks = []
@@ -79,12 +80,22 @@ def prepare(overrides: list[str]) -> Plan:
         seconds = arms * estimate_seconds(n, m, weeks)
         shares = tuple(_share(mask, inside, mun["pop_total"].to_numpy(float)) for mask in masks)
         tasks.append(
-            PartitionTask(p.key, tuple(p.prefectures), kept, cfg.seed, memory, seconds, shares)
+            PartitionTask(
+                p.key, tuple(p.prefectures), kept, cfg.seed, memory, seconds, shares, code
+            )
         )
     tasks.sort(key=lambda t: (-t.seconds, t.key))  # largest first: the shortest wall time
     label = f"{region.key.replace(':', '-')}-{cfg.scenario}-seed{cfg.seed}"
     out = Path(xcfg.out or f"outputs/national-{label}")
     return Plan(xcfg, cfg, region, parts, tasks, out)
+
+
+def _code_version() -> str:
+    """The tsunagari version and commit (what a stored partition must have been run with)."""
+    import sim
+    from sim.io.output import git_commit
+
+    return f"{sim.__version__}+{git_commit() or 'unknown'}"
 
 
 def _share(mask, inside, pop) -> float:

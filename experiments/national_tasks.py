@@ -59,6 +59,8 @@ class PartitionTask:
         shares: per lever of the scenario, the partition's share of the real residents the
             lever covers (its fixed weekly costs are paid in that proportion, so a lever's
             fixed cost is paid once by the whole run, as in a single-process run).
+        code: the tsunagari version and commit that prepared the task (a stored result of
+            other code is not reused).
     """
 
     key: str
@@ -68,6 +70,7 @@ class PartitionTask:
     memory: int = 0
     seconds: float = 0.0
     shares: tuple[float, ...] = ()
+    code: str = ""
 
     @property
     def own_seed(self) -> int:
@@ -85,7 +88,7 @@ class PartitionTask:
         text = json.dumps(
             {"key": self.key, "prefectures": list(self.prefectures),
              "overrides": list(self.overrides), "seed": self.seed,
-             "shares": [round(x, 12) for x in self.shares]},
+             "shares": [round(x, 12) for x in self.shares], "code": self.code},
             sort_keys=True, ensure_ascii=False,
         )  # fmt: skip
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
