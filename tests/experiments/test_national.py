@@ -137,6 +137,9 @@ def test_merge_rules(serial):
     assert np.isfinite(by["lonely_person_years_averted"]).all()
     man = json.loads((plan.out / "manifest.json").read_text(encoding="utf-8"))
     assert [p["key"] for p in man["partitions"]] == ["pref-31", "pref-32", "pref-39"]
+    timings = json.loads((plan.out / "timings.json").read_text(encoding="utf-8"))
+    assert all(50 * 2**20 < t["peak_rss_bytes"] < 4 * 2**30 for t in timings.values())
+    assert all(t["seconds"] > 0 for t in timings.values())
 
 
 def test_scenario_levers_follow_their_municipalities(monkeypatch):
