@@ -147,7 +147,8 @@ def _run_dask(todo: list[PartitionTask], e, finished) -> None:
             for t in todo
         }  # fmt: skip
         for fut in as_completed(list(futures)):
-            finished(futures[fut], fut.result())
+            finished(futures.pop(fut), fut.result())
+            fut.release()  # the worker may drop the tables once they are in the store
     finally:
         client.close()
         if cluster is not None:
