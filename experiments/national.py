@@ -26,6 +26,11 @@ from experiments.national_store import Store
 from experiments.national_tasks import PARTITION_KEYS, PartitionTask, run_partition
 from sim.core.params import ConfigError
 
+#: Memory of a worker process's own libraries (Dask, distributed) above a run's estimate
+#: (measured: three partitions of 2,800-3,500 residents peaked 20-55 MiB above their
+#: estimates in Dask workers, and 10-20 MiB below in a process pool).
+WORKER_BYTES = 64 * 2**20
+
 
 @dataclass
 class Plan:
@@ -53,7 +58,7 @@ def prepare(overrides: list[str]) -> Plan:
     from sim.world.region import load_configured
 
     xcfg, model = compose_experiment("national", overrides)
-    cfg = compose_config([*model, f"lang={xcfg.lang}"], check_region=False)
+    cfg = compose_config(model, check_region=False)  # lang is the console's (xcfg.lang)
     if cfg.region.key != "japan":
         raise ConfigError(
             f"region: a partitioned run needs region=japan (optionally with region.prefectures="
@@ -76,7 +81,7 @@ def prepare(overrides: list[str]) -> Plan:
     for p in parts:
         inside = mun["prefecture_code"].isin(p.prefectures).to_numpy()
         n, m = int(sim_res[inside].sum()), int(inside.sum())
-        memory = estimate_memory(n, m, cfg.years, cfg.demography == "dynamic")
+        memory = estimate_memory(n, m, cfg.years, cfg.demography == "dynamic") + WORKER_BYTES
         seconds = arms * estimate_seconds(n, m, weeks)
         shares = tuple(_share(mask, inside, mun["pop_total"].to_numpy(float)) for mask in masks)
         tasks.append(
@@ -138,8 +143,22 @@ def workers_useful(tasks: list[PartitionTask]) -> int:
     return max(1, math.ceil(sum(t.seconds for t in tasks) / longest))
 
 
+def plan_workers(xcfg) -> int | None:
+    """Workers the executor will have: 1 serially, None for a remote cluster (not known yet)."""
+    e = xcfg.executor
+    if e.kind == "serial":
+        return 1
+    if e.kind == "dask" and e.address:
+        return None
+    return e.workers or 2
+
+
 def plan_lines(plan: Plan, workers: int | None = None) -> list[str]:
-    """The plan as console lines: one row per partition, then the totals."""
+    """The plan as console lines: one row per partition, then the totals.
+
+    ``workers``: the executor's (the wall time is given for them), or None (for as many as the
+    run can use).
+    """
     from sim.core.progress import duration, table_lines
 
     ja = plan.xcfg.lang == "ja"
@@ -160,8 +179,8 @@ def plan_lines(plan: Plan, workers: int | None = None) -> list[str]:
         lines += [
             f"{len(plan.tasks)}区分、模擬住民{total:,}人（population.scale="
             f"{plan.cfg.population.scale:g}）",
-            f"1ワーカーに必要なメモリ: {_size(largest)}（最大の区分）; 使えるワーカー数: {useful}"
-            f"（それ以上は最大の区分が所要時間を決める）; {w}ワーカーで約{wall}",
+            f"1ワーカーに必要なメモリ: {_size(largest)}（最大の区分）。使えるワーカー数: {useful}"
+            f"（それ以上は最大の区分が所要時間を決める）。{w}ワーカーで約{wall}",
         ]
     else:
         lines += [
@@ -185,7 +204,7 @@ def _residents(plan: Plan, task: PartitionTask) -> int:
 def plan_main(overrides: list[str]) -> int:
     """``tsunagari plan-run``: print the partition plan of a run."""
     plan = prepare(overrides)
-    print("\n".join(plan_lines(plan, plan.xcfg.executor.workers)))
+    print("\n".join(plan_lines(plan, plan_workers(plan.xcfg))))
     return 0
 
 
@@ -195,9 +214,10 @@ def main(overrides: list[str]) -> int:
     from experiments.national_outputs import write_outputs
 
     plan = prepare(overrides)
-    print("\n".join(plan_lines(plan, plan.xcfg.executor.workers)), flush=True)
     store = Store(plan.out)
-    execute(plan, store)
+    lines = plan_lines(plan, plan_workers(plan.xcfg))
+    # the plan is printed once the executor has checked the run fits (a refusal is one line)
+    execute(plan, store, announce=lambda: print("\n".join(lines), flush=True))
     paths = write_outputs(plan, store)
     ja = plan.xcfg.lang == "ja"
     shown = ", ".join(str(p.relative_to(plan.out)) for p in paths)

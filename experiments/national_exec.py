@@ -25,8 +25,11 @@ from sim.core.params import ConfigError
 RETRIES = 2
 
 
-def execute(plan, store: Store, say=print) -> dict:
+def execute(plan, store: Store, say=print, announce=None) -> dict:
     """Run every task of ``plan`` that the store does not hold; return counts and timings.
+
+    ``announce`` (optional) is called once the run is known to fit, before the first partition
+    starts (the command prints its plan there, so a refused run prints one line only).
 
     Raises:
         ConfigError: the partitions cannot fit the workers' memory (before anything runs).
@@ -35,9 +38,14 @@ def execute(plan, store: Store, say=print) -> dict:
     kept = len(plan.tasks) - len(todo)
     e = plan.xcfg.executor
     ja = plan.xcfg.lang == "ja"
-    if kept:
-        say(f"ストアにある区分: {kept}、これから実行: {len(todo)}" if ja
-            else f"partitions in the store: {kept}; to run: {len(todo)}")  # fmt: skip
+
+    def ready() -> None:
+        if announce is not None:
+            announce()
+        if kept:
+            say(f"ストアにある区分: {kept}、これから実行: {len(todo)}" if ja
+                else f"partitions in the store: {kept}; to run: {len(todo)}")  # fmt: skip
+
     t0 = time.perf_counter()
     done = 0
 
@@ -47,18 +55,23 @@ def execute(plan, store: Store, say=print) -> dict:
         done += 1
         secs = result.timing.get("seconds", float("nan"))
         peak = _size(result.timing.get("peak_rss_bytes", 0))
-        print(f"  [{done}/{len(todo)}] {task.key}: {result.residents:,} residents, {secs:.0f} s, "
-              f"peak {peak}", file=sys.stderr, flush=True)  # fmt: skip
+        line = (f"[{done}/{len(todo)}] {task.key}: 模擬住民{result.residents:,}人、{secs:.0f}秒、"
+                f"最大メモリ{peak}" if ja else
+                f"[{done}/{len(todo)}] {task.key}: {result.residents:,} residents, {secs:.0f} s, "
+                f"peak {peak}")  # fmt: skip
+        print(f"  {line}", file=sys.stderr, flush=True)
 
-    if todo:
-        if e.kind == "serial":
-            _check_fits(todo, [_available()], "population.scale")
-            for task in todo:
-                finished(task, run_partition(task))
-        elif e.kind == "process":
-            _run_pool(todo, e.workers or 2, finished)
-        else:
-            _run_dask(todo, e, finished)
+    if not todo:
+        ready()
+    elif e.kind == "serial":
+        _check_fits(todo, [_available()], "population.scale")
+        ready()
+        for task in todo:
+            finished(task, run_partition(task))
+    elif e.kind == "process":
+        _run_pool(todo, e.workers or 2, finished, ready)
+    else:
+        _run_dask(todo, e, finished, ready)
     return {"ran": len(todo), "kept": kept, "seconds": time.perf_counter() - t0}
 
 
@@ -81,7 +94,7 @@ def _check_fits(tasks: list[PartitionTask], workers: list[int | None], hint: str
         )
 
 
-def _run_pool(todo: list[PartitionTask], workers: int, finished) -> None:
+def _run_pool(todo: list[PartitionTask], workers: int, finished, ready) -> None:
     """A local process pool: at most ``workers`` partitions at once, within memory."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -93,6 +106,7 @@ def _run_pool(todo: list[PartitionTask], workers: int, finished) -> None:
         biggest = sorted((t.memory for t in todo), reverse=True)
         while workers > 1 and sum(biggest[:workers]) > available:
             workers -= 1
+    ready()
     pool = worker_pool(workers)
     try:
         pending = {pool.submit(run_partition, t): t for t in todo}
@@ -104,7 +118,7 @@ def _run_pool(todo: list[PartitionTask], workers: int, finished) -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_dask(todo: list[PartitionTask], e, finished) -> None:
+def _run_dask(todo: list[PartitionTask], e, finished, ready) -> None:
     """Dask distributed: each task declares its memory as the worker resource ``MEMORY``."""
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -139,6 +153,7 @@ def _run_dask(todo: list[PartitionTask], e, finished) -> None:
                 "with --resources MEMORY=<bytes it may use> (docs/national.md)"
             )
         _check_fits(todo, room, "executor.memory" if cluster else "executor.address")
+        ready()
         futures = {
             client.submit(
                 run_partition, t, resources={"MEMORY": t.memory}, retries=RETRIES, pure=False,

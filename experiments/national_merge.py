@@ -130,8 +130,12 @@ def _prefecture_bills(rows, mun, pref_of, pref_names) -> pd.DataFrame:
     return total.assign(measure="cost_yen", dimension="prefecture", n=0)[[*KEYS, "value", "n"]]
 
 
-def _prefecture_names() -> dict[str, str]:
+def _prefecture_names(column: str = "name_ja") -> dict[str, str]:
+    """Prefecture code -> its Japanese name (or ``name_en``, capitalised)."""
     from sim.world.region import _read_data
 
     prefs = _read_data("prefectures.csv", {})
-    return dict(zip(prefs["code"].astype(str).str.zfill(2), prefs["name_ja"], strict=True))
+    names = prefs[column].astype(str)
+    if column == "name_en":
+        names = names.str.capitalize()
+    return dict(zip(prefs["code"].astype(str).str.zfill(2), names, strict=True))

@@ -5,7 +5,8 @@ ran the partitions and in whatever order they finished:
 
 * ``timeseries.parquet`` / ``.csv``: the merged monthly table (:mod:`experiments.national_merge`);
   ``baseline/timeseries.*`` the paired baseline's, for a policy scenario;
-* ``by_prefecture.csv``: one row for Japan (全国) and one per prefecture: population at the first
+* ``by_prefecture.csv``: one row for the whole run (code 00: 全国 for Japan, else the region's name,
+  e.g. 鳥取県・島根県・高知県) and one per prefecture: population at the first
   and last record, the headline measures averaged over the last 12 records, the cost, and for a
   policy scenario the baseline's values, lonely person-years averted and the added cost;
 * ``manifest.json``: the configuration, the partitions (prefectures, seeds, residents) and the
@@ -65,7 +66,8 @@ def summary_lines(by_pref: pd.DataFrame, lang: str, shown: int = 10) -> list[str
                  else ["lonely person-years averted", "added cost (yen)"])  # fmt: skip
     rows = []
     for r in by_pref.head(1 + shown).itertuples():
-        cells = [str(r.prefecture), f"{r.population_last:,.0f}", f"{r.any_loneliness:.1%}",
+        name = r.prefecture if ja else r.prefecture_en
+        cells = [str(name), f"{r.population_last:,.0f}", f"{r.any_loneliness:.1%}",
                  f"{r.often_always:.1%}"]  # fmt: skip
         if paired:
             cells += [f"{r.lonely_person_years_averted:,.0f}", f"{r.added_cost_yen:,.0f}"]
@@ -92,14 +94,15 @@ def by_prefecture(plan, table: pd.DataFrame, base: pd.DataFrame | None) -> pd.Da
     codes = sorted(mun["prefecture_code"].unique())
     from experiments.national_merge import _prefecture_names
 
-    names = _prefecture_names()
+    names, names_en = _prefecture_names(), _prefecture_names("name_en")
     part_of = {c: p.key for p in plan.partitions for c in p.prefectures}
-    groups = [("all", "all", "00", "全国", "")] + [
-        ("prefecture", names[c], c, names[c], part_of[c]) for c in codes
+    whole = ("all", "all", "00", plan.region.name_ja, plan.region.name_en, "")
+    groups = [whole] + [
+        ("prefecture", names[c], c, names[c], names_en[c], part_of[c]) for c in codes
     ]
     rows = []
-    for dim, group, code, name, part in groups:
-        row = {"code": code, "prefecture": name, "partition": part}
+    for dim, group, code, name, name_en, part in groups:
+        row = {"code": code, "prefecture": name, "prefecture_en": name_en, "partition": part}
         row |= _levels(table, dim, group, "", cfg)
         if base is not None:
             row |= _levels(base, dim, group, "baseline_", cfg)

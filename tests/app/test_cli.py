@@ -249,7 +249,8 @@ def test_config_command_prints_the_composed_config(work: Path) -> None:
     assert result.returncode == 0, result.stderr
     printed = yaml.safe_load(result.stdout)
     assert printed["region"] == {
-        "key": "kochi", "prefecture": None, "csv": None, "municipalities": ["高知市"]
+        "key": "kochi", "prefecture": None, "csv": None, "municipalities": ["高知市"],
+        "prefectures": None,
     }  # fmt: skip
     assert printed["seed"] == 7
     assert printed["population"]["scale"] == pytest.approx(0.1)
