@@ -77,16 +77,17 @@ def prepare(overrides: list[str]) -> Plan:
     code = _code_version()
     weeks = cfg.burn_in_weeks + 52 * cfg.years
     arms = 1 if cfg.scenario == "baseline" else 2
+    pop = mun["pop_total"].to_numpy(float)
     tasks = []
     for p in parts:
         inside = mun["prefecture_code"].isin(p.prefectures).to_numpy()
         n, m = int(sim_res[inside].sum()), int(inside.sum())
         memory = estimate_memory(n, m, cfg.years, cfg.demography == "dynamic") + WORKER_BYTES
         seconds = arms * estimate_seconds(n, m, weeks)
-        shares = tuple(_share(mask, inside, mun["pop_total"].to_numpy(float)) for mask in masks)
+        shares = tuple(_share(mask, inside, pop) for mask in masks)
         tasks.append(
             PartitionTask(
-                p.key, tuple(p.prefectures), kept, cfg.seed, memory, seconds, shares, code
+                p.key, tuple(p.prefectures), kept, cfg.seed, memory, seconds, shares, code, n
             )
         )
     tasks.sort(key=lambda t: (-t.seconds, t.key))  # largest first: the shortest wall time
@@ -163,14 +164,14 @@ def plan_lines(plan: Plan, workers: int | None = None) -> list[str]:
 
     ja = plan.xcfg.lang == "ja"
     names = {p.key: (p.name_ja if ja else p.name_en) for p in plan.partitions}
-    rows = [[t.key, names[t.key], str(len(t.prefectures)), f"{_residents(plan, t):,}",
+    rows = [[t.key, names[t.key], str(len(t.prefectures)), f"{t.residents:,}",
              _size(t.memory), duration(t.seconds, plan.xcfg.lang)]
             for t in plan.tasks]  # fmt: skip
     head = (["区分", "名称", "県数", "住民（模擬）", "メモリ", "時間（1コア）"] if ja
             else ["partition", "name", "prefs", "residents", "memory", "time (1 core)"]
             )  # fmt: skip
     lines = table_lines(head, rows, align="<<>>>>")
-    total = sum(_residents(plan, t) for t in plan.tasks)
+    total = sum(t.residents for t in plan.tasks)
     useful = workers_useful(plan.tasks)
     largest = max(t.memory for t in plan.tasks)
     w = workers or useful
@@ -191,14 +192,6 @@ def plan_lines(plan: Plan, workers: int | None = None) -> list[str]:
             f"{wall} on {w} worker(s)",
         ]
     return lines
-
-
-def _residents(plan: Plan, task: PartitionTask) -> int:
-    from sim.world.population import simulated_residents
-
-    mun = plan.region.municipalities
-    inside = mun["prefecture_code"].isin(task.prefectures).to_numpy()
-    return int(simulated_residents(mun, plan.cfg.population)[inside].sum())
 
 
 def plan_main(overrides: list[str]) -> int:

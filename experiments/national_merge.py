@@ -130,12 +130,9 @@ def _prefecture_bills(rows, mun, pref_of, pref_names) -> pd.DataFrame:
     return total.assign(measure="cost_yen", dimension="prefecture", n=0)[[*KEYS, "value", "n"]]
 
 
-def _prefecture_names(column: str = "name_ja") -> dict[str, str]:
-    """Prefecture code -> its Japanese name (or ``name_en``, capitalised)."""
-    from sim.world.region import _read_data
+def _prefecture_names(attribute: str = "name_ja") -> dict[str, str]:
+    """Prefecture code -> its Japanese (or English, ``name_en``) name."""
+    from sim.world.partitions import prefecture_names
 
-    prefs = _read_data("prefectures.csv", {})
-    names = prefs[column].astype(str)
-    if column == "name_en":
-        names = names.str.capitalize()
-    return dict(zip(prefs["code"].astype(str).str.zfill(2), names, strict=True))
+    which = 1 if attribute == "name_en" else 0
+    return {code: names[which] for code, names in prefecture_names().items()}

@@ -61,6 +61,8 @@ class PartitionTask:
             fixed cost is paid once by the whole run, as in a single-process run).
         code: the tsunagari version and commit that prepared the task (a stored result of
             other code is not reused).
+        residents: expected simulated residents (the plan's count; the run's own may differ
+            by rounding).
     """
 
     key: str
@@ -71,6 +73,7 @@ class PartitionTask:
     seconds: float = 0.0
     shares: tuple[float, ...] = ()
     code: str = ""
+    residents: int = 0
 
     @property
     def own_seed(self) -> int:
@@ -180,15 +183,14 @@ def scenario_for(cfg, region, shares: tuple[float, ...] = ()):
     """
     import dataclasses
 
-    from sim.policy.scenario import load_scenario
+    from sim.policy.scenario import load_scenario, municipality_matches
 
     scenario = load_scenario(cfg.scenario)
     mun = region.municipalities
-    names = set(mun["name"]) | set(mun["code"].astype(str)) | set(mun["name_en"].str.lower())
     origins = scenario.origins if len(scenario.origins) == len(scenario.levers) else []
     kept, kept_origins, changed = [], [], False
     for i, lever in enumerate(scenario.levers):
-        here = [m for m in lever.municipalities if str(m) in names or str(m).lower() in names]
+        here = [m for m in lever.municipalities if municipality_matches(m, mun).any()]
         changed |= len(here) != len(lever.municipalities)
         if here or not lever.municipalities:
             lever = dataclasses.replace(lever, municipalities=here) if here else lever

@@ -251,6 +251,16 @@ def validate_dates(lever: Lever) -> None:
         raise ValueError(f"end: {lever.end} is before start {lever.start}")
 
 
+def municipality_matches(name: object, municipalities: pd.DataFrame) -> np.ndarray:
+    """Which municipalities a name in a scenario means (mask over ``municipalities``).
+
+    A name matches a municipality's Japanese name, its code or (ignoring case) its romanised name.
+    """
+    mun = municipalities
+    return ((mun["name"] == name) | (mun["code"].astype(str) == str(name))
+            | (mun["name_en"].str.lower() == str(name).lower())).to_numpy()  # fmt: skip
+
+
 def lever_municipalities(lever: Lever, municipalities: pd.DataFrame, where: str) -> np.ndarray:
     """Which municipalities of a region a lever applies to (all if it names none).
 
@@ -274,8 +284,7 @@ def lever_municipalities(lever: Lever, municipalities: pd.DataFrame, where: str)
     mask = np.zeros(len(mun), bool)
     names = list(mun["name"]) + list(mun["code"].astype(str)) + list(mun["name_en"])
     for name in lever.municipalities:
-        hit = ((mun["name"] == name) | (mun["code"].astype(str) == str(name))
-               | (mun["name_en"].str.lower() == str(name).lower())).to_numpy()  # fmt: skip
+        hit = municipality_matches(name, mun)
         if not hit.any():
             close = difflib.get_close_matches(str(name), names, n=2)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""

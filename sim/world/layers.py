@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.codes import Activity
-from sim.core.params import ConfigError, param
+from sim.core.params import param
 from sim.world.commuting import commuting_matrix
 
 
@@ -114,11 +114,9 @@ class LayerParams:
 
     def __post_init__(self) -> None:
         """Refuse an unknown ``layers.commuting_areas`` with a one-line ConfigError."""
-        if self.commuting_areas not in ("metro", "prefecture"):
-            raise ConfigError(
-                "layers.commuting_areas: must be 'metro' or 'prefecture', "
-                f"got {self.commuting_areas!r}"
-            )
+        from sim.world.partitions import check_areas
+
+        check_areas(self.commuting_areas)
 
 
 @dataclass

@@ -99,7 +99,7 @@ def area_of(codes: pd.Series | list[str], areas: str = "metro") -> list[str]:
     Raises:
         ConfigError: naming ``layers.commuting_areas`` for an unknown ``areas`` value.
     """
-    _check_areas(areas)
+    check_areas(areas)
     if areas == "prefecture":
         return [f"pref-{c}" for c in codes]
     lookup = dict(zip(*commuting_areas()[["prefecture_code", "area_key"]].T.values, strict=True))
@@ -121,7 +121,7 @@ def plan_partitions(prefectures=None, *, areas: str = "metro") -> list[Partition
     Raises:
         ConfigError: naming ``layers.commuting_areas`` or ``region.prefectures``.
     """
-    _check_areas(areas)
+    check_areas(areas)
     table = commuting_areas()
     wanted = resolve_prefectures(prefectures)
     table = table[table["prefecture_code"].isin(wanted)]
@@ -130,7 +130,7 @@ def plan_partitions(prefectures=None, *, areas: str = "metro") -> list[Partition
     for key, part in table.groupby(pd.Series(keys, index=table.index), sort=False):
         codes = tuple(sorted(part["prefecture_code"]))
         if len(codes) == 1:
-            out.append(_single(codes[0]))
+            out.append(prefecture_partition(codes[0]))
         else:
             first = part.iloc[0]
             out.append(Partition(str(key), first["area_ja"], first["area_en"], codes))
@@ -174,19 +174,25 @@ def subset_names(codes: list[str]) -> tuple[str, str, str]:
     whole = [p for p in plan_partitions() if p.prefectures == tuple(codes)]
     if whole:
         return key, whole[0].name_ja, whole[0].name_en
-    singles = [_single(c) for c in codes]
+    singles = [prefecture_partition(c) for c in codes]
     return key, "・".join(p.name_ja for p in singles), ", ".join(p.name_en for p in singles)
 
 
-def _single(code: str) -> Partition:
-    """The partition of one prefecture, with its own names from ``prefectures.csv``."""
+def prefecture_names() -> dict[str, tuple[str, str]]:
+    """Two-digit code -> (Japanese name, English name) of the 47 prefectures."""
     from sim.world.region import prefectures
 
-    row = prefectures().set_index("code").loc[code]
-    return Partition(f"pref-{code}", str(row["name_ja"]), str(row["name_en"]).capitalize(), (code,))
+    rows = prefectures()
+    return {str(r.code): (str(r.name_ja), str(r.name_en).capitalize()) for r in rows.itertuples()}
 
 
-def _check_areas(areas: str) -> None:
+def prefecture_partition(code: str) -> Partition:
+    """The partition of one prefecture (key ``pref-NN``), named as in ``prefectures.csv``."""
+    name_ja, name_en = prefecture_names()[code]
+    return Partition(f"pref-{code}", name_ja, name_en, (code,))
+
+
+def check_areas(areas: str) -> None:
     """Raise a one-line ConfigError for an unknown ``layers.commuting_areas`` value."""
     if areas not in AREAS:
         raise ConfigError(f"layers.commuting_areas: must be 'metro' or 'prefecture', got {areas!r}")
