@@ -231,8 +231,8 @@ def check_size(cfg: RunConfig, region: Region, available: int | None = -1) -> No
             f"population.scale={scale:g} simulates no resident of {region.name_en} "
             f"({census:,} in the census); raise population.scale to at least {least:.2g}"
         )
+    from sim.world.age_profiles import municipal_age_sex
     from sim.world.population import band_sex_counts
-    from sim.world.region import municipal_age_sex
 
     n_m = simulated_residents(region.municipalities, cfg.population)
     over_15 = int(band_sex_counts(n_m, municipal_age_sex(region))[:, 6:].sum())  # bands 15-19+

@@ -178,8 +178,8 @@ class LonelinessModel(mesa.Model):
     def _reserve(self) -> np.ndarray:
         """Reserve slots for births and arrivals (``demography=dynamic``); returns them."""
         from sim.engine.demography_slots import expected_growth
+        from sim.world.age_profiles import municipal_age_sex
         from sim.world.demography_rates import demography_rates, with_vital_columns
-        from sim.world.region import municipal_age_sex
 
         pop = self.pop
         rates = demography_rates(

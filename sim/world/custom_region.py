@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.params import ConfigError
+from sim.world.age_profiles import largest_remainder
 from sim.world.region import (
     _CENTRE_OF_JAPAN,
     _JAPAN_BOX,
@@ -26,7 +27,6 @@ from sim.world.region import (
     LABOUR_COLUMNS,
     SEXES,
     _kind,
-    _largest_remainder,
     _read_data,
     _synthetic_layout,
     prefectures,
@@ -223,7 +223,7 @@ def _fill_ages(df: pd.DataFrame, rates: dict[str, float], label: str) -> None:
         _require(gap >= -_tolerance(pop), df, label, f"{sex} age groups sum to more than pop_{sex}")
         w = np.where(np.isnan(v), nat, 0.0)
         shares = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
-        fill = _largest_remainder(np.maximum(gap, 0).astype(np.int64), shares)
+        fill = largest_remainder(np.maximum(gap, 0).astype(np.int64), shares)
         for j, (g, _, _) in enumerate(BROAD_GROUPS):
             df[f"pop_{g}_{sex}"] = np.where(np.isnan(v[:, j]), fill[:, j], v[:, j])
 

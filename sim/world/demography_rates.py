@@ -17,8 +17,9 @@ Method:
    official 81.56 and 87.71 (``life_expectancy(national_death_probability()[:, s])``; tested).
    The regional factor is per *prefecture*: observed 2020 deaths of all its municipalities
    (``deaths_2020``, 人口動態統計) over the deaths the national table expects for its census
-   population (broad age groups spread over 5-year bands by the national profile, as
-   :func:`sim.world.region.municipal_age_sex` does, scaled by ``pop_total / age-known total``).
+   population (the prefecture's 2020 census 5-year bands, ``prefecture_age_sex_2020.csv``, which
+   :func:`sim.world.age_profiles.municipal_age_sex` reproduces, scaled by ``pop_total /
+   age-known total``).
    Death probabilities are ``1 - (1 - q) ** (factor * mortality_scale)`` (hazard multiplied).
 2. **Fertility** (live births per woman per year, all women). The national 2023 age-specific rates
    (5-year sums / 5 per single year, 15..49) are rescaled to the 2020 national TFR 1.33 (the 2023
@@ -26,10 +27,10 @@ Method:
    counted. The prefecture factor is observed 2020 births (``births_2020``) over the births those
    rates expect for its women by age, so the rates reproduce 2020 births on the simulated
    (spread) population. The implied TFR (``1.33 * factor / national factor``,
-   :func:`prefecture_factors`) is Tottori 1.46 and Kochi 1.29 against the published 1.60 (2022)
-   / 1.63 (2019) and 1.48 (2020): too low, because no prefecture 5-year bands are shipped and an
-   ageing prefecture's 15-64 group is older than the national profile that spreads it, which
-   overstates women aged 25-39 and the expected births (tests/world/test_demography_rates.py).
+   :func:`prefecture_factors`) is Tottori 1.52 and Kochi 1.44 against the published 1.60 (2022)
+   / 1.63 (2019) and 1.48 (2020) (tests/world/test_demography_rates.py). It was 0.17-0.19 lower
+   when the national profile spread each prefecture's 15-64 group, overstating women aged 25-39
+   in ageing prefectures.
 3. **Migration.** SSDSE's ``out_migrants_2021`` and ``in_migrants_2021`` count Japanese movers
    across the municipality's border in 2021 (住民基本台帳人口移動報告), including moves to and from
    other municipalities of the same prefecture. Gross rates are these counts over ``pop_total``.
@@ -62,7 +63,7 @@ import pandas as pd
 
 from sim.core.params import ConfigError
 from sim.world.demography_params import DemographyParams
-from sim.world.region import BROAD_GROUPS, SEXES, Region, _data_bytes, _read_data, national_age_sex
+from sim.world.region import SEXES, Region, _data_bytes, _read_data, national_age_sex
 
 AGES = 111
 VITAL_COLUMNS: tuple[str, ...] = (
@@ -185,23 +186,24 @@ def single_years(age_sex: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def prefecture_age_sex() -> tuple[pd.DataFrame, np.ndarray]:
-    """Every prefecture's census counts (P, 21, 2) from the packaged municipal table.
+    """Every prefecture's census counts (P, 21, 2) by 5-year band and sex.
 
-    Each prefecture's broad age groups are spread over the 5-year bands by the national profile
-    (like :func:`sim.world.region.municipal_age_sex`, without rounding) and scaled by
+    The 2020 census 5-year bands of each prefecture (:func:`sim.world.age_profiles.
+    prefecture_bands`; their broad groups equal the municipal table's sums, so they are what
+    :func:`sim.world.age_profiles.municipal_age_sex` sums to, without rounding), scaled by
     ``pop_total / age-known total``. Returns the per-prefecture sums of the vital columns and
     ``pop_total`` (indexed by prefecture code) and the counts in the same order.
     """
+    from sim.world.age_profiles import prefecture_bands
+
     mun = _read_data("municipalities_2020.csv")
-    mun["pop_65_74_male"] = mun["pop_65plus_male"] - mun["pop_75plus_male"]
-    mun["pop_65_74_female"] = mun["pop_65plus_female"] - mun["pop_75plus_female"]
     pref = mun.groupby("prefecture_code").sum(numeric_only=True)
-    nat = national_age_sex()
-    counts = np.zeros((len(pref), 21, 2))
-    for j, sex in enumerate(SEXES):
-        for group, lo, hi in BROAD_GROUPS:
-            w = nat[sex].to_numpy(float)[lo:hi]
-            counts[:, lo:hi, j] = pref[f"pop_{group}_{sex}"].to_numpy(float)[:, None] * w / w.sum()
+    codes, bands = prefecture_bands()
+    if tuple(pref.index) != codes:
+        raise ConfigError(
+            "prefecture_age_sex_2020.csv: prefectures differ from the municipal table"
+        )
+    counts = np.array(bands, dtype=float)
     known = counts.sum(axis=(1, 2))
     counts *= (pref["pop_total"].to_numpy(float) / np.where(known > 0, known, 1.0))[:, None, None]
     return pref[["pop_total", *VITAL_COLUMNS]], counts
@@ -273,7 +275,7 @@ def demography_rates(
         municipalities: the region's table (``code``, ``pop_total``; optionally
             ``prefecture_code`` and the :data:`VITAL_COLUMNS`, see :func:`with_vital_columns`).
         age_sex: (M, 21, 2) census counts by 5-year band and sex
-            (:func:`sim.world.region.municipal_age_sex`).
+            (:func:`sim.world.age_profiles.municipal_age_sex`).
         params: the declared parameters.
 
     Returns:

@@ -91,7 +91,7 @@ def synthesize(
         params: population parameters; validated here.
         streams: the run's named random streams.
         age_sex: (M, 21, 2) census counts by municipality, 5-year band and sex; defaults to
-            ``sim.world.region.municipal_age_sex(region)``.
+            ``sim.world.age_profiles.municipal_age_sex(region)``.
 
     Returns:
         The population, residents sorted by household.
@@ -101,7 +101,7 @@ def synthesize(
     """
     validate(params, PopulationParams, prefix="population.")
     if age_sex is None:
-        from sim.world.region import municipal_age_sex
+        from sim.world.age_profiles import municipal_age_sex
 
         age_sex = municipal_age_sex(region)
     mun = region.municipalities

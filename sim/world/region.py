@@ -255,7 +255,8 @@ def load_region(
     if municipalities is not None:
         frame = _subset(frame, municipalities)
     areas = ("commuting_areas.csv",) if "prefecture_code" in frame else ()  # used by commuting
-    for name in ("national_age_sex_2020.csv", "national_profiles.csv", *areas):  # synthesiser
+    ages = () if k.startswith("custom") else ("prefecture_age_sex_2020.csv",)  # age profiles
+    for name in ("national_age_sex_2020.csv", *ages, "national_profiles.csv", *areas):
         files[name] = hashlib.sha256(_data_bytes(name)).hexdigest()
     return Region(k, name_ja, name_en, _with_xy(frame), files)
 
@@ -357,40 +358,6 @@ def _subset(frame: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
             raise ConfigError(f"region.municipalities: {what} municipality {text!r}; {hint}")
         rows.extend(h for h in hits if h not in rows)
     return frame.iloc[sorted(rows)].reset_index(drop=True)
-
-
-def municipal_age_sex(region: Region) -> np.ndarray:
-    """Municipal population by 5-year band and sex, shape (M, 21, 2), integer counts.
-
-    An approximation: each municipality's broad-age counts (0-14, 15-64, 65-74, 75+ by sex) are
-    spread over the 5-year bands of that group in proportion to the national 2020 profile, with
-    largest-remainder rounding, so every broad group (and each row's total) is exact.
-
-    Args:
-        region: the region.
-
-    Returns:
-        Counts indexed [municipality, band of :data:`AGE_BANDS`, sex (0 male, 1 female)].
-    """
-    nat = national_age_sex()
-    mun = region.municipalities
-    out = np.zeros((len(mun), len(AGE_BANDS), 2), dtype=np.int64)
-    for j, sex in enumerate(SEXES):
-        for group, lo, hi in BROAD_GROUPS:
-            weights = nat[sex].to_numpy(float)[lo:hi]
-            totals = mun[f"pop_{group}_{sex}"].to_numpy(np.int64)
-            out[:, lo:hi, j] = _largest_remainder(totals, weights / weights.sum())
-    return out
-
-
-def _largest_remainder(totals: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    """Split each integer total over ``shares`` into integers summing exactly to the total."""
-    exact = totals[:, None] * shares
-    base = np.floor(exact).astype(np.int64)
-    short = totals - base.sum(axis=1)
-    order = np.argsort(-(exact - base), axis=1, kind="stable")
-    rank = np.argsort(order, axis=1, kind="stable")
-    return base + (rank < short[:, None])
 
 
 def load_configured(r: Any) -> Region:

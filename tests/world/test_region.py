@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from sim.core.params import ConfigError
+from sim.world.age_profiles import municipal_age_sex
 from sim.world.region import (
     AGE_BANDS,
     COLUMNS,
     load_region,
-    municipal_age_sex,
     national_age_sex,
     national_profile,
     national_profiles,
