@@ -58,7 +58,7 @@ class ServiceParams:
         doc="trial SMD of holding a role at a venue over attending without one",
     )
     latent_per_smd_support: float = param(
-        0.613,
+        0.620,
         unit="latent/SMD",
         low=0.05,
         high=3.0,
@@ -67,7 +67,7 @@ class ServiceParams:
         "smd_support (replaces the whole-population SD conversion)",
     )
     latent_per_smd_remote: float = param(
-        0.626,
+        0.619,
         unit="latent/SMD",
         low=0.05,
         high=3.0,
@@ -75,7 +75,7 @@ class ServiceParams:
         doc="latent shift per SMD of a remote episode, so the model's trial reproduces smd_remote",
     )
     latent_per_smd_role: float = param(
-        1.758,
+        1.894,
         unit="latent/SMD",
         low=0.05,
         high=3.0,
