@@ -8,6 +8,11 @@ each age group, sex, household type and municipality. Values go into a prealloca
 
 The recorder only observes: it changes nothing on the model. The service accumulators it reads
 (flows, costs and bills since the last record) are reset by the plan's ``reset_period`` row.
+
+Group sums are taken one measure at a time, in float64 (a sparse matrix-vector product per
+measure), so a group of any size is summed exactly (float32 sums of ones stop at 2**24, about
+16.8 million, which a national partition's adults exceed) and no (resident x measure) matrix is
+held.
 """
 
 from __future__ import annotations
@@ -79,6 +84,14 @@ def talk_weeks(history: np.ndarray) -> np.ndarray:
     return (h & 1) + ((h >> 1) & 1) + ((h >> 2) & 1) + ((h >> 3) & 1)
 
 
+def _rows_of(masks: np.ndarray) -> sp.csr_matrix:
+    """A (groups x residents) float64 indicator matrix from boolean masks, built row by row."""
+    indices = [np.flatnonzero(mask) for mask in masks]
+    indptr = np.concatenate([[0], np.cumsum([len(i) for i in indices])])
+    data = np.ones(int(indptr[-1]), np.float64)
+    return sp.csr_matrix((data, np.concatenate(indices), indptr), shape=masks.shape)
+
+
 class Recorder:
     """Monthly survey measures by group, preallocated for the whole horizon.
 
@@ -96,10 +109,7 @@ class Recorder:
         self.n_static = sum(len(labels) for _, _, labels in self.dims)
         self.n_groups = self.n_static + len(CROSS_GROUPS)
         self.group_n = np.concatenate(
-            [
-                np.asarray(self.membership.sum(axis=1)).ravel(),
-                cross_group_masks(model).sum(axis=1),
-            ]
+            [self._static_n(), cross_group_masks(model).sum(axis=1)]
         ).astype(np.int64)
         self.values = np.full((self.weeks.size, len(MEASURES), self.n_groups), np.nan)
         self.n = np.zeros((self.weeks.size, self.n_groups), dtype=np.int64)
@@ -135,8 +145,12 @@ class Recorder:
         rows = np.concatenate(rows)
         cols = np.tile(np.arange(n), len(self.dims))
         keep = np.tile(self.adult, len(self.dims))
-        data = np.ones(int(keep.sum()), np.float32)
+        data = np.ones(int(keep.sum()), np.float64)
         return sp.csr_matrix((data, (rows[keep], cols[keep])), shape=(offset, n))
+
+    def _static_n(self) -> np.ndarray:
+        """Adults in each static group (row lengths of the membership matrix)."""
+        return np.diff(self.membership.indptr).astype(np.int64)
 
     def _all_dims(self) -> list[tuple[str, np.ndarray | None, list[str]]]:
         """The static dimensions, then ``group`` (the cross-tabulated groups)."""
@@ -181,34 +195,35 @@ class Recorder:
         r, sp_ = model.res, model.params_survey
         if self.dynamic:
             self._groups(model)
-            self.group_n[: self.n_static] = np.asarray(self.membership.sum(axis=1)).ravel()
+            self.group_n[: self.n_static] = self._static_n()
         rng = model.stream("survey")
         cat = direct_question(r.latent, sp_, rng)
         ucla = ucla3(r.latent, sp_, rng)
-        per_resident = np.stack(
-            [
-                *(cat == k for k in Category),
-                cat >= Category.OCCASIONALLY,
-                ucla >= 10,
-                ucla,
-                r.weeks_no_friend >= sp_.isolation_weeks,
-                ~model.socially_active(),
-                r.lonely_weeks >= sp_.chronic_weeks,
-                model.friends.degree,
-                r.contact,
-                r.weeks_no_friend >= sp_.isolation_weeks,
-                r.weeks_no_call >= sp_.isolation_weeks,
-                r.weeks_no_message >= sp_.isolation_weeks,
-                talk_weeks(r.talk_history) <= 2,
-                r.close_friends == 0,
-                r.rely_on,
-            ],
-            axis=1,
-            dtype=np.float32,
+        isolated = r.weeks_no_friend >= sp_.isolation_weeks
+        measures = (
+            *(lambda k=k: cat == k for k in Category),
+            lambda: cat >= Category.OCCASIONALLY,
+            lambda: ucla >= 10,
+            lambda: ucla,
+            lambda: isolated,
+            lambda: ~model.socially_active(),
+            lambda: r.lonely_weeks >= sp_.chronic_weeks,
+            lambda: model.friends.degree,
+            lambda: r.contact,
+            lambda: isolated,
+            lambda: r.weeks_no_call >= sp_.isolation_weeks,
+            lambda: r.weeks_no_message >= sp_.isolation_weeks,
+            lambda: talk_weeks(r.talk_history) <= 2,
+            lambda: r.close_friends == 0,
+            lambda: r.rely_on,
         )
-        cross = cross_group_masks(model).astype(np.float32)
-        sums = np.concatenate([self.membership @ per_resident, cross @ per_resident])
-        self.group_n = np.concatenate([self.group_n[: self.n_static], cross.sum(axis=1)])
+        cross = _rows_of(cross_group_masks(model))
+        sums = np.empty((self.n_groups, len(MEASURES)))
+        for j, measure in enumerate(measures):
+            x = np.asarray(measure(), dtype=np.float64)
+            sums[: self.n_static, j] = self.membership @ x
+            sums[self.n_static :, j] = cross @ x
+        self.group_n = np.concatenate([self.group_n[: self.n_static], np.diff(cross.indptr)])
         with np.errstate(invalid="ignore", divide="ignore"):
             self.values[self.i] = (sums / self.group_n[:, None]).T
         self.n[self.i] = self.group_n

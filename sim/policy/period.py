@@ -35,7 +35,9 @@ def period_rows(model, week: int) -> pd.DataFrame:
     levers = model.scenario.levers
     funder = costs_by_funder(levers, costs, bills)
     # home -> place flows across borders (wide-area use), nonzero cells only
-    h, d = np.nonzero(matrices.sum(axis=0) * (1 - np.eye(len(munis))))
+    across = matrices.sum(axis=0)
+    np.fill_diagonal(across, 0.0)
+    h, d = np.nonzero(across)
     flow_names = np.repeat(FLOW_MATRICES, h.size)
     flow_groups = [f"{munis[a]}→{munis[b]}" for a, b in zip(h, d, strict=True)]
     parts = [

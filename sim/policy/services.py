@@ -332,10 +332,15 @@ class Services(SupportEffects):
         return self.cost_book.bills
 
     def period(self, m) -> tuple[np.ndarray, ...]:
-        """Copies of matrices, bills, flows, stocks and costs of the period (no reset)."""
+        """Matrices, bills, flows, stocks and costs of the period (no reset).
+
+        The accumulators are returned as they are, not copied (the home -> place matrices are
+        three municipalities-squared arrays, 73 MB for all of Japan): read them before the plan's
+        ``reset_period`` row zeroes them.
+        """
         flows = self.book.flows
-        return (self.book.matrices.copy(), self.cost_book.bills.copy(), flows.copy(),
-                stocks(m, flows.shape[1]), self.cost_book.costs.copy())  # fmt: skip
+        return (self.book.matrices, self.cost_book.bills, flows,
+                stocks(m, flows.shape[1]), self.cost_book.costs)  # fmt: skip
 
     def period_rows(self, m, week: int):
         """The period's service figures as rows of the monthly table (:mod:`sim.policy.period`)."""
