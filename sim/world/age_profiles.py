@@ -45,8 +45,12 @@ def prefecture_bands() -> tuple[tuple[str, ...], np.ndarray]:
 
 
 def uses_prefecture_profile(region: Region) -> bool:
-    """Whether a region's municipalities are spread by their prefecture's profile (not custom)."""
-    return not str(region.key).startswith("custom")
+    """Whether a region's municipalities are spread by their prefecture's profile.
+
+    :func:`sim.world.region.load_region` decides it (census regions yes, custom regions no) and
+    records the profile file among the region's data files exactly when it applies.
+    """
+    return PROFILE_FILE in region.data_files
 
 
 def profiles(region: Region) -> np.ndarray:
